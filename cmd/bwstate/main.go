@@ -1,0 +1,143 @@
+// Command bwstate is a declarative state engine for Cisco BroadWorks server
+// fleets: it plans and applies CLI configuration over SSH.
+//
+// This package is thin: it parses flags per subcommand, wires the engine to
+// the BroadWorks provider and maps outcomes to exit codes. Every subcommand
+// lives in its own file and registers itself in init.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit codes (DESIGN.md sections 3 and 4).
+const (
+	exitOK      = 0 // success, no changes
+	exitError   = 1 // error; for apply: error before any change
+	exitChanges = 2 // plan -detailed-exitcode: changes present
+	exitPartial = 3 // apply: some hosts failed or were left untouched
+)
+
+// env is what a subcommand gets from main: its streams, the working
+// directory after -chdir, the environment and a context cancelled on the
+// first SIGINT/SIGTERM.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	dir    string
+	getenv func(string) string
+	ctx    context.Context
+}
+
+// command is one subcommand.
+type command struct {
+	name     string
+	synopsis string
+	// usage is the full help text: usage line, description and flags.
+	usage string
+	run   func(e *env, args []string) int
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("duplicate command " + c.name)
+	}
+	commands[c.name] = c
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, ctx: ctx}
+	os.Exit(run(e, os.Args[1:]))
+}
+
+// run dispatches one invocation; it is main without the process around it,
+// so tests can call it.
+func run(e *env, args []string) int {
+	dir := "."
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		a := strings.TrimPrefix(strings.TrimPrefix(args[0], "-"), "-")
+		switch {
+		case strings.HasPrefix(a, "chdir="):
+			dir = strings.TrimPrefix(a, "chdir=")
+			args = args[1:]
+		case a == "chdir" && len(args) > 1:
+			dir = args[1]
+			args = args[2:]
+		case a == "help" || a == "h":
+			args = append([]string{"help"}, args[1:]...)
+		case a == "version" || a == "v":
+			args = append([]string{"version"}, args[1:]...)
+		default:
+			fmt.Fprintf(e.stderr, "bwstate: unknown global flag %s; global flags are -chdir=DIR, -help, -version\n", args[0])
+			return exitError
+		}
+	}
+	e.dir = dir
+	if dir != "." {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			fmt.Fprintf(e.stderr, "bwstate: -chdir=%s: not a directory\n", dir)
+			return exitError
+		}
+	}
+	if len(args) == 0 {
+		printOverview(e.stderr)
+		return exitError
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "bwstate: unknown command %q\n\n", args[0])
+		printOverview(e.stderr)
+		return exitError
+	}
+	return c.run(e, args[1:])
+}
+
+func printOverview(w io.Writer) {
+	fmt.Fprintf(w, "Usage: bwstate [-chdir=DIR] COMMAND [flags]\n\nCommands:\n")
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  %-14s %s\n", n, commands[n].synopsis)
+	}
+	fmt.Fprintf(w, "\nGlobal flags:\n  -chdir=DIR     work in DIR instead of the current directory\n\nRun 'bwstate help COMMAND' for a command's flags.\n")
+}
+
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func init() {
+	register(&command{
+		name:     "help",
+		synopsis: "show help for bwstate or one command",
+		usage:    "Usage: bwstate help [COMMAND]\n\nShows the commands, or the usage and flags of one command.\n",
+		run: func(e *env, args []string) int {
+			if len(args) == 0 {
+				printOverview(e.stdout)
+				return exitOK
+			}
+			c, ok := commands[args[0]]
+			if !ok {
+				fmt.Fprintf(e.stderr, "bwstate help: unknown command %q\n", args[0])
+				return exitError
+			}
+			fmt.Fprint(e.stdout, c.usage)
+			return exitOK
+		},
+	})
+}

@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Host is one server of the inventory, as the configuration declares it.
+type Host struct {
+	Name    string
+	Address string
+	// Type is the server type in lower case: xsp, as, adp, ns, ps, ms, ...
+	Type   string
+	Groups []string
+	// Vars are group vars merged with host vars (host wins); an object or
+	// cty.EmptyObjectVal.
+	Vars cty.Value
+	SSH  SSHSettings
+}
+
+// SSHSettings are connection settings for one host: the configuration's ssh
+// block merged with the host's own ssh block. Empty fields mean "default"
+// (the provider may then consult ~/.ssh/config).
+type SSHSettings struct {
+	User         string
+	Port         int
+	IdentityFile string
+	KnownHosts   string
+	// PasswordEnv is the NAME of an environment variable holding the
+	// password, never the password itself.
+	PasswordEnv string
+	// Jump is a ProxyJump chain: "user@host:port[,user@host:port...]".
+	Jump    string
+	Timeout time.Duration
+	// AcceptNewHostKeys records keys of hosts missing from known_hosts
+	// (trust on first use). A changed key is never accepted.
+	AcceptNewHostKeys bool
+}
+
+// Facts is what a host tells about itself before any context is read.
+type Facts struct {
+	// Root is the CLI root from the prompt, e.g. "XSP_CLI".
+	Root string `json:"root"`
+	// Type is the server type derived from Root, lower case ("xsp").
+	Type string `json:"type"`
+	// Release is the release as a number: 22.0, 24.0, 2022.11.
+	Release float64 `json:"release"`
+	// ReleaseString is the release as bwshowver prints it: "Rel_24.0_1.944".
+	ReleaseString string   `json:"release_string"`
+	Patches       []string `json:"patches"`
+	// Alarms are the distinct names of alarms currently raised.
+	Alarms []string `json:"alarms"`
+	// Applications maps each application showrun lists to its state.
+	Applications map[string]string `json:"applications,omitempty"`
+}
+
+// Field is one named value of a row key or an operation.
+type Field struct {
+	Name      string `json:"name"`
+	Value     string `json:"value"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+}
+
+// Observed is the live content of one context as read from a host.
+type Observed struct {
+	// Path as the server's prompt printed it (canonical case).
+	Path string
+	Kind ContextKind
+	// Attrs maps attribute names (as printed) to CLI values (AttributeContext).
+	Attrs map[string]string
+	// Order is the attribute order as printed.
+	Order []string
+	// Rows are the table rows (TableContext), each mapping attribute names
+	// (via the catalogue's column titles) to values.
+	Rows []map[string]string
+}
+
+// OpKind is the kind of a write operation on a context.
+type OpKind int
+
+const (
+	// OpSet sets one attribute: `set attr value`.
+	OpSet OpKind = iota
+	// OpClear empties one attribute: `clear attr`.
+	OpClear
+	// OpAddRow adds a table row: `add <key values...> <required values...> [opt value...]`.
+	OpAddRow
+	// OpSetRow sets one column of a row: `set <key values...> attr value`.
+	OpSetRow
+	// OpDeleteRow deletes a row: `delete <key values...>`.
+	OpDeleteRow
+)
+
+func (k OpKind) String() string {
+	return [...]string{"set", "clear", "add", "set-row", "delete"}[k]
+}
+
+// Op is one write operation. The provider turns it into a CLI command after
+// refusing any value that could inject a second command.
+type Op struct {
+	Kind OpKind
+	Path string
+	// Attr and Value for OpSet, OpClear and OpSetRow.
+	Attr      string
+	Value     string
+	Sensitive bool
+	// Prompted means the value is typed at a password prompt, not on the
+	// command line.
+	Prompted bool
+	// Key identifies the row for row operations, in key order.
+	Key []Field
+	// Fields are the non-key values of OpAddRow, in column order.
+	Fields []Field
+}
+
+// ReplyKind classifies what the server answered to a write.
+type ReplyKind int
+
+const (
+	// ReplyDone means the change took effect (`...Done`).
+	ReplyDone ReplyKind = iota
+	// ReplyRestart means the change was stored but needs a restart to take
+	// effect (the restart warning).
+	ReplyRestart
+)
+
+// Reply is the classified answer to a successful write.
+type Reply struct {
+	Kind ReplyKind
+	// Text is the server's own words (the warning text for ReplyRestart).
+	Text string
+}
+
+// CLIError is a write or read the server refused, with its own text.
+type CLIError struct {
+	Command string // as sent, with sensitive values redacted
+	Text    string // the server's reply
+}
+
+func (e *CLIError) Error() string {
+	return fmt.Sprintf("%s: %s", e.Command, e.Text)
+}
+
+// Health is the outcome of one health probe of a host.
+type Health struct {
+	Healthy bool
+	// Severity is healthmon's report severity (NOTIFICATION when healthy).
+	Severity string
+	// Detail says what is wrong when not healthy, in the server's words.
+	Detail string
+}
+
+// ErrHealthTimeout is wrapped by errors from WaitHealthy when the deadline
+// passed before the host became healthy.
+var ErrHealthTimeout = errors.New("not healthy before the health timeout")
+
+// Provider opens sessions to hosts. Implementations must be safe for
+// concurrent use.
+type Provider interface {
+	// Open connects to a host and starts its CLI. The returned Session is
+	// used by one goroutine at a time.
+	Open(ctx context.Context, h *Host) (Session, error)
+}
+
+// Session is one live connection to a host with its CLI started. Every
+// method honours ctx cancellation and deadlines.
+type Session interface {
+	// Facts reads type, release, patches, raised alarms and applications.
+	Facts(ctx context.Context) (*Facts, error)
+	// Read reads one context. schema may be nil for contexts the catalogue
+	// does not know; the provider then detects the kind from the output.
+	Read(ctx context.Context, path string, schema *Context) (*Observed, error)
+	// Exec performs one write. A refusal by the server is a *CLIError.
+	Exec(ctx context.Context, op Op) (Reply, error)
+	// Restart restarts one application (never the whole server).
+	Restart(ctx context.Context, app string) error
+	// Health probes the host once; app, when not empty, must be running.
+	Health(ctx context.Context, app string) (*Health, error)
+	// WaitHealthy probes until healthy or until timeout, then returns an
+	// error wrapping ErrHealthTimeout with the last Health.Detail.
+	WaitHealthy(ctx context.Context, app string, timeout time.Duration) error
+	// Close leaves the CLI and closes the connection.
+	Close() error
+}

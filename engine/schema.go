@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ValueType is the type of a context attribute as the server validates it.
+type ValueType int
+
+const (
+	// TypeString is free text. An empty string is a legal value (`clear`).
+	TypeString ValueType = iota
+	// TypeBool is true or false.
+	TypeBool
+	// TypeInt is a whole number, optionally bounded by Min and Max.
+	TypeInt
+	// TypeChoice is one of a fixed set of words (Choices), case-insensitive
+	// on input and printed in the canonical case.
+	TypeChoice
+)
+
+func (t ValueType) String() string {
+	switch t {
+	case TypeString:
+		return "string"
+	case TypeBool:
+		return "bool"
+	case TypeInt:
+		return "number"
+	case TypeChoice:
+		return "choice"
+	}
+	return fmt.Sprintf("ValueType(%d)", int(t))
+}
+
+// ContextKind says whether a context holds named attributes or table rows.
+type ContextKind int
+
+const (
+	// AttributeContext is read with `get` as `  name = value` lines and
+	// changed with `set name value` / `clear name`.
+	AttributeContext ContextKind = iota
+	// TableContext is read with `get` as a column table and changed with
+	// `add`, `set <key...> attr value` and `delete <key...>`.
+	TableContext
+)
+
+func (k ContextKind) String() string {
+	if k == TableContext {
+		return "table"
+	}
+	return "attributes"
+}
+
+// Attribute describes one attribute (or table column) of a context.
+type Attribute struct {
+	// Name in the CLI's canonical case, e.g. "serverPort".
+	Name string
+	Type ValueType
+	// Min and Max bound TypeInt values inclusively; both zero means unbounded.
+	Min, Max int64
+	// Choices are the canonical spellings of a TypeChoice attribute.
+	Choices []string
+	// Default is the value a fresh server has, in CLI form ("" = empty).
+	Default string
+	// Sensitive values are never printed, journaled or logged.
+	Sensitive bool
+	// Prompted attributes are passwords: `set name` prompts for the value
+	// and `get` shows it masked, so the live value cannot be read back.
+	Prompted bool
+	// Restart names the application a change of this attribute requires to
+	// be restarted, overriding Context.Restart. "-" means none even when the
+	// context has one.
+	Restart string
+	// Column is the table column title (TableContext only), e.g. "IP Address".
+	Column string
+	// Key marks the attributes that identify a table row, in key order.
+	Key bool
+	// Optional table columns may be omitted on `add`; the server fills the default.
+	Optional bool
+	// Releases limits the attribute to some releases (zero value: all).
+	Releases ReleaseRange
+}
+
+// ReleaseRange is a half-open interval of releases [Since, Until). A zero
+// bound is open. Releases are numbers as in Facts.Release (21.0, 2022.11).
+type ReleaseRange struct {
+	Since float64
+	Until float64
+}
+
+// Contains reports whether release r is inside the range.
+func (rr ReleaseRange) Contains(r float64) bool {
+	if rr.Since != 0 && r < rr.Since {
+		return false
+	}
+	if rr.Until != 0 && r >= rr.Until {
+		return false
+	}
+	return true
+}
+
+// String renders the range for messages, e.g. ">= 22.0" or "< 22.0".
+func (rr ReleaseRange) String() string {
+	switch {
+	case rr.Since == 0 && rr.Until == 0:
+		return "all releases"
+	case rr.Until == 0:
+		return fmt.Sprintf("release %s and later", FormatRelease(rr.Since))
+	case rr.Since == 0:
+		return fmt.Sprintf("releases before %s", FormatRelease(rr.Until))
+	}
+	return fmt.Sprintf("releases %s to before %s", FormatRelease(rr.Since), FormatRelease(rr.Until))
+}
+
+// FormatRelease prints a release number the way BroadWorks does: 22.0, 2022.11.
+func FormatRelease(r float64) string {
+	s := strconv.FormatFloat(r, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// Context describes one CLI context of the catalogue, e.g.
+// Applications/OpenClientServer/CAPProxy.
+type Context struct {
+	// Path in canonical case without the root or a leading slash.
+	Path string
+	Kind ContextKind
+	// HostTypes lists the server types that have this context ("xsp", "as").
+	HostTypes []string
+	// Attributes in the order the server prints them.
+	Attributes []Attribute
+	// Restart names the application any change of this context requires to
+	// be restarted ("" = none).
+	Restart string
+	// RestartFromKey names a key attribute whose value is the application to
+	// restart (Maintenance/ContainerOptions: the container).
+	RestartFromKey string
+	// IDKeyed tables number their rows on the server (Maintenance/Scheduler);
+	// ids shift after a delete, so deletes go highest id first.
+	IDKeyed bool
+	// ReadOnly contexts can be read (facts, drift) but not configured.
+	ReadOnly bool
+	// Releases limits the context to some releases (zero value: all).
+	Releases ReleaseRange
+	// Doc is a one-line description for documentation and import comments.
+	Doc string
+}
+
+// Attribute returns the attribute with the given name, matched
+// case-insensitively, or nil.
+func (c *Context) Attribute(name string) *Attribute {
+	for i := range c.Attributes {
+		if strings.EqualFold(c.Attributes[i].Name, name) {
+			return &c.Attributes[i]
+		}
+	}
+	return nil
+}
+
+// KeyAttributes returns the row-key attributes of a table, in key order.
+func (c *Context) KeyAttributes() []*Attribute {
+	var keys []*Attribute
+	for i := range c.Attributes {
+		if c.Attributes[i].Key {
+			keys = append(keys, &c.Attributes[i])
+		}
+	}
+	return keys
+}
+
+// RestartFor returns the application whose restart a change of attr in a row
+// with the given key requires, or "".
+func (c *Context) RestartFor(attr string, key map[string]string) string {
+	if a := c.Attribute(attr); a != nil && a.Restart != "" {
+		if a.Restart == "-" {
+			return ""
+		}
+		return a.Restart
+	}
+	if c.RestartFromKey != "" {
+		for k, v := range key {
+			if strings.EqualFold(k, c.RestartFromKey) {
+				return v
+			}
+		}
+	}
+	return c.Restart
+}
+
+// Catalogue is the knowledge of which contexts exist on which server types.
+// The engine consumes it for validation, planning and import; a provider
+// supplies it.
+type Catalogue interface {
+	// Lookup finds a context by path for a host type, case-insensitively and
+	// ignoring a leading slash. ok is false when the catalogue does not know it.
+	Lookup(hostType, path string) (ctx *Context, ok bool)
+	// Contexts lists every context of a host type in a stable order.
+	Contexts(hostType string) []*Context
+	// HostTypes lists the server types the catalogue knows ("xsp", "as", ...).
+	HostTypes() []string
+}
+
+// Normalize turns a value into the canonical CLI form used for comparison:
+// booleans lower-case, numbers without sign noise or leading zeros, choices in
+// their canonical case. It returns an error describing what is wrong when the
+// value is not valid for the attribute.
+func (a *Attribute) Normalize(v string) (string, error) {
+	switch a.Type {
+	case TypeBool:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true":
+			return "true", nil
+		case "false":
+			return "false", nil
+		}
+		return "", fmt.Errorf("%q is not a boolean: use true or false", v)
+	case TypeInt:
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a whole number", v)
+		}
+		if (a.Min != 0 || a.Max != 0) && (n < a.Min || n > a.Max) {
+			return "", fmt.Errorf("%d is out of range: %s must be between %d and %d", n, a.Name, a.Min, a.Max)
+		}
+		return strconv.FormatInt(n, 10), nil
+	case TypeChoice:
+		for _, c := range a.Choices {
+			if strings.EqualFold(c, strings.TrimSpace(v)) {
+				return c, nil
+			}
+		}
+		return "", fmt.Errorf("%q is not one of %s", v, strings.Join(a.Choices, ", "))
+	}
+	return v, nil
+}
+
+// Equal reports whether two CLI values of this attribute mean the same thing.
+// Values that fail normalisation are compared as they are.
+func (a *Attribute) Equal(x, y string) bool {
+	nx, err1 := a.Normalize(x)
+	ny, err2 := a.Normalize(y)
+	if err1 != nil || err2 != nil {
+		return x == y
+	}
+	return nx == ny
+}

@@ -58,13 +58,13 @@ type HostPlan struct {
 	Release string `json:"release,omitempty"`
 	// Error is set when the host could not be reached or read; such a host
 	// has no changes and counts as failed.
-	Error    string      `json:"error,omitempty"`
-	Changes  []*Change   `json:"changes"`
-	Restarts []*Restart  `json:"restarts"`
-	Checks   []*Check    `json:"checks,omitempty"`
-	Warnings []string    `json:"warnings,omitempty"`
-	Drift    []*Change   `json:"drift,omitempty"`
-	Facts    *Facts      `json:"facts,omitempty"`
+	Error    string     `json:"error,omitempty"`
+	Changes  []*Change  `json:"changes"`
+	Restarts []*Restart `json:"restarts"`
+	Checks   []*Check   `json:"checks,omitempty"`
+	Warnings []string   `json:"warnings,omitempty"`
+	Drift    []*Change  `json:"drift,omitempty"`
+	Facts    *Facts     `json:"facts,omitempty"`
 }
 
 // HasChanges reports whether applying the host would write or restart anything.

@@ -1,0 +1,269 @@
+package plan
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bwstate/bwstate/engine"
+)
+
+// DefaultParallelism is how many hosts are read at once when
+// Options.Parallelism is not set (DESIGN.md: -parallelism, default 20).
+const DefaultParallelism = 20
+
+// Source is what the planner needs from the configuration; engine/config
+// implements it. Both methods are called once per host, after the host's
+// facts are known, possibly from several goroutines at once.
+type Source interface {
+	// Desired returns the resources that apply to the host, evaluated
+	// against its facts, in declaration order.
+	Desired(h *engine.Host, f *engine.Facts) ([]*engine.Desired, error)
+	// Checks evaluates the check blocks that apply to the host.
+	Checks(h *engine.Host, f *engine.Facts) ([]*engine.Check, error)
+}
+
+// Hook receives progress while Run reads hosts. Run serialises the calls,
+// so an implementation needs no locking of its own, and must return quickly.
+// A host never started because ctx was cancelled gets neither call.
+type Hook interface {
+	// HostStart is called when Run starts reading a host.
+	HostStart(host string)
+	// HostDone is called with the host's plan (possibly failed) when it is done.
+	HostDone(host string, hp *engine.HostPlan)
+}
+
+// Options configure Run.
+type Options struct {
+	// Hosts are the selected hosts, in inventory order; the plan keeps it.
+	Hosts    []*engine.Host
+	Source   Source
+	Provider engine.Provider
+	// Catalogue supplies the schema of a declared context when the
+	// configuration left Desired.Schema nil (optional).
+	Catalogue engine.Catalogue
+	// Parallelism caps the hosts read at once; 0 means DefaultParallelism.
+	Parallelism int
+	// Pending lists, per host name, the restarts earlier runs left pending
+	// (from the journal).
+	Pending map[string][]*engine.Restart
+	// SecretMatches reports whether a prompted password's last applied
+	// value (the journal keeps its hash) equals value; nil means every
+	// prompted attribute is a change.
+	SecretMatches SecretMatcher
+	// Hook reports progress (optional).
+	Hook Hook
+	// ConfigHash identifies the configuration files the plan came from.
+	ConfigHash string
+	// Now is the clock for Plan.CreatedAt; nil means time.Now.
+	Now func() time.Time
+}
+
+// Run reads every selected host and returns the plan, hosts in the order of
+// Options.Hosts. A host that fails anywhere gets HostPlan.Error and the
+// others are still planned; an error is returned only for misuse of Run
+// (no provider, no source, duplicate hosts).
+//
+// When ctx is cancelled, Run starts no new host; hosts being read fail with
+// the cancellation and hosts never started carry "not planned: ..." errors.
+// Callers tell an interrupted plan from a failed one by ctx.Err().
+func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
+	if opts.Provider == nil {
+		return nil, errors.New("plan: Options.Provider is nil")
+	}
+	if opts.Source == nil {
+		return nil, errors.New("plan: Options.Source is nil")
+	}
+	names := make(map[string]bool, len(opts.Hosts))
+	for i, h := range opts.Hosts {
+		if h == nil {
+			return nil, fmt.Errorf("plan: Options.Hosts[%d] is nil", i)
+		}
+		if names[h.Name] {
+			return nil, fmt.Errorf("plan: host %s is selected twice", h.Name)
+		}
+		names[h.Name] = true
+	}
+	limit := opts.Parallelism
+	if limit <= 0 {
+		limit = DefaultParallelism
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, fmt.Errorf("plan: salt: %w", err)
+	}
+	p := &engine.Plan{
+		FormatVersion: engine.PlanFormatVersion,
+		ConfigHash:    opts.ConfigHash,
+		CreatedAt:     now().UTC().Format(time.RFC3339),
+		Salt:          hex.EncodeToString(salt),
+		Hosts:         make([]*engine.HostPlan, len(opts.Hosts)),
+		Mode:          "normal",
+	}
+	r := &runner{opts: opts, salt: p.Salt}
+
+	var g errgroup.Group
+	g.SetLimit(limit)
+	for i, h := range opts.Hosts {
+		if ctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			// Go may have waited for a free slot while ctx was cancelled.
+			if ctx.Err() != nil {
+				return nil
+			}
+			p.Hosts[i] = r.host(ctx, h)
+			return nil
+		})
+	}
+	_ = g.Wait() // host failures live in HostPlan.Error; the goroutines return nil
+	for i, hp := range p.Hosts {
+		if hp == nil {
+			cause := "context canceled"
+			if err := ctx.Err(); err != nil {
+				cause = err.Error()
+			}
+			p.Hosts[i] = failed(opts.Hosts[i], nil, "not planned: "+cause)
+		}
+	}
+	return p, nil
+}
+
+// runner is the state of one Run shared by its host goroutines.
+type runner struct {
+	opts   Options
+	salt   string
+	hookMu sync.Mutex
+}
+
+func (r *runner) host(ctx context.Context, h *engine.Host) *engine.HostPlan {
+	if r.opts.Hook != nil {
+		r.hookMu.Lock()
+		r.opts.Hook.HostStart(h.Name)
+		r.hookMu.Unlock()
+	}
+	hp := r.read(ctx, h)
+	if r.opts.Hook != nil {
+		r.hookMu.Lock()
+		r.opts.Hook.HostDone(h.Name, hp)
+		r.hookMu.Unlock()
+	}
+	return hp
+}
+
+// failed is the plan of a host that could not be planned.
+func failed(h *engine.Host, f *engine.Facts, msg string) *engine.HostPlan {
+	hp := &engine.HostPlan{
+		Name:     h.Name,
+		Address:  h.Address,
+		Type:     h.Type,
+		Error:    msg,
+		Changes:  []*engine.Change{},
+		Restarts: []*engine.Restart{},
+		Facts:    f,
+	}
+	if f != nil {
+		hp.Release = f.ReleaseString
+	}
+	return hp
+}
+
+// read is the read pass of one host: one session, facts, every declared
+// context once, then the pure diff.
+func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan) {
+	sess, err := r.opts.Provider.Open(ctx, h)
+	if err != nil {
+		return failed(h, nil, "unreachable: "+err.Error())
+	}
+	defer func() {
+		if err := sess.Close(); err != nil && hp.Error == "" {
+			hp.Warnings = append(hp.Warnings, "close session: "+err.Error())
+		}
+	}()
+	facts, err := sess.Facts(ctx)
+	if err != nil {
+		return failed(h, nil, "read facts: "+err.Error())
+	}
+	if !strings.EqualFold(h.Type, facts.Type) {
+		cli := facts.Root
+		if cli == "" {
+			cli = strings.ToUpper(facts.Type) + "_CLI"
+		}
+		return failed(h, facts, fmt.Sprintf("declared type %s but the server's CLI is %s", h.Type, cli))
+	}
+	desired, err := r.opts.Source.Desired(h, facts)
+	if err != nil {
+		return failed(h, facts, "evaluate configuration: "+err.Error())
+	}
+	desired = r.withSchemas(facts.Type, desired)
+	observed := make(map[string]*engine.Observed)
+	for _, want := range desired {
+		k := pathKey(want.Path)
+		if _, done := observed[k]; done {
+			continue
+		}
+		obs, err := sess.Read(ctx, want.Path, want.Schema)
+		if err != nil {
+			return failed(h, facts, fmt.Sprintf("read %s: %v", strings.Trim(want.Path, "/"), err))
+		}
+		observed[k] = obs
+	}
+	hp = DiffHost(h, facts, desired, observed, r.opts.Pending[h.Name], r.opts.SecretMatches)
+	if hp.Error != "" {
+		return hp
+	}
+	checks, err := r.opts.Source.Checks(h, facts)
+	if err != nil {
+		return failed(h, facts, "evaluate checks: "+err.Error())
+	}
+	hp.Checks = checks
+	hashSensitive(hp, r.salt)
+	return hp
+}
+
+// withSchemas fills in the catalogue's schema for declarations that came
+// without one, on copies: the Source's values are not the planner's to change.
+func (r *runner) withSchemas(hostType string, desired []*engine.Desired) []*engine.Desired {
+	if r.opts.Catalogue == nil {
+		return desired
+	}
+	out := make([]*engine.Desired, len(desired))
+	for i, want := range desired {
+		out[i] = want
+		if want.Schema != nil {
+			continue
+		}
+		if c, ok := r.opts.Catalogue.Lookup(hostType, want.Path); ok && c.Kind == want.Kind {
+			cp := *want
+			cp.Schema = c
+			out[i] = &cp
+		}
+	}
+	return out
+}
+
+// hashSensitive fills BeforeHash of sensitive attributes, so a saved plan
+// can prove a secret unchanged at apply time without holding it.
+func hashSensitive(hp *engine.HostPlan, salt string) {
+	for _, ch := range hp.Changes {
+		for _, ac := range ch.Attrs {
+			if ac.Sensitive && !ac.BeforeUnknown && ch.Action != engine.Create {
+				sum := sha256.Sum256([]byte(salt + ac.Before))
+				ac.BeforeHash = hex.EncodeToString(sum[:])
+			}
+		}
+	}
+}

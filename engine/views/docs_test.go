@@ -1,0 +1,63 @@
+package views
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// docBlock returns the first fenced block of the given language after the
+// heading in docs/plan-output.md.
+func docBlock(t *testing.T, heading, lang string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "docs", "plan-output.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("docs/plan-output.md has no heading %q", heading)
+	}
+	_, rest, ok = strings.Cut(rest, "\n```"+lang+"\n")
+	if !ok {
+		t.Fatalf("docs/plan-output.md has no ```%s block after %q", lang, heading)
+	}
+	block, _, ok := strings.Cut(rest, "\n```\n")
+	if !ok {
+		t.Fatalf("unterminated block after %q", heading)
+	}
+	return block + "\n"
+}
+
+// TestDocumentedHumanExample keeps the documentation honest: its example
+// is what the view prints.
+func TestDocumentedHumanExample(t *testing.T) {
+	want := docBlock(t, "## Human view", "")
+	if diff := cmp.Diff(want, string(renderHuman(docHumanPlan(), false))); diff != "" {
+		t.Errorf("wrong result: docs/plan-output.md differs from the view (-doc +view):\n%s", diff)
+	}
+}
+
+// TestDocumentedJSONExample checks the documented JSON example against the
+// schema and against what the view prints (as values: the example is
+// formatted more tightly).
+func TestDocumentedJSONExample(t *testing.T) {
+	var doc, got any
+	if err := json.Unmarshal([]byte(docBlock(t, "## JSON view", "json")), &doc); err != nil {
+		t.Fatalf("the documented example is not JSON: %v", err)
+	}
+	c := loadSchema(t)
+	if errs := c.check(c.root, doc, "$"); len(errs) > 0 {
+		t.Errorf("wrong result: the documented example breaks the schema:\n%s", strings.Join(errs, "\n"))
+	}
+	if err := json.Unmarshal(renderJSON(t, docJSONPlan()), &got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(doc, got); diff != "" {
+		t.Errorf("wrong result: docs/plan-output.md differs from the view (-doc +view):\n%s", diff)
+	}
+}

@@ -1,0 +1,140 @@
+package views
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/bwstate/bwstate/engine"
+)
+
+// Counts are the totals of a plan, shared by the human summary line and the
+// JSON summary object.
+type Counts struct {
+	// Hosts is every host in the plan.
+	Hosts int
+	// HostsToChange have at least one attribute or row to write.
+	HostsToChange int
+	// HostsInDesiredState were read and have nothing to write. They may
+	// still have a restart pending from an earlier run: their configuration
+	// is right, only an application has not picked it up yet.
+	HostsInDesiredState int
+	// HostsFailed could not be reached, read or compared.
+	HostsFailed int
+	// Attributes changed in attribute contexts.
+	Attributes int
+	// Rows of tables added, updated or deleted.
+	Rows int
+	// Restarts of applications, pending ones included.
+	Restarts int
+	// PendingRestarts were left pending by earlier runs.
+	PendingRestarts int
+	// ChecksFailed counts failed check blocks over all hosts.
+	ChecksFailed int
+}
+
+// HasChanges reports whether applying the plan would write or restart
+// anything: what `plan -detailed-exitcode` reports with exit code 2.
+func (c Counts) HasChanges() bool {
+	return c.Attributes+c.Rows+c.Restarts > 0
+}
+
+// Summary counts a plan. A failed host contributes only to HostsFailed.
+func Summary(p *engine.Plan) Counts {
+	var c Counts
+	for _, hp := range p.Hosts {
+		c.Hosts++
+		if hp.Error != "" {
+			c.HostsFailed++
+			continue
+		}
+		for _, ch := range hp.Changes {
+			if isRow(ch) {
+				c.Rows++
+			} else {
+				c.Attributes += len(ch.Attrs)
+			}
+		}
+		if len(hp.Changes) > 0 {
+			c.HostsToChange++
+		} else {
+			c.HostsInDesiredState++
+		}
+		for _, r := range hp.Restarts {
+			c.Restarts++
+			if r.Pending {
+				c.PendingRestarts++
+			}
+		}
+		for _, chk := range hp.Checks {
+			if !chk.Passed {
+				c.ChecksFailed++
+			}
+		}
+	}
+	return c
+}
+
+// action returns a change's action. A plan read back from a file has only
+// the word (Action is not serialised), so fall back to it.
+func action(ch *engine.Change) engine.Action {
+	if ch.Action != engine.NoOp {
+		return ch.Action
+	}
+	switch ch.ActionName {
+	case "update":
+		return engine.Update
+	case "create":
+		return engine.Create
+	case "delete":
+		return engine.Delete
+	}
+	return engine.NoOp
+}
+
+// isRow reports whether a change is a table row: attribute contexts are
+// only ever updated and have no key.
+func isRow(ch *engine.Change) bool {
+	a := action(ch)
+	return a == engine.Create || a == engine.Delete || len(ch.Key) > 0
+}
+
+// plural prints a count with its noun: "1 host", "2 hosts".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// summaryLine is the last line of the human view.
+func summaryLine(c Counts) string {
+	var b strings.Builder
+	if !c.HasChanges() {
+		b.WriteString("No changes. ")
+	} else {
+		fmt.Fprintf(&b, "Plan: %s to change", plural(c.HostsToChange, "host"))
+		var what []string
+		if c.Attributes > 0 {
+			what = append(what, plural(c.Attributes, "attribute"))
+		}
+		if c.Rows > 0 {
+			what = append(what, plural(c.Rows, "row"))
+		}
+		if len(what) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(what, ", "))
+		}
+		fmt.Fprintf(&b, ", %s", plural(c.Restarts, "restart"))
+		if c.PendingRestarts > 0 {
+			fmt.Fprintf(&b, " (%d pending)", c.PendingRestarts)
+		}
+		b.WriteString(". ")
+	}
+	fmt.Fprintf(&b, "%s in the desired state.", plural(c.HostsInDesiredState, "host"))
+	if c.HostsFailed > 0 {
+		fmt.Fprintf(&b, " %s failed.", plural(c.HostsFailed, "host"))
+	}
+	if c.ChecksFailed > 0 {
+		fmt.Fprintf(&b, " %s failed.", plural(c.ChecksFailed, "check"))
+	}
+	return b.String()
+}

@@ -1,0 +1,4 @@
+rollout {
+  batch_size = "150%"
+  restart    = "now"
+}

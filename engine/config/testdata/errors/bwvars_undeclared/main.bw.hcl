@@ -1,0 +1,7 @@
+variable "ssh_user" {
+  type = string
+}
+
+ssh {
+  user = var.ssh_user
+}

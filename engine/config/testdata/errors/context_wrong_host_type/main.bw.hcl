@@ -1,0 +1,7 @@
+context "cap" {
+  hosts = group.all
+  path  = "Applications/OpenClientServer/CAPProxy"
+  set {
+    enabled = false
+  }
+}

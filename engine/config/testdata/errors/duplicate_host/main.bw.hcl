@@ -1,0 +1,4 @@
+host "xsp1" {
+  address = "10.1.0.99"
+  type    = "xsp"
+}

@@ -1,0 +1,16 @@
+table "management_access" {
+  hosts = group.all
+  path  = "System/ManagementAccessList"
+  row {
+    host        = "10.9.0.5"
+    description = "NOC"
+  }
+  row {
+    host        = "10.9.0.6"
+    description = "backup NOC"
+  }
+  row {
+    host        = "10.9.0.5"
+    description = "NOC again"
+  }
+}

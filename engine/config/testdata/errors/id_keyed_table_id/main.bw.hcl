@@ -1,0 +1,15 @@
+table "scheduler" {
+  hosts = group.all
+  path  = "Maintenance/Scheduler"
+  row {
+    id     = 1
+    name   = "backup"
+    day    = "sunday"
+    hour   = 3
+    minute = 0
+  }
+  row {
+    name = "cleanup"
+    hour = 4
+  }
+}

@@ -1,0 +1,9 @@
+locals {
+  a = local.b
+  b = "${local.c}-x"
+}
+
+locals {
+  c = upper(local.a)
+  d = "fine"
+}

@@ -1,0 +1,5 @@
+context "cap" {
+  hosts = group.xsp
+  path  = "Applications/OpenClientServer/CAPProxy"
+  enabled = false
+}

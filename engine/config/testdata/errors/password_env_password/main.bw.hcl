@@ -1,0 +1,4 @@
+ssh {
+  user         = "bwadmin"
+  password_env = "Hunter2!secret"
+}

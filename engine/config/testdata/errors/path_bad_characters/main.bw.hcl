@@ -1,0 +1,7 @@
+context "cap" {
+  hosts = group.xsp
+  path  = "Applications/../CAPProxy;restartbw"
+  set {
+    enabled = false
+  }
+}

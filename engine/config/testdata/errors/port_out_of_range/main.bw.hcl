@@ -1,0 +1,7 @@
+context "cap" {
+  hosts = group.xsp
+  path  = "Applications/OpenClientServer/CAPProxy"
+  set {
+    serverPort = 80
+  }
+}

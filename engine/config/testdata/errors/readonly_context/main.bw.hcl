@@ -1,0 +1,4 @@
+table "alarms" {
+  hosts = group.all
+  path  = "Monitoring/Alarm/AlarmsTable"
+}

@@ -1,0 +1,4 @@
+variable "snmp_community" {
+  type      = string
+  sensitive = true
+}

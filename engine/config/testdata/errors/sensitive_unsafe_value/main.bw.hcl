@@ -1,0 +1,13 @@
+variable "community" {
+  type      = string
+  sensitive = true
+}
+
+context "snmp" {
+  hosts = group.all
+  path  = "Interface/SNMP/Agent"
+  set {
+    readCommunity = var.community
+    trapCommunity = "${var.community}-traps"
+  }
+}

@@ -1,0 +1,13 @@
+ssh {
+  port    = 70000
+  timeout = "30"
+  jump    = "ops@bastion example"
+}
+
+host "xsp9" {
+  address = "10.1.0.19:2201"
+  type    = "xsp"
+  ssh {
+    port = 2202
+  }
+}

@@ -1,0 +1,6 @@
+context "cap_proxy_off" {
+  hosts = group.xsp
+  path  = "Applications/OpenClientServer/CAPProxy"
+  set {
+    enabled = false
+  }

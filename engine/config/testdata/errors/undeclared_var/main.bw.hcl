@@ -1,0 +1,4 @@
+variable "ssh_user" {
+  type    = string
+  default = "bwadmin"
+}

@@ -1,0 +1,4 @@
+contxt "cap_proxy_off" {
+  hosts = group.xsp
+  path  = "Applications/OpenClientServer/CAPProxy"
+}

@@ -1,0 +1,7 @@
+context "cap" {
+  hosts = group.xps
+  path  = "Applications/OpenClientServer/CAPProxy"
+  set {
+    enabled = false
+  }
+}

@@ -1,0 +1,7 @@
+context "cap" {
+  hosts = ["xsp1", "xps2"]
+  path  = "Applications/OpenClientServer/CAPProxy"
+  set {
+    enabled = false
+  }
+}

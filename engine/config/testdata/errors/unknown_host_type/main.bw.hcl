@@ -1,0 +1,4 @@
+host "xs1" {
+  address = "10.1.0.31"
+  type    = "xps"
+}

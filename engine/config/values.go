@@ -1,0 +1,215 @@
+package config
+
+import (
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/bwstate/bwstate/engine"
+)
+
+// MaxValueBytes is the longest value bwstate sends to the CLI.
+const MaxValueBytes = 1024
+
+var (
+	pathSegmentRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	appNameRE     = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+)
+
+// valueProblem says why a value cannot be sent to the CLI.
+type valueProblem struct {
+	summary string
+	detail  string
+}
+
+// UnsafeReason reports why s cannot be placed in a BWCLI command, or "" when
+// it can. A value may hold spaces (the driver quotes it) but nothing that
+// could end the quoting or the command: a ";" separates commands and a
+// pending confirmation would take the next one as its answer, a line break
+// submits the line, a double quote closes the quoting; other control
+// characters and invalid UTF-8 are refused because terminals interpret
+// them. The provider calls this again before sending, so a value that
+// bypassed configuration loading is still refused.
+func UnsafeReason(s string) string {
+	if !utf8.ValidString(s) {
+		return "is not valid UTF-8"
+	}
+	if len(s) > MaxValueBytes {
+		return fmt.Sprintf("is %d bytes long; the limit is %d", len(s), MaxValueBytes)
+	}
+	for _, r := range s {
+		switch {
+		case r == ';':
+			return `contains ";", which the CLI reads as a command separator`
+		case r == '"':
+			return "contains a double quote, which would end the CLI's quoting"
+		case r == '\n' || r == '\r':
+			return "contains a line break, which would submit the command early"
+		case unicode.IsControl(r):
+			return fmt.Sprintf("contains the control character %U", r)
+		}
+	}
+	return ""
+}
+
+// validPath reports why p is not an acceptable context path, or "".
+func validPath(p string) string {
+	trimmed := canonicalPath(p)
+	if trimmed == "" {
+		return "is empty"
+	}
+	for _, seg := range strings.Split(trimmed, "/") {
+		if !pathSegmentRE.MatchString(seg) || strings.Trim(seg, ".") == "" {
+			return fmt.Sprintf("has the segment %q; segments may only hold letters, digits, \"_\", \".\" and \"-\" and are separated by \"/\"", seg)
+		}
+	}
+	return ""
+}
+
+// canonicalPath trims the leading and trailing slashes users may write.
+func canonicalPath(p string) string {
+	return strings.Trim(strings.TrimSpace(p), "/")
+}
+
+// validAppName reports why an application name for restartbw is not
+// acceptable, or "".
+func validAppName(s string) string {
+	if !appNameRE.MatchString(s) || strings.Trim(s, ".") == "" || len(s) > 128 {
+		return "is not an application name: use letters, digits, \"_\", \".\" and \"-\", like \"OpenClientServer\""
+	}
+	return ""
+}
+
+// show renders a value for a message, or a neutral phrase for secrets.
+func show(v cty.Value, sensitive bool) string {
+	if sensitive {
+		return "the given (sensitive) value"
+	}
+	if v.IsNull() {
+		return "null"
+	}
+	if !v.IsKnown() {
+		return "an unknown value"
+	}
+	switch v.Type() {
+	case cty.String:
+		s := v.AsString()
+		if len(s) > 60 {
+			s = s[:57] + "..."
+		}
+		return fmt.Sprintf("%q", s)
+	case cty.Number:
+		return v.AsBigFloat().Text('f', -1)
+	case cty.Bool:
+		if v.True() {
+			return "true"
+		}
+		return "false"
+	}
+	return v.Type().FriendlyName()
+}
+
+// cliValue converts an evaluated value to the canonical CLI text of
+// attribute a (nil for contexts the catalogue does not know, whose values
+// are compared as strings). Conversion follows cty's rules, so the string
+// "true" is a valid bool and "22" a valid number, but "yes" is not a bool.
+// When v is not yet known (facts at validate time), only its type is
+// checked and known is false.
+func cliValue(v cty.Value, a *engine.Attribute, label string) (text string, known, sensitive bool, p *valueProblem) {
+	v, marks := v.UnmarkDeep()
+	sensitive = len(marks) > 0 || (a != nil && a.Sensitive)
+	if v.IsNull() {
+		return "", true, sensitive, &valueProblem{"Missing value",
+			fmt.Sprintf("%s is null. Give it a value (for text, \"\" clears it).", label)}
+	}
+	if !v.Type().IsPrimitiveType() && v.Type() != cty.DynamicPseudoType {
+		if a == nil {
+			return "", false, sensitive, &valueProblem{"Invalid value",
+				fmt.Sprintf("%s must be a string, number or bool, not %s.", label, typeName(v))}
+		}
+		return "", false, sensitive, &valueProblem{"Invalid value",
+			fmt.Sprintf("%s is a %s attribute and cannot take %s.", label, kindWord(a), typeName(v))}
+	}
+	target := cty.String
+	if a != nil {
+		switch a.Type {
+		case engine.TypeBool:
+			target = cty.Bool
+		case engine.TypeInt:
+			target = cty.Number
+		}
+	}
+	cv, err := convert.Convert(v, target)
+	if err != nil {
+		switch target {
+		case cty.Bool:
+			return "", false, sensitive, &valueProblem{"Invalid value for " + label,
+				fmt.Sprintf("%s is a bool: use true or false, not %s.", label, show(v, sensitive))}
+		case cty.Number:
+			return "", false, sensitive, &valueProblem{"Invalid value for " + label,
+				fmt.Sprintf("%s is a whole number, not %s.", label, show(v, sensitive))}
+		}
+		return "", false, sensitive, &valueProblem{"Invalid value for " + label, fmt.Sprintf("%s: %s.", label, err)}
+	}
+	if !cv.IsWhollyKnown() {
+		return "", false, sensitive, nil
+	}
+	if cv.IsNull() {
+		return "", true, sensitive, &valueProblem{"Missing value", fmt.Sprintf("%s is null.", label)}
+	}
+	switch target {
+	case cty.Bool:
+		if cv.True() {
+			return "true", true, sensitive, nil
+		}
+		return "false", true, sensitive, nil
+	case cty.Number:
+		n, acc := cv.AsBigFloat().Int64()
+		if acc != big.Exact {
+			return "", true, sensitive, &valueProblem{"Invalid value for " + label,
+				fmt.Sprintf("%s is a whole number, not %s.", label, show(cv, sensitive))}
+		}
+		if (a.Min != 0 || a.Max != 0) && (n < a.Min || n > a.Max) {
+			return "", true, sensitive, &valueProblem{"Value out of range",
+				fmt.Sprintf("%s must be between %d and %d, not %s.", label, a.Min, a.Max, show(cv, sensitive))}
+		}
+		return fmt.Sprint(n), true, sensitive, nil
+	}
+	s := cv.AsString()
+	if why := UnsafeReason(s); why != "" {
+		what := "The value"
+		if !sensitive && len(s) <= 60 && utf8.ValidString(s) {
+			what = fmt.Sprintf("The value %q", s)
+		}
+		return "", true, sensitive, &valueProblem{"Unsafe value",
+			fmt.Sprintf("%s of %s %s. Values must not contain \";\", double quotes, line breaks or other control characters, must be valid UTF-8 and at most %d bytes, so that nothing can break out of the CLI command.",
+				what, label, why, MaxValueBytes)}
+	}
+	if a != nil && a.Type == engine.TypeChoice {
+		norm, err := a.Normalize(s)
+		if err != nil {
+			return "", true, sensitive, &valueProblem{"Invalid choice",
+				fmt.Sprintf("%s must be one of %s, not %s.", label, strings.Join(a.Choices, ", "), show(cv, sensitive))}
+		}
+		return norm, true, sensitive, nil
+	}
+	return s, true, sensitive, nil
+}
+
+func kindWord(a *engine.Attribute) string {
+	switch a.Type {
+	case engine.TypeBool:
+		return "bool"
+	case engine.TypeInt:
+		return "number"
+	case engine.TypeChoice:
+		return "choice"
+	}
+	return "text"
+}

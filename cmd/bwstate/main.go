@@ -29,12 +29,13 @@ const (
 // directory after -chdir, the environment and a context cancelled on the
 // first SIGINT/SIGTERM.
 type env struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	dir    string
-	getenv func(string) string
-	ctx    context.Context
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	dir     string
+	getenv  func(string) string
+	environ func() []string
+	ctx     context.Context
 }
 
 // command is one subcommand.
@@ -58,7 +59,7 @@ func register(c *command) {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, ctx: ctx}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, ctx: ctx}
 	os.Exit(run(e, os.Args[1:]))
 }
 

@@ -1,0 +1,164 @@
+package apply
+
+import (
+	"time"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/journal"
+)
+
+// Modes of a run, as recorded in the journal and in Plan.Mode.
+const (
+	ModeNormal       = "normal"
+	ModeRestartsOnly = "restarts-only"
+	ModeRevert       = "revert"
+)
+
+// Host outcomes, as recorded in host-end journal records.
+const (
+	OutcomeChanged     = "changed"
+	OutcomeUnchanged   = "unchanged"
+	OutcomeFailed      = "failed"
+	OutcomeUntouched   = "untouched"
+	OutcomeStale       = "stale"
+	OutcomeInterrupted = "interrupted"
+)
+
+// Exit codes of an apply (DESIGN.md section 4).
+const (
+	ExitOK      = 0
+	ExitPartial = 3
+)
+
+// DefaultParallelism is how many hosts without restarts are applied at once.
+const DefaultParallelism = 20
+
+// Options say what to apply and how.
+type Options struct {
+	Plan *engine.Plan
+	// Hosts are the inventory's hosts by name; a plan host missing here is
+	// failed without being contacted.
+	Hosts    map[string]*engine.Host
+	Provider engine.Provider
+	// Catalogue gives the schema of each path for stale checks and
+	// read-back (value normalisation, prompted attributes, id-keyed
+	// tables). Nil compares values as strings.
+	Catalogue engine.Catalogue
+	// Rollout is the restart policy already merged with the -restart flag.
+	Rollout engine.Rollout
+	// Parallelism is how many hosts without restarts run at once
+	// (DefaultParallelism when 0).
+	Parallelism int
+	Journal     *journal.Journal
+	// Lock, when set, is a lock the caller already holds (for instance
+	// across plan and apply); otherwise Run takes and releases one.
+	Lock *journal.Lock
+	// RunID is the run's id; empty makes a new one (Journal.NewRunID).
+	RunID string
+	// Mode is ModeNormal, ModeRestartsOnly or ModeRevert; empty takes
+	// Plan.Mode, then ModeNormal.
+	Mode string
+	Hook Hook
+	// SensitiveAfter supplies sensitive after-values that a saved plan
+	// does not hold, from a fresh evaluation of the configuration. Nil
+	// takes AttrChange.After (a plan made in this process).
+	SensitiveAfter func(host, path, attr string, key []engine.Field) (string, bool)
+	// AfterHash, for a saved plan, returns the salted hash the plan
+	// recorded for a sensitive after-value (planfile.File.AfterHash); a
+	// host whose fresh value hashes differently is refused as stale.
+	AfterHash func(host, path, attr string, key []engine.Field) (string, bool)
+	// Stop is closed on the first Ctrl-C: no new host or step starts, and
+	// each host in flight finishes the command it is running.
+	Stop <-chan struct{}
+}
+
+// Result is what a run did.
+type Result struct {
+	RunID string
+	// Hosts in plan order.
+	Hosts []*HostResult
+	// ExitCode is ExitOK when every host with work succeeded, ExitPartial
+	// when any failed, was stale, untouched or interrupted.
+	ExitCode int
+	// RevertPath is the revert plan written for this run ("" when nothing
+	// changed).
+	RevertPath string
+	// Warnings are problems after the hosts were done (the journal's
+	// run-end record or the revert plan could not be written).
+	Warnings []string
+}
+
+// Counts returns the number of hosts per outcome.
+func (r *Result) Counts() map[string]int {
+	c := map[string]int{}
+	for _, h := range r.Hosts {
+		c[h.Outcome]++
+	}
+	return c
+}
+
+// HostResult is what happened on one host.
+type HostResult struct {
+	Name    string
+	Outcome string
+	// Reason explains every outcome but changed and unchanged.
+	Reason string
+	// Applied are the changes (or the attributes of a change) that the
+	// server accepted, in the order they were made.
+	Applied []*engine.Change
+	// Restarted lists the applications restarted and healthy again.
+	Restarted []string
+	// PendingLeft are the restarts still pending in the journal for this
+	// host after the run.
+	PendingLeft []*engine.Restart
+	// Warnings are things the operator must know that did not fail the
+	// host (a restart warning for an unknown application).
+	Warnings []string
+}
+
+// Step is one kind of progress event.
+type Step string
+
+// Steps a Hook sees, in the order a host goes through them.
+const (
+	StepConnected   Step = "connected"
+	StepStale       Step = "stale"
+	StepSet         Step = "set"
+	StepVerify      Step = "verify"
+	StepRestarting  Step = "restarting"
+	StepHealthy     Step = "healthy"
+	StepDeferred    Step = "deferred"
+	StepDone        Step = "done"
+	StepFailed      Step = "failed"
+	StepUntouched   Step = "untouched"
+	StepInterrupted Step = "interrupted"
+)
+
+// Event is one progress event of one host.
+type Event struct {
+	Host string
+	Step Step
+	// Detail says what happened in words, sensitive values already
+	// replaced by (sensitive): "set enabled = false (restart required)",
+	// a stale or failure reason.
+	Detail string
+	// App is the application of restarting, healthy and deferred events.
+	App string
+	// Took is how long the step took: healthy, from restart to healthy;
+	// done, failed and interrupted, the whole host.
+	Took time.Duration
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
+}
+
+// Hook receives progress as it happens. Run calls it from one goroutine
+// per host in flight, so implementations must be safe for concurrent use.
+type Hook interface {
+	Step(e Event)
+}
+
+// NilHook ignores every event; embed it to implement only what you need.
+type NilHook struct{}
+
+// Step implements Hook.
+func (NilHook) Step(Event) {}

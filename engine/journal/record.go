@@ -1,0 +1,155 @@
+package journal
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/bwstate/bwstate/engine"
+)
+
+// Kind is the kind of a journal record.
+type Kind string
+
+// Record kinds. The fields each kind carries are listed on Record.
+const (
+	KindRunStart       Kind = "run-start"
+	KindPending        Kind = "pending"
+	KindChange         Kind = "change"
+	KindReply          Kind = "reply"
+	KindVerify         Kind = "verify"
+	KindRestart        Kind = "restart"
+	KindPendingCleared Kind = "pending-cleared"
+	KindHostEnd        Kind = "host-end"
+	KindRunEnd         Kind = "run-end"
+)
+
+// Redacted replaces sensitive values wherever bwstate writes or prints them.
+const Redacted = "(sensitive)"
+
+// Record is one line of journal.jsonl. Seq, Prev, Hash and Time are filled
+// by Append; the other fields depend on Kind:
+//
+//	run-start        Operator, Mode, PlanHash, ConfigHash, RestartPolicy, Hosts
+//	pending          Host, App, Reason; App "" adds Text (the server's words) and Message
+//	change           Host, Path, Key, Action, Attr, Before, After, Sensitive, ValueHash
+//	reply            Host, Command (redacted), Reply (done|restart|error), Text
+//	verify           Host, Path, Key, Attr, Outcome (ok|mismatch|skipped), Detail
+//	restart          Host, App, Outcome (started|healthy|timeout|failed), Detail
+//	pending-cleared  Host, App, Since (the run that set it), Reason, Operator when by hand
+//	host-end         Host, Outcome (changed|unchanged|failed|untouched|stale|interrupted), Reason
+//	run-end          Counts (hosts per outcome), ExitCode
+type Record struct {
+	Seq  int64  `json:"seq"`
+	Prev string `json:"prev"`
+	Hash string `json:"hash,omitempty"`
+	Time string `json:"time"`
+	Run  string `json:"run"`
+	Kind Kind   `json:"kind"`
+
+	Operator      string   `json:"operator,omitempty"`
+	Mode          string   `json:"mode,omitempty"`
+	PlanHash      string   `json:"plan_hash,omitempty"`
+	ConfigHash    string   `json:"config_hash,omitempty"`
+	RestartPolicy string   `json:"restart_policy,omitempty"`
+	Hosts         []string `json:"hosts,omitempty"`
+
+	Host   string         `json:"host,omitempty"`
+	App    string         `json:"app,omitempty"`
+	Path   string         `json:"path,omitempty"`
+	Key    []engine.Field `json:"key,omitempty"`
+	Action string         `json:"action,omitempty"`
+	Attr   string         `json:"attr,omitempty"`
+	// Before and After are pointers so that an empty value ("" cleared) is
+	// still written for change records while other kinds omit them.
+	Before    *string `json:"before,omitempty"`
+	After     *string `json:"after,omitempty"`
+	Sensitive bool    `json:"sensitive,omitempty"`
+	// ValueHash is the salted hash of an applied sensitive value (see
+	// Journal.HashSecret): it lets a later plan tell whether a write-only
+	// secret changed without the secret ever being stored.
+	ValueHash string `json:"value_hash,omitempty"`
+
+	Command string `json:"command,omitempty"`
+	Reply   string `json:"reply,omitempty"`
+	Text    string `json:"text,omitempty"`
+	Message string `json:"message,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Outcome string `json:"outcome,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+	Since   string `json:"since,omitempty"`
+
+	Counts   map[string]int `json:"counts,omitempty"`
+	ExitCode *int           `json:"exit_code,omitempty"`
+}
+
+// Str returns a pointer to s, for Record.Before and Record.After.
+func Str(s string) *string { return &s }
+
+// canonicalJSON re-encodes a JSON document with object keys sorted and no
+// insignificant white space, keeping numbers as written. Writer and verifier
+// both hash this form, so the field order on disk does not matter.
+func canonicalJSON(doc []byte, drop string) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("trailing data after the JSON object")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	if drop != "" {
+		delete(m, drop)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// CanonicalHash returns hex(sha256(prefix + canonical JSON of doc without
+// the field drop)). The journal chains records with it and plan files use it
+// as their checksum.
+func CanonicalHash(prefix string, doc []byte, drop string) (string, error) {
+	c, err := canonicalJSON(doc, drop)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write([]byte(prefix))
+	h.Write(c)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// HashSalted returns hex(sha256(salt + value)), the form of every hash of a
+// sensitive value in plans, plan files and the journal.
+func HashSalted(salt, value string) string {
+	sum := sha256.Sum256([]byte(salt + value))
+	return hex.EncodeToString(sum[:])
+}
+
+// seal fills r.Hash from r's content and returns the line to write,
+// without the trailing newline.
+func seal(r *Record) ([]byte, error) {
+	r.Hash = ""
+	body, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	h, err := CanonicalHash(r.Prev, body, "hash")
+	if err != nil {
+		return nil, err
+	}
+	r.Hash = h
+	return json.Marshal(r)
+}

@@ -1,0 +1,298 @@
+package planfile
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/journal"
+)
+
+const (
+	salt         = "7a1f0000000000000000000000000000000000000000000000000000000000ff"
+	beforeSecret = "old-community-Xq9"
+	afterSecret  = "new-community-Zp4"
+	promptSecret = "client-secret-Wm2"
+)
+
+func samplePlan() *engine.Plan {
+	return &engine.Plan{
+		FormatVersion: engine.PlanFormatVersion, ConfigHash: "cfg123", CreatedAt: "2026-11-27T10:15:00Z",
+		Salt: salt, Mode: "normal", Warnings: []string{"context Foo/Bar is not in the catalogue"},
+		Hosts: []*engine.HostPlan{
+			{
+				Name: "xsp1", Address: "10.1.0.11", Type: "xsp", Release: "Rel_22.0_1.1123",
+				Facts: &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, ReleaseString: "Rel_22.0_1.1123", Alarms: []string{"bwOpenClientServerASConnFailed"}},
+				Changes: []*engine.Change{
+					{Resource: "context.cap_proxy_off", Path: "Applications/OpenClientServer/CAPProxy", Action: engine.Update, ActionName: "update",
+						Attrs: []*engine.AttrChange{{Name: "enabled", Before: "true", After: "false", Restart: "OpenClientServer"}}},
+					{Resource: "context.snmp", Path: "Interface/SNMP/Agent", Action: engine.Update, ActionName: "update",
+						Attrs: []*engine.AttrChange{
+							{Name: "readCommunity", Before: beforeSecret, After: afterSecret, Sensitive: true, BeforeHash: journal.HashSalted(salt, beforeSecret)},
+							{Name: "trapSourceAddress", Before: "", After: "10.0.0.1"},
+						}},
+					{Resource: "context.cis", Path: "Applications/AuthenticationService/CISTokenValidation", Action: engine.Update, ActionName: "update",
+						Attrs: []*engine.AttrChange{{Name: "clientSecret", Sensitive: true, BeforeUnknown: true, Restart: "AuthenticationService"}}},
+					{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create, ActionName: "create",
+						Key:   []engine.Field{{Name: "host", Value: "10.9.0.5"}},
+						Attrs: []*engine.AttrChange{{Name: "description", Before: "", After: "NOC"}}},
+					{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete, ActionName: "delete",
+						Key:   []engine.Field{{Name: "host", Value: "10.9.0.99"}},
+						Attrs: []*engine.AttrChange{{Name: "description", Before: "old", After: ""}}},
+				},
+				Restarts: []*engine.Restart{
+					{App: "OpenClientServer", Reasons: []string{"CAPProxy changed"}},
+					{App: "AuthenticationService", Reasons: []string{"CISTokenValidation changed"}, Pending: true, PendingSince: "20261120T080000Z"},
+				},
+				Checks: []*engine.Check{{Resource: "check.no_cap_alarms", Passed: false, Message: "CAP connection alarms are still raised"}},
+			},
+			{Name: "xsp4", Address: "10.1.0.14", Type: "xsp", Error: "unreachable: connection refused", Changes: []*engine.Change{}, Restarts: []*engine.Restart{}},
+		},
+	}
+}
+
+// secrets is what a fresh evaluation of the configuration would yield.
+func secrets(values map[string]string) Secrets {
+	return func(host, path, attr string, key []engine.Field) (string, bool) {
+		v, ok := values[host+" "+path+" "+attr]
+		return v, ok
+	}
+}
+
+var freshSecrets = secrets(map[string]string{
+	"xsp1 Interface/SNMP/Agent readCommunity":                                 afterSecret,
+	"xsp1 Applications/AuthenticationService/CISTokenValidation clientSecret": promptSecret,
+})
+
+func TestRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.json")
+	p := samplePlan()
+	if err := Write(path, p, freshSecrets); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := samplePlan()
+	// Sensitive values do not survive the file; their hashes do.
+	snmp := want.Hosts[0].Changes[1].Attrs[0]
+	snmp.Before, snmp.After = "", ""
+	want.Hosts[0].Changes[2].Attrs[0].After = ""
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("wrong result (-want +got):\n%s", d)
+	}
+
+	st, _ := os.Stat(path)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("wrong result\ngot: %v\nwant: 0600 (the file holds the salt)", st.Mode().Perm())
+	}
+
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ok := f.AfterHash("xsp1", "interface/snmp/agent", "readcommunity", nil)
+	if !ok || h != journal.HashSalted(salt, afterSecret) {
+		t.Errorf("wrong result\ngot: %q %v\nwant: the salted hash of the after value", h, ok)
+	}
+}
+
+func TestSensitiveValuesNeverWritten(t *testing.T) {
+	b, err := Marshal(samplePlan(), freshSecrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{beforeSecret, afterSecret, promptSecret} {
+		if strings.Contains(string(b), s) {
+			t.Errorf("plan file contains the secret %q:\n%s", s, b)
+		}
+	}
+	for _, s := range []string{`"format_version": "1.0"`, `"kind": "bwstate-plan"`, `"before_hash"`, `"after_hash"`, `"pending_restarts"`, `"before": "true"`, `"after": "false"`} {
+		if !strings.Contains(string(b), s) {
+			t.Errorf("plan file lacks %s:\n%s", s, b)
+		}
+	}
+}
+
+func TestCheckSecrets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.json")
+	if err := Write(path, samplePlan(), freshSecrets); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		s    Secrets
+		want []string
+	}{
+		"same values": {s: freshSecrets},
+		"one changed": {
+			s: secrets(map[string]string{
+				"xsp1 Interface/SNMP/Agent readCommunity":                                 "changed",
+				"xsp1 Applications/AuthenticationService/CISTokenValidation clientSecret": promptSecret,
+			}),
+			want: []string{"xsp1 Interface/SNMP/Agent readCommunity"},
+		},
+		"none known": {
+			s:    secrets(nil),
+			want: []string{"xsp1 Interface/SNMP/Agent readCommunity", "xsp1 Applications/AuthenticationService/CISTokenValidation clientSecret"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := f.CheckSecrets(tc.s)
+			var me *SecretMismatchError
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("wrong result\ngot: %v\nwant: <nil>", err)
+				}
+				return
+			}
+			if !errors.As(err, &me) {
+				t.Fatalf("wrong result\ngot: %v\nwant: *SecretMismatchError", err)
+			}
+			if d := cmp.Diff(tc.want, me.Attrs); d != "" {
+				t.Errorf("wrong result (-want +got):\n%s", d)
+			}
+			if strings.Contains(err.Error(), "changed\"") || strings.Contains(err.Error(), promptSecret) {
+				t.Errorf("message leaks a value: %v", err)
+			}
+		})
+	}
+}
+
+func TestReadRejects(t *testing.T) {
+	valid, err := Marshal(samplePlan(), freshSecrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		data string
+		want string
+	}{
+		"newer major": {
+			data: strings.Replace(string(valid), `"format_version": "1.0"`, `"format_version": "2.0"`, 1),
+			want: "read plan file NAME: format version 2.0 is newer than this bwstate reads (1.0): use a newer bwstate or make a new plan",
+		},
+		"newer minor": {
+			data: strings.Replace(string(valid), `"format_version": "1.0"`, `"format_version": "1.7"`, 1),
+			want: "read plan file NAME: format version 1.7 is newer than this bwstate reads (1.0): use a newer bwstate or make a new plan",
+		},
+		"older": {
+			data: strings.Replace(string(valid), `"format_version": "1.0"`, `"format_version": "0.9"`, 1),
+			want: "read plan file NAME: format version 0.9 is older than this bwstate reads (1.0): make a new plan",
+		},
+		"garbage version": {
+			data: strings.Replace(string(valid), `"format_version": "1.0"`, `"format_version": "one"`, 1),
+			want: `read plan file NAME: unknown format version "one" (this bwstate reads 1.0)`,
+		},
+		"other kind": {
+			data: `{"format_version":"1.0","kind":"terraform-plan"}`,
+			want: `read plan file NAME: not a bwstate plan file (kind "terraform-plan", want "bwstate-plan")`,
+		},
+		"truncated": {
+			data: string(valid[:len(valid)/2]),
+			want: "read plan file NAME: not a bwstate plan file (invalid JSON: unexpected end of JSON input)",
+		},
+		"value edited": {
+			data: strings.Replace(string(valid), `"after": "false"`, `"after": "true"`, 1),
+			want: "read plan file NAME: checksum mismatch: the file was edited or damaged after it was written; make a new plan",
+		},
+		"unknown field": {
+			data: strings.Replace(string(valid), `"kind": "bwstate-plan",`, `"kind": "bwstate-plan", "extra": 1,`, 1),
+			want: `read plan file NAME: corrupt plan file: json: unknown field "extra"`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "plan.json")
+			os.WriteFile(path, []byte(tc.data), 0o600)
+			_, err := Read(path)
+			want := strings.ReplaceAll(tc.want, "NAME", path)
+			if err == nil || err.Error() != want {
+				t.Errorf("wrong result\ngot: %v\nwant: %s", err, want)
+			}
+		})
+	}
+}
+
+func TestReadRejectsSensitiveValue(t *testing.T) {
+	// A hand-made file (valid checksum) that carries a sensitive value.
+	doc := toDocument(samplePlan(), nil, salt, true)
+	doc.Hosts[0].Changes[1].Attrs[0].After = journal.Str("leaked")
+	b, err := encode(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Parse("p.json", b)
+	want := "read plan file p.json: host xsp1: Interface/SNMP/Agent readCommunity is sensitive but the file carries its value"
+	if err == nil || err.Error() != want {
+		t.Errorf("wrong result\ngot: %v\nwant: %s", err, want)
+	}
+}
+
+func TestHashIsStable(t *testing.T) {
+	h1, err1 := Hash(samplePlan())
+	h2, err2 := Hash(samplePlan())
+	p := samplePlan()
+	p.Hosts[0].Changes[0].Attrs[0].After = "true"
+	h3, err3 := Hash(p)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Fatal(err)
+	}
+	if h1 != h2 || h1 == h3 {
+		t.Errorf("wrong result\ngot: %s %s %s\nwant: equal for equal plans, different for a changed value", h1, h2, h3)
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	valid, err := Marshal(samplePlan(), freshSecrets)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(valid)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"format_version":"1.0","kind":"bwstate-plan","hosts":[null]}`))
+	f.Add([]byte(`{"format_version":"1.0","kind":"bwstate-plan","hosts":[{"name":"a","changes":[null]}]}`))
+	f.Add([]byte(`{"format_version":"1.","kind":"bwstate-plan"}`))
+	f.Add([]byte(`[`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse("fuzz.json", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "read plan file fuzz.json: ") {
+				t.Errorf("error does not name the file: %v", err)
+			}
+			return
+		}
+		// Whatever is accepted must survive a write and a read unchanged.
+		b, err := Marshal(file.Plan, nil)
+		if err != nil {
+			t.Fatalf("re-encode an accepted plan: %v", err)
+		}
+		if _, err := Parse("again.json", b); err != nil {
+			t.Fatalf("an accepted plan does not read back: %v", err)
+		}
+	})
+}
+
+func TestHashWithoutSaltIgnoresSecrets(t *testing.T) {
+	a, b := samplePlan(), samplePlan()
+	a.Salt, b.Salt = "", ""
+	b.Hosts[0].Changes[1].Attrs[0].After = "a-different-secret"
+	ha, err1 := Hash(a)
+	hb, err2 := Hash(b)
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	if ha != hb {
+		t.Errorf("wrong result\ngot: %s != %s\nwant: an unsalted plan hash that does not depend on secrets", ha, hb)
+	}
+}

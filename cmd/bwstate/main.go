@@ -26,16 +26,18 @@ const (
 )
 
 // env is what a subcommand gets from main: its streams, the working
-// directory after -chdir, the environment and a context cancelled on the
-// first SIGINT/SIGTERM.
+// directory after -chdir, the environment, and the interrupt signals:
+// interrupt is closed on the first SIGINT/SIGTERM (stop starting new work)
+// and ctx is cancelled on the second (abort what is running).
 type env struct {
-	stdin   io.Reader
-	stdout  io.Writer
-	stderr  io.Writer
-	dir     string
-	getenv  func(string) string
-	environ func() []string
-	ctx     context.Context
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
+	dir       string
+	getenv    func(string) string
+	environ   func() []string
+	ctx       context.Context
+	interrupt <-chan struct{}
 }
 
 // command is one subcommand.
@@ -57,10 +59,35 @@ func register(c *command) {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ, ctx: ctx}
-	os.Exit(run(e, os.Args[1:]))
+	ctx, cancel := context.WithCancel(context.Background())
+	interrupt := make(chan struct{})
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		close(interrupt)
+		<-signals
+		cancel()
+	}()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ,
+		ctx: ctx, interrupt: interrupt}
+	code := run(e, os.Args[1:])
+	cancel()
+	os.Exit(code)
+}
+
+// interruptible returns a context cancelled on the first interrupt, for
+// commands that change nothing and can stop at once (plan, facts).
+func (e *env) interruptible() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(e.ctx)
+	go func() {
+		select {
+		case <-e.interrupt:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // run dispatches one invocation; it is main without the process around it,

@@ -1,0 +1,328 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// session is one shell (or exec) on a host: the terminal it runs on and the
+// connection it belongs to.
+type session struct {
+	cs   *connState
+	host *Host
+	t    *terminal
+	rng  *rand.Rand
+}
+
+func newSession(cs *connState, t *terminal) *session {
+	// The garbage fault's bytes are reproducible per host, so a failing test
+	// sees the same bytes again.
+	hs := fnv.New64a()
+	_, _ = hs.Write([]byte(cs.host.cfg.Name))
+	return &session{cs: cs, host: cs.host, t: t, rng: rand.New(rand.NewPCG(hs.Sum64(), 0x5eed))}
+}
+
+func (s *session) ctx() context.Context { return s.cs.ctx }
+
+// received records a command and applies the per-command faults: the
+// connection is dropped instead when it has already served DropAfter
+// commands, and the latency is waited before the reply. It reports false
+// when the session must end.
+func (s *session) received(kind, line string) bool {
+	f := s.host.Faults()
+	s.cs.mu.Lock()
+	drop := f.DropAfter > 0 && s.cs.commands >= f.DropAfter
+	if !drop {
+		s.cs.commands++
+	}
+	s.cs.mu.Unlock()
+	if drop {
+		s.cs.drop()
+		return false
+	}
+	s.host.fleet.record(s.host.cfg.Name, kind, line)
+	return s.wait(f.Latency)
+}
+
+// wait sleeps for d unless the connection ends first.
+func (s *session) wait(d time.Duration) bool {
+	if d <= 0 {
+		return s.ctx().Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.ctx().Done():
+		return false
+	}
+}
+
+// garbage returns a line of random bytes when the garbage fault is on. The
+// line never contains CR or LF, so the prompt after it still starts a line.
+func (s *session) garbage() string {
+	if !s.host.Faults().Garbage {
+		return ""
+	}
+	b := make([]byte, 8+s.rng.IntN(24))
+	for i := range b {
+		for {
+			c := byte(s.rng.UintN(256))
+			if c != '\r' && c != '\n' {
+				b[i] = c
+				break
+			}
+		}
+	}
+	return string(b) + "\n"
+}
+
+// shellPrompt is bash's prompt for the admin user.
+func (s *session) shellPrompt() string {
+	return fmt.Sprintf("%s@%s$ ", labUser, s.host.hostname())
+}
+
+// runShell runs the interactive login shell and returns its exit status.
+// Without a PTY it prints no prompt, like bash reading commands from a pipe.
+func (s *session) runShell() int {
+	if s.t.pty {
+		s.t.write(s.motd())
+		s.t.write(s.shellPrompt())
+	}
+	status := 0
+	for {
+		line, err := s.t.readLine(true)
+		if errors.Is(err, errInterrupt) {
+			s.t.write(s.shellPrompt())
+			continue
+		}
+		if err != nil {
+			if s.t.pty && errors.Is(err, io.EOF) {
+				s.t.write("logout\n")
+			}
+			return status
+		}
+		for _, cmd := range strings.Split(line, ";") {
+			cmd = strings.TrimSpace(cmd)
+			if cmd == "" {
+				continue
+			}
+			if !s.received("shell", cmd) {
+				return status
+			}
+			var exit bool
+			status, exit = s.shellCommand(cmd)
+			if s.ctx().Err() != nil {
+				// The connection was dropped (a fault) or the lab closed.
+				return status
+			}
+			if exit {
+				if s.t.pty {
+					s.t.write("logout\n")
+				}
+				return status
+			}
+		}
+		if s.t.pty {
+			s.t.write(s.shellPrompt())
+		}
+	}
+}
+
+// runExec runs one command line (an SSH exec request).
+func (s *session) runExec(line string) int {
+	status := 0
+	for _, cmd := range strings.Split(line, ";") {
+		cmd = strings.TrimSpace(cmd)
+		if cmd == "" {
+			continue
+		}
+		if !s.received("shell", cmd) {
+			return 255
+		}
+		var exit bool
+		status, exit = s.shellCommand(cmd)
+		if exit {
+			break
+		}
+	}
+	return status
+}
+
+func (s *session) motd() string {
+	switch m := s.host.cfg.Motd; m {
+	case "":
+		return fmt.Sprintf("Last login: %s from %s\n", s.host.now().Format("Mon Jan _2 15:04:05 2006"), s.cs.clientIP)
+	case "none":
+		return ""
+	default:
+		return strings.TrimSuffix(m, "\n") + "\n"
+	}
+}
+
+// shellCommand runs one shell command; exit reports that the shell ends.
+func (s *session) shellCommand(line string) (status int, exit bool) {
+	args := strings.Fields(line)
+	name := args[0]
+	var out string
+	switch name {
+	case "exit", "logout":
+		return 0, true
+	case "bwcli":
+		if len(args) > 1 {
+			out, status = "Usage: bwcli\n", 1
+			break
+		}
+		newCLI(s).run()
+		return 0, s.ctx().Err() != nil
+	case "restartbw", "startbw", "stopbw":
+		out, status = s.appCommand(name, args[1:])
+	case "showrun":
+		out = s.showrun()
+	case "bwshowver":
+		out = s.bwshowver()
+	case "healthmon":
+		if len(args) != 2 || args[1] != "-l" {
+			out, status = "Usage: healthmon -l\n", 1
+			break
+		}
+		out = s.healthmon()
+	default:
+		s.t.writeErr(fmt.Sprintf("-bash: %s: command not found\n", name))
+		s.t.write(s.garbage())
+		return 127, false
+	}
+	s.t.write(out + s.garbage())
+	return status, false
+}
+
+// appCommand runs restartbw, startbw or stopbw. They return at once; a
+// started application stays Starting for the host's restart delay.
+func (s *session) appCommand(cmd string, args []string) (string, int) {
+	h := s.host
+	if len(args) > 1 {
+		return fmt.Sprintf("Usage: %s [Application]\n", cmd), 1
+	}
+	arg := ""
+	if len(args) == 1 {
+		arg = args[0]
+	}
+	apps, ok := h.appsNamed(arg)
+	if !ok {
+		return fmt.Sprintf("%s: unknown application %s (this server runs %s)\n", cmd, arg, strings.Join(h.apps, ", ")), 1
+	}
+	var b strings.Builder
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := h.state()
+	switch cmd {
+	case "restartbw":
+		for _, a := range apps {
+			fmt.Fprintf(&b, "Stopping %s...\n", a)
+		}
+		for _, a := range apps {
+			fmt.Fprintf(&b, "Starting %s...\n", a)
+			h.startApp(st.apps[strings.ToLower(a)], true)
+		}
+	case "stopbw":
+		for _, a := range apps {
+			as := st.apps[strings.ToLower(a)]
+			if as.state == AppStopped {
+				fmt.Fprintf(&b, "%s is already stopped.\n", a)
+				continue
+			}
+			fmt.Fprintf(&b, "Stopping %s...\n", a)
+			h.stopApp(as)
+		}
+	case "startbw":
+		for _, a := range apps {
+			as := st.apps[strings.ToLower(a)]
+			if as.state != AppStopped {
+				fmt.Fprintf(&b, "%s is already running.\n", a)
+				continue
+			}
+			fmt.Fprintf(&b, "Starting %s...\n", a)
+			h.startApp(as, false)
+		}
+	}
+	return b.String(), 0
+}
+
+func (s *session) showrun() string {
+	states := s.host.appStates()
+	w := len("Application")
+	for _, a := range states {
+		w = max(w, len(a[0]))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-*s  %s\n", w, "Application", "State")
+	b.WriteString(strings.Repeat("-", w+2+len("Starting")) + "\n")
+	for _, a := range states {
+		fmt.Fprintf(&b, "%-*s  %s\n", w, a[0], a[1])
+	}
+	return b.String()
+}
+
+func (s *session) bwshowver() string {
+	h := s.host
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s version %s\n\n", h.info.label, h.cfg.Release)
+	b.WriteString("Built  Sat Jun  6 00:26:50 EDT 2020\n")
+	if h.release >= 2000 {
+		// Release-independent builds list each application's version.
+		ver := strings.TrimPrefix(h.cfg.Release, "Rel_")
+		b.WriteString("\nApplications Info:\n")
+		for _, a := range h.apps {
+			fmt.Fprintf(&b, "- %s version %s\n", a, ver)
+		}
+	} else {
+		b.WriteString("- BASE revision 909962\n")
+		fmt.Fprintf(&b, "- %s revision 909962\n", h.info.label)
+	}
+	fmt.Fprintf(&b, "\nPatching Info:\n  Active Patches: %d\n", len(h.cfg.Patches))
+	for _, p := range h.cfg.Patches {
+		fmt.Fprintf(&b, "    %s\n", p)
+	}
+	return b.String()
+}
+
+func (s *session) healthmon() string {
+	h := s.host
+	var abnormal []string
+	for _, a := range h.appStates() {
+		if a[1] != AppRunning {
+			abnormal = append(abnormal, fmt.Sprintf("   - Application %s is not running (state: %s)\n", a[0], a[1]))
+		}
+	}
+	severity := "NOTIFICATION"
+	if len(abnormal) > 0 {
+		severity = "MAJOR"
+	}
+	sep := "--------------------------------\n"
+	var b strings.Builder
+	b.WriteString(sep)
+	b.WriteString("System Health Report Page\n")
+	fmt.Fprintf(&b, "   BroadWorks Server Name: %s\n", h.hostname())
+	fmt.Fprintf(&b, "   Date and time         : %s\n", h.now().Format("Mon Jan _2 15:04:05 MST 2006"))
+	fmt.Fprintf(&b, "   Report severity       : %s\n", severity)
+	fmt.Fprintf(&b, "   Server type           : %s\n", h.info.serverType)
+	b.WriteString("   Server state          : Unlock\n")
+	b.WriteString(sep + "\n")
+	if len(abnormal) == 0 {
+		b.WriteString("No abnormal condition detected.\n")
+	} else {
+		b.WriteString("Abnormal conditions detected:\n")
+		for _, l := range abnormal {
+			b.WriteString(l)
+		}
+	}
+	b.WriteString("\n" + sep)
+	return b.String()
+}

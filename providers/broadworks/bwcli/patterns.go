@@ -1,0 +1,212 @@
+package bwcli
+
+import "regexp"
+
+// patterns is the one table of BWCLI texts the driver recognises: prompts,
+// confirmations, replies, errors, warnings and the shell tools' output. Each
+// entry cites its confidence tag in ../shared/BWCLI.md ([C] seen verbatim,
+// [I] inferred, [G] guessed) or the simulator's documented choice
+// (docs/simulator.md) where BWCLI.md leaves the text unknown. Entries tagged
+// [G] are deliberately loose: the real text may differ.
+//
+// Patterns are matched against cleaned text: decoded, ANSI-stripped, with
+// line endings normalised, one line at a time and usually after trimming.
+// The table is read-only after package initialisation.
+var patterns = struct {
+	// Prompts, matched against the whole tail of the buffer after the last
+	// newline, never mid-line. confirm and password match a prefix: at the
+	// tail nothing but blanks may follow it; inside output the rest of the
+	// line is the echo of the answer. confirm may also follow a question on
+	// the same line (`... Continue? Please confirm ...`), see findConfirm.
+
+	// shellPrompt finds the login shell prompt the first time, after any
+	// MOTD: `bwadmin@as1.mleus.lab$ ` [C], `[bwadmin@xsp1 ~]$ ` and a root
+	// `# ` [I]. Later matches compare the learned string exactly.
+	shellPrompt *regexp.Regexp
+	// cliPrompt is `<ROOT>_CLI` + `/Context/Sub...` + `> ` [C]; group 1 is
+	// the root, group 2 the path with its leading slash. BWCLI.md gives
+	// `^[A-Z]+_CLI(/[^\s/>]+)*> $`; digits in the root are tolerated.
+	cliPrompt *regexp.Regexp
+	// confirm is `Please confirm (Yes, Y, No, N): ` [C], for exit, clearAll,
+	// large tables and dangerous operations; the wording inside is tolerated.
+	confirm *regexp.Regexp
+	// password is a password prompt: `New Password:` after `set <secret>`
+	// [C]; `Re-type New Password:` and `Confirm Password:` are [G] (the brief
+	// asks for them); bare `Password:` is what `login` prints [C].
+	password *regexp.Regexp
+
+	// Interim texts, removed from command output before parsing.
+
+	// largeTable is the question before a large table is read:
+	// `About to access 22 entries. Continue?` [C]. Group 1 is the count.
+	largeTable *regexp.Regexp
+	// dangerous starts the description of a dangerous operation:
+	// `+++ WARNING +++ WARNING +++ WARNING +++` [C]. Its confirmation is never
+	// answered yes by a read.
+	dangerous *regexp.Regexp
+	// retrieving is printed after a large-table confirmation:
+	// `Retrieving data... Please wait...` [C].
+	retrieving *regexp.Regexp
+	// entriesFound ends some tables: `N entries found.` [C]; the singular is
+	// [G].
+	entriesFound *regexp.Regexp
+	// masked is how `get` shows a password attribute: `********` [C]; other
+	// lengths are [G].
+	masked *regexp.Regexp
+
+	// Replies to set, clear, add and delete.
+
+	// done is `...Done` [C].
+	done *regexp.Regexp
+	// restartWarnings are both restart warnings, seen verbatim [C]:
+	// `*** Warning: BroadWorks needs to be restarted for the changes to take
+	// effect ***` and `A restart is required for the change to take effect.`
+	// Whether `...Done` follows is unknown [G]; either way is accepted.
+	restartWarnings []*regexp.Regexp
+	// cliErrors start an error reply; the line and every line after it (the
+	// parameter's spec line) form the error text.
+	//   `[CLIError] Command login: Mandatory parameter missing` [C]
+	//   `[Error] ...` [C], `Error: ...` [I], `Failed to ...` [C],
+	//   `Cannot ...` [C], `Invalid command` [C].
+	cliErrors []*regexp.Regexp
+	// cliErrorSubstrings mark an error anywhere in a line [C]:
+	// `Mandatory parameter missing`, `entry is already present in list`,
+	// `Entry not found`.
+	cliErrorSubstrings []*regexp.Regexp
+	// sessionEnding is what `exit` prints after `y`:
+	// `This session is now ending...` [C].
+	sessionEnding *regexp.Regexp
+
+	// Shell and shell tools.
+
+	// shellErrors are a shell refusing a command:
+	// `-bash: restartbw: command not found` (simulator, [G] in BWCLI.md),
+	// `No such file or directory`, `Permission denied` [I].
+	shellErrors []*regexp.Regexp
+	// release is bwshowver's first line: `AS version Rel_24.0_1.944` and
+	// `ADP version Rel_2022.11_1.273` [C]; BWCLI.md gives the regex
+	// `^(\w+) version Rel_(\S+)$`.
+	release *regexp.Regexp
+	// releaseNumber splits the release: `24.0_1.944` -> 24.0 and 1.944 [C].
+	releaseNumber *regexp.Regexp
+	// built is `Built  Sat Jun  6 00:26:50 EDT 2020` [C].
+	built *regexp.Regexp
+	// activePatches is `Active Patches: 701` [C]; the simulator lists the
+	// patch names on the following lines (docs/simulator.md).
+	activePatches *regexp.Regexp
+	// appVersion is `- OpenClientServer version 2022.11_1.273` under
+	// `Applications Info:` [C].
+	appVersion *regexp.Regexp
+	// section is a heading line such as `Patching Info:` or
+	// `Applications Info:` [C].
+	section *regexp.Regexp
+	// appsSection is the heading of release-independent builds'
+	// application list: `Applications Info:` [C].
+	appsSection *regexp.Regexp
+	// healthTitle is the report's title line: `System Health Report Page` [C].
+	healthTitle *regexp.Regexp
+	// healthField is one `Key : value` line of the health report [C]:
+	// `   Report severity       : NOTIFICATION`.
+	healthField *regexp.Regexp
+	// healthOK is `No abnormal condition detected.` [C].
+	healthOK *regexp.Regexp
+	// healthAbnormal heads the abnormal conditions: the simulator prints
+	// `Abnormal conditions detected:` then `   - Application X is not running
+	// (state: Starting)` lines [G].
+	healthAbnormal *regexp.Regexp
+	// separator is a rule line of `-` or `=` (health report, showrun) [C]/[G].
+	separator *regexp.Regexp
+	// showrunHeader is the header of showrun's table: the simulator prints
+	// `Application  State` [G].
+	showrunHeader *regexp.Regexp
+}{
+	shellPrompt: regexp.MustCompile(`^(?:\[[^\]\n]{1,200}\]|[^\s\[\]]{1,200})[$#] $`),
+	cliPrompt:   regexp.MustCompile(`^([A-Z][A-Z0-9]*_CLI)((?:/[^\s/>]+)*)> $`),
+	confirm:     regexp.MustCompile(`(?i)please confirm\b[^:\n]*:`),
+	password:    regexp.MustCompile(`(?i)^(?:re-?type new password|new password|confirm(?: new)? password|password):`),
+
+	largeTable:   regexp.MustCompile(`(?i)about to access (\d+) entries\.? *continue\?`),
+	dangerous:    regexp.MustCompile(`\+\+\+ ?WARNING ?\+\+\+`),
+	retrieving:   regexp.MustCompile(`(?i)^retrieving data\.\.\. ?please wait\.\.\.`),
+	entriesFound: regexp.MustCompile(`(?i)^(\d+) entr(?:y|ies) found\.?$`),
+	masked:       regexp.MustCompile(`^\*{3,}$`),
+
+	done: regexp.MustCompile(`(?i)^\.\.\. ?done\b`),
+	restartWarnings: []*regexp.Regexp{
+		regexp.MustCompile(`(?i)broadworks needs to be restarted`),
+		regexp.MustCompile(`(?i)a restart is required for the changes? to take effect`),
+	},
+	cliErrors: []*regexp.Regexp{
+		regexp.MustCompile(`(?i)^\[CLIError\]`),
+		regexp.MustCompile(`(?i)^\[Error\]`),
+		regexp.MustCompile(`(?i)^Error:`),
+		regexp.MustCompile(`(?i)^Failed to\b`),
+		regexp.MustCompile(`(?i)^Cannot\b`),
+		regexp.MustCompile(`(?i)^Invalid command\b`),
+	},
+	cliErrorSubstrings: []*regexp.Regexp{
+		regexp.MustCompile(`(?i)mandatory parameter missing`),
+		regexp.MustCompile(`(?i)entry is already present in list`),
+		regexp.MustCompile(`(?i)entry not found`),
+	},
+	sessionEnding: regexp.MustCompile(`(?i)^this session is now ending`),
+
+	shellErrors: []*regexp.Regexp{
+		regexp.MustCompile(`(?i)^-?[\w./-]*sh: .*(?:command not found|no such file or directory|permission denied)`),
+		regexp.MustCompile(`(?i)^[\w./-]+: command not found$`),
+	},
+	release:        regexp.MustCompile(`^(\w+) version Rel_(\S+)$`),
+	releaseNumber:  regexp.MustCompile(`^(\d+(?:\.\d+)?)(?:_(\S+))?$`),
+	built:          regexp.MustCompile(`^Built\s+(.+)$`),
+	activePatches:  regexp.MustCompile(`(?i)^active patches\s*:\s*(\d+)$`),
+	appVersion:     regexp.MustCompile(`^-\s+(\S+)\s+version\s+(\S+)$`),
+	section:        regexp.MustCompile(`^[A-Z][A-Za-z ]*:$`),
+	appsSection:    regexp.MustCompile(`(?i)^applications info:$`),
+	healthTitle:    regexp.MustCompile(`(?i)^system health report page$`),
+	healthField:    regexp.MustCompile(`^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$`),
+	healthOK:       regexp.MustCompile(`(?i)^no abnormal conditions? detected`),
+	healthAbnormal: regexp.MustCompile(`(?i)^abnormal conditions? detected:?$`),
+	separator:      regexp.MustCompile(`^[-=]{3,}$`),
+	showrunHeader:  regexp.MustCompile(`(?i)^(?:application|name|process)\s+(?:state|status)$`),
+}
+
+// Column titles of Monitoring/Alarm/AlarmsTable `list` [C]:
+// `Identifier  Timestamp  Alarm Name  Severity  Correlation Parameter`.
+// Matched case-insensitively; the short forms are tolerated [G].
+var alarmColumns = struct {
+	id, timestamp, name, severity, correlation []string
+}{
+	id:          []string{"Identifier", "Id"},
+	timestamp:   []string{"Timestamp", "Time"},
+	name:        []string{"Alarm Name", "Name"},
+	severity:    []string{"Severity"},
+	correlation: []string{"Correlation Parameter", "Correlation"},
+}
+
+// Keys of the health report [C] (`BroadWorks Server Name: as1`).
+var healthKeys = struct {
+	serverName, dateTime, severity, serverType, serverState string
+}{
+	serverName:  "broadworks server name",
+	dateTime:    "date and time",
+	severity:    "report severity",
+	serverType:  "server type",
+	serverState: "server state",
+}
+
+// Fixed words the driver sends or compares [C]: the healthy severity, the
+// answers to confirmations and the commands themselves.
+const (
+	severityHealthy = "NOTIFICATION"
+	answerYes       = "y"
+	answerNo        = "n"
+	cmdBWCLI        = "bwcli"
+	cmdExit         = "exit"
+	cmdGet          = "get"
+	cmdList         = "list"
+	cmdRestart      = "restartbw"
+	cmdHealth       = "healthmon -l"
+	cmdVersion      = "bwshowver"
+	cmdShowrun      = "showrun"
+	alarmsPath      = "Monitoring/Alarm/AlarmsTable"
+)

@@ -1,0 +1,677 @@
+package bwcli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for Options fields left zero.
+const (
+	// DefaultCommandTimeout bounds one command when Options.CommandTimeout
+	// is zero. It is generous because restartbw and large tables are slow on
+	// real servers; callers wanting less pass a context deadline.
+	DefaultCommandTimeout = 2 * time.Minute
+	// DefaultMaxOutput bounds one command's output when Options.MaxOutput
+	// is zero: far above any real table, low enough that a runaway stream
+	// cannot exhaust memory.
+	DefaultMaxOutput = 16 << 20
+)
+
+// maxAnswers bounds the confirmations and password prompts one command may
+// raise; a server that keeps asking is looping, not configuring.
+const maxAnswers = 4
+
+// Options configure a Session. The zero value is usable.
+type Options struct {
+	// CommandTimeout bounds each command, on top of the caller's context:
+	// from the write until the prompt that ends the reply. Zero means
+	// DefaultCommandTimeout; a negative value means the context alone.
+	CommandTimeout time.Duration
+	// Transcript, when not nil, receives what was sent (lines starting with
+	// ">>> ") and received (cleaned text), with prompted secrets written as
+	// "(sensitive)" and values marked sensitive replaced by "********".
+	// Write errors do not fail commands; see TranscriptErr.
+	Transcript io.Writer
+	// MaxOutput bounds one command's output in bytes. Zero means
+	// DefaultMaxOutput.
+	MaxOutput int
+}
+
+// mode is where the session's terminal is.
+type mode int
+
+const (
+	modeLogin mode = iota // before WaitShell
+	modeShell
+	modeCLI
+)
+
+// Session drives one interactive BroadWorks login over a terminal stream:
+// the login shell, the shell tools and bwcli. It reads with one goroutine
+// that feeds a buffer, so every wait honours its context; a command's reply
+// ends at the prompt found on the tail of the buffer, never after a sleep or
+// a fixed number of bytes.
+//
+// Methods are safe to call from several goroutines but run one at a time;
+// Close may be called at any time to abandon a blocked command.
+type Session struct {
+	opts Options
+	r    io.Reader
+	w    io.Writer
+
+	in         inbox
+	readerDone chan struct{} // closed when the reader goroutine ends
+	wreq       chan []byte
+	wres       chan error
+	closing    chan struct{}
+	closeOnce  sync.Once
+	done       chan struct{} // closed when both goroutines have ended
+	live       atomic.Int32
+	sent       atomic.Int64
+
+	mu          sync.Mutex // serialises commands and guards what follows
+	mode        mode
+	shellPrompt string // learned from the first shell prompt
+	root        string // learned from the first CLI prompt: "XSP_CLI"
+	path        string // current context as the prompt shows it, no slash
+	prompt      string // the last prompt seen
+	broken      error
+	raw         []byte
+	wbuf        []byte
+	tw          transcript
+}
+
+// New starts a Session reading server output from r and writing commands to
+// w: in production an SSH session's stdout and stdin with a PTY (ask for a
+// wide one: BWCLI.md warns of wrapping at 80 columns). New starts the reader
+// and writer goroutines; they end when r returns an error (EOF when the
+// connection closes) or after Close.
+func New(r io.Reader, w io.Writer, opts Options) *Session {
+	if opts.CommandTimeout == 0 {
+		opts.CommandTimeout = DefaultCommandTimeout
+	}
+	if opts.MaxOutput <= 0 {
+		opts.MaxOutput = DefaultMaxOutput
+	}
+	s := &Session{
+		opts:       opts,
+		r:          r,
+		w:          w,
+		in:         inbox{notify: make(chan struct{}, 1)},
+		readerDone: make(chan struct{}),
+		wreq:       make(chan []byte),
+		wres:       make(chan error, 1),
+		closing:    make(chan struct{}),
+		done:       make(chan struct{}),
+		tw:         transcript{w: opts.Transcript, atLineStart: true},
+	}
+	s.live.Store(2)
+	go s.readLoop()
+	go s.writeLoop()
+	return s
+}
+
+// Close abandons the session at once: it stops delivery to any blocked
+// command (which returns ErrClosed) and closes w and r when they implement
+// io.Closer, which makes a blocked Read or Write return. It does not send
+// `exit`; use ExitCLI first for a clean logout. Close does not wait for the
+// goroutines: Done reports when they have ended, which needs the stream to
+// be closed (by Close or by its owner, e.g. closing the SSH session).
+func (s *Session) Close() error {
+	var errs []error
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		if c, ok := s.w.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+		if c, ok := s.r.(io.Closer); ok {
+			errs = append(errs, c.Close())
+		}
+	})
+	var kept []error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, net.ErrClosed) && !errors.Is(err, os.ErrClosed) && !errors.Is(err, io.ErrClosedPipe) {
+			kept = append(kept, err)
+		}
+	}
+	if err := errors.Join(kept...); err != nil {
+		return fmt.Errorf("close bwcli session: %w", err)
+	}
+	return nil
+}
+
+// Done is closed when the session's reader and writer goroutines have both
+// ended: after the stream returned an error or EOF, or after Close once any
+// blocked Read and Write returned.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Commands returns how many lines the session has sent: commands plus
+// answers to confirmations and password prompts. Each is one round trip.
+func (s *Session) Commands() int { return int(s.sent.Load()) }
+
+// Root returns the CLI root learned by StartCLI ("XSP_CLI"), or "".
+func (s *Session) Root() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.root
+}
+
+// Path returns the current CLI context as the last prompt named it, in the
+// server's spelling and without a leading slash ("" at the root).
+func (s *Session) Path() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.path
+}
+
+// ShellPrompt returns the shell prompt learned by WaitShell.
+func (s *Session) ShellPrompt() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shellPrompt
+}
+
+// TranscriptErr returns the first error writing the transcript, if any.
+func (s *Session) TranscriptErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tw.err
+}
+
+func (s *Session) exited() {
+	if s.live.Add(-1) == 0 {
+		close(s.done)
+	}
+}
+
+// inbox is the buffer the reader goroutine fills. The goroutine never waits
+// for a consumer, so it ends as soon as the stream does.
+type inbox struct {
+	mu     sync.Mutex
+	buf    []byte
+	err    error
+	notify chan struct{} // capacity 1: "something changed"
+}
+
+func (s *Session) readLoop() {
+	defer s.exited()
+	defer close(s.readerDone)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := s.r.Read(buf)
+		s.in.mu.Lock()
+		select {
+		case <-s.closing:
+			// Nobody will consume: drop the data, keep draining until the
+			// stream ends so its writer is not blocked.
+		default:
+			s.in.buf = append(s.in.buf, buf[:n]...)
+		}
+		if err != nil {
+			s.in.err = err
+		}
+		s.in.mu.Unlock()
+		select {
+		case s.in.notify <- struct{}{}:
+		default:
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// take appends what arrived to dst and reports whether the stream ended.
+func (in *inbox) take(dst []byte) ([]byte, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	dst = append(dst, in.buf...)
+	in.buf = in.buf[:0]
+	return dst, in.err
+}
+
+func (s *Session) writeLoop() {
+	defer s.exited()
+	for {
+		select {
+		case b := <-s.wreq:
+			_, err := s.w.Write(b)
+			s.wres <- err
+		case <-s.closing:
+			return
+		case <-s.readerDone:
+			// The stream is gone: nothing written could be answered.
+			return
+		}
+	}
+}
+
+// errStreamEnded is reported when a write is attempted after the reader saw
+// the end of the stream.
+var errStreamEnded = errors.New("stream ended")
+
+// write sends one line. It is the only place that writes, so one command is
+// one write and Commands counts round trips.
+func (s *Session) write(ctx context.Context, line string) error {
+	b := append(s.wbuf[:0], line...)
+	b = append(b, '\n')
+	select {
+	case s.wreq <- b:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closing:
+		return ErrClosed
+	case <-s.readerDone:
+		return errStreamEnded
+	}
+	s.sent.Add(1)
+	select {
+	case err := <-s.wres:
+		s.wbuf = b
+		return err
+	case <-ctx.Done():
+		// The writer may still hold b: never reuse it.
+		s.wbuf = nil
+		return ctx.Err()
+	case <-s.closing:
+		s.wbuf = nil
+		return ErrClosed
+	}
+}
+
+// confirmPolicy says how a command answers `Please confirm`.
+type confirmPolicy int
+
+const (
+	// confirmNo answers a confirmation with n and fails the command: writes
+	// and navigation never expect one.
+	confirmNo confirmPolicy = iota
+	// confirmLargeTable answers y to the large-table question of a read
+	// (`About to access N entries. Continue?`), and n to anything else.
+	confirmLargeTable
+	// confirmYes answers y: exit's own confirmation.
+	confirmYes
+)
+
+// command is one line to send and how to handle what comes back.
+type command struct {
+	line  string // as sent; "" sends nothing (waiting for the login prompt)
+	shown string // for errors and the transcript: secrets replaced
+	// secrets are redacted from received text in the transcript and errors.
+	secrets []string
+	confirm confirmPolicy
+	// password answers password prompts (at most two: new and re-type);
+	// empty means a password prompt is unexpected.
+	password string
+	// learnShell accepts any shell-like prompt and learns it (WaitShell).
+	learnShell bool
+	// redactAfter, when set, returns more strings to redact from the
+	// transcript once the output is known (sensitive values read by get).
+	redactAfter func(out string) []string
+}
+
+// result is what a command produced.
+type result struct {
+	out     string // cleaned: no echo, interim prompts or final prompt
+	atShell bool   // the final prompt was the shell's
+	root    string // the CLI root, when the final prompt was a CLI prompt
+	path    string // the CLI path, without leading slash
+}
+
+// errCommandTimeout is the cause of a command context whose per-command
+// timeout fired, telling it apart from the caller's own deadline.
+var errCommandTimeout = errors.New("command timeout")
+
+// usable reports why no command can run now.
+func (s *Session) usable() error {
+	select {
+	case <-s.closing:
+		return ErrClosed
+	default:
+	}
+	if s.broken != nil {
+		return fmt.Errorf("%w: %w", ErrBroken, s.broken)
+	}
+	return nil
+}
+
+// run sends c.line and reads until a shell or CLI prompt, answering
+// confirmations and password prompts per c. Caller holds s.mu.
+func (s *Session) run(ctx context.Context, c *command) (result, error) {
+	if err := s.usable(); err != nil {
+		return result{}, fmt.Errorf("%s: %w", c.shown, err)
+	}
+	if err := ctx.Err(); err != nil {
+		// Nothing was sent: the session stays usable.
+		return result{}, fmt.Errorf("%s: %w", c.shown, err)
+	}
+	cctx := ctx
+	if s.opts.CommandTimeout > 0 {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeoutCause(ctx, s.opts.CommandTimeout, errCommandTimeout)
+		defer cancel()
+	}
+
+	// Output that arrived between commands belongs to no command: record it
+	// and drop it, so it cannot be mistaken for this command's reply. When
+	// nothing is sent (waiting for the login prompt) it is the reply.
+	stale, rerr := s.in.take(s.raw[:0])
+	if c.line != "" {
+		if len(stale) > 0 {
+			s.tw.received(normaliseNewlines(cleanTerm(stale)))
+		}
+		stale = stale[:0]
+	}
+	x := &exchange{s: s, c: c, raw: stale, first: true}
+	if rerr != nil {
+		return result{}, s.fail(&ClosedError{Command: c.shown, Err: rerr})
+	}
+	if c.line != "" {
+		if err := x.send(cctx, c.line, c.shown); err != nil {
+			return result{}, s.fail(s.abandonError(ctx, cctx, c, x.raw, err))
+		}
+	}
+
+	checked := -1 // length of raw at the last tail check
+	for {
+		if len(x.raw) != checked {
+			checked = len(x.raw)
+			res, done, err := x.step(cctx)
+			if err != nil {
+				return result{}, s.fail(s.abandonError(ctx, cctx, c, x.raw, err))
+			}
+			if done {
+				return res, x.declinedError()
+			}
+		}
+
+		select {
+		case <-s.in.notify:
+		case <-cctx.Done():
+			x.record(len(x.raw), nil)
+			return result{}, s.fail(s.abandonError(ctx, cctx, c, x.raw, cctx.Err()))
+		case <-s.closing:
+			return result{}, fmt.Errorf("%s: %w", c.shown, ErrClosed)
+		}
+		var err error
+		x.raw, err = s.in.take(x.raw)
+		if len(x.raw) > s.opts.MaxOutput {
+			x.record(len(x.raw), nil)
+			return result{}, s.fail(&ProtocolError{Command: c.shown, Reason: fmt.Sprintf("more than %d bytes of output", s.opts.MaxOutput), Text: s.lastReceived(x.raw, c)})
+		}
+		if err != nil {
+			// The prompt may have arrived together with the end of the
+			// stream: finish on it if so.
+			if len(x.raw) != checked {
+				k, _, _ := s.classifyTail(tailText(x.raw[tailStart(x.raw):]), c.learnShell)
+				if k == tailShell || k == tailCLI {
+					continue
+				}
+			}
+			x.record(len(x.raw), nil)
+			return result{}, s.fail(&ClosedError{Command: c.shown, Received: s.lastReceived(x.raw, c), Err: err})
+		}
+	}
+}
+
+// exchange is the state of one running command.
+type exchange struct {
+	s        *Session
+	c        *command
+	raw      []byte   // everything received since the command was sent
+	segStart int      // start of the text since the last answer
+	first    bool     // the transcript segment still holds the echo
+	answers  []string // answers sent, for stripping their echo
+	declined string   // a confirmation answered n
+	pwCount  int
+}
+
+// send writes one line and records it.
+func (x *exchange) send(ctx context.Context, line, shown string) error {
+	x.s.tw.sent(shown)
+	return x.s.write(ctx, line)
+}
+
+// step looks at the tail once: a final prompt ends the command (done), an
+// interim prompt is answered.
+func (x *exchange) step(ctx context.Context) (res result, done bool, err error) {
+	s, c := x.s, x.c
+	ts := tailStart(x.raw)
+	tail := tailText(x.raw[ts:])
+	k, root, path := s.classifyTail(tail, c.learnShell)
+	switch k {
+	case tailShell, tailCLI:
+		if k == tailShell && s.shellPrompt == "" {
+			s.shellPrompt = tail
+		}
+		res = result{atShell: k == tailShell, root: root, path: path}
+		res.out = s.output(x.raw[:ts], c, x.answers)
+		var extra []string
+		if c.redactAfter != nil {
+			extra = c.redactAfter(res.out)
+		}
+		x.record(len(x.raw), extra)
+		s.prompt = tail
+		s.raw = x.raw[:0]
+		if k == tailShell && s.mode == modeCLI {
+			s.mode, s.root, s.path = modeShell, "", ""
+		}
+		return res, true, nil
+
+	case tailConfirm:
+		text := normaliseNewlines(cleanTerm(x.raw[x.segStart:]))
+		x.record(len(x.raw), nil)
+		if len(x.answers) >= maxAnswers {
+			return res, false, &ProtocolError{Command: c.shown, Reason: "the server keeps asking for confirmation", Text: truncateTail(redact(text, c.secrets), 200)}
+		}
+		answer := answerNo
+		switch c.confirm {
+		case confirmYes:
+			answer = answerYes
+		case confirmLargeTable:
+			if patterns.largeTable.MatchString(text) && !patterns.dangerous.MatchString(text) {
+				answer = answerYes
+			}
+		case confirmNo:
+			// Writes and navigation never expect a question.
+		}
+		if answer == answerNo && x.declined == "" {
+			x.declined = strings.TrimSpace(text)
+		}
+		x.answers = append(x.answers, answer)
+		return res, false, x.send(ctx, answer, answer)
+
+	case tailPassword:
+		x.record(len(x.raw), nil)
+		if c.password == "" || x.pwCount >= 2 {
+			// Answering blindly could set an empty or wrong password:
+			// leave the prompt and give up the session.
+			reason := "unexpected password prompt"
+			if x.pwCount >= 2 {
+				reason = "password prompt repeated (new password refused?)"
+			}
+			return res, false, &ProtocolError{Command: c.shown, Reason: reason, Text: tail}
+		}
+		x.pwCount++
+		x.answers = append(x.answers, c.password)
+		return res, false, x.send(ctx, c.password, "(sensitive)")
+	}
+	return res, false, nil
+}
+
+// record writes the received text since the last answer, up to end, to the
+// transcript: cleaned, the echo replaced by the redacted command, secrets
+// and extra strings redacted.
+func (x *exchange) record(end int, extra []string) {
+	s, c := x.s, x.c
+	if s.tw.w == nil || end <= x.segStart {
+		x.segStart = max(x.segStart, end)
+		return
+	}
+	text := cleanTerm(x.raw[x.segStart:end])
+	if x.first && c.line != "" {
+		if rest, ok := stripEcho(text, c.line, s.prompt); ok {
+			text = c.shown + "\n" + rest
+		}
+	}
+	x.first = false
+	x.segStart = end
+	s.tw.received(redact(redact(normaliseNewlines(text), c.secrets), extra))
+}
+
+// declinedError reports a confirmation the command did not expect.
+func (x *exchange) declinedError() error {
+	if x.declined == "" {
+		return nil
+	}
+	return &ProtocolError{Command: x.c.shown, Reason: "unexpected confirmation, answered No", Text: truncateTail(redact(x.declined, x.c.secrets), 200)}
+}
+
+// output cleans a command's output for parsing.
+func (s *Session) output(raw []byte, c *command, answers []string) string {
+	out := cleanTerm(raw)
+	if c.line != "" {
+		out, _ = stripEcho(out, c.line, s.prompt)
+	}
+	out = redact(normaliseNewlines(out), c.secrets)
+	out = stripInterim(out, answers)
+	out = strings.TrimRight(out, " \n")
+	for strings.HasPrefix(out, "\n") {
+		out = out[1:]
+	}
+	return out
+}
+
+// tailKind classifies the last line of the buffer.
+type tailKind int
+
+const (
+	tailNone tailKind = iota
+	tailShell
+	tailCLI
+	tailConfirm
+	tailPassword
+)
+
+// maxPromptLen bounds the tail examined for a prompt: prompts are short,
+// and cleaning a long unterminated line at every chunk would cost time
+// quadratic in its length.
+const maxPromptLen = 4096
+
+// classifyTail says what the tail is. The shell prompt is compared exactly
+// once learned; before that (learn) any shell-like prompt counts.
+func (s *Session) classifyTail(t string, learn bool) (k tailKind, root, path string) {
+	if t == "" || len(t) > maxPromptLen {
+		return tailNone, "", ""
+	}
+	if s.shellPrompt != "" {
+		if t == s.shellPrompt {
+			return tailShell, "", ""
+		}
+	} else if learn && patterns.shellPrompt.MatchString(t) {
+		return tailShell, "", ""
+	}
+	if root, path, ok := parseCLIPrompt(t); ok {
+		return tailCLI, root, path
+	}
+	if loc := findConfirm(t); loc != nil && strings.TrimSpace(t[loc[1]:]) == "" {
+		return tailConfirm, "", ""
+	}
+	if loc := patterns.password.FindStringIndex(t); loc != nil && strings.TrimSpace(t[loc[1]:]) == "" {
+		return tailPassword, "", ""
+	}
+	return tailNone, "", ""
+}
+
+// parseCLIPrompt splits `XSP_CLI/Applications/OpenClientServer> ` into the
+// root and the path without its leading slash.
+func parseCLIPrompt(t string) (root, path string, ok bool) {
+	if !strings.HasSuffix(t, "> ") {
+		return "", "", false
+	}
+	m := patterns.cliPrompt.FindStringSubmatch(t)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], strings.TrimPrefix(m[2], "/"), true
+}
+
+// fail marks the session unusable, because err leaves it out of step with
+// the server, and returns err.
+func (s *Session) fail(err error) error {
+	if s.broken == nil {
+		s.broken = err
+	}
+	return err
+}
+
+// abandonError builds the error for a command abandoned because of err:
+// the per-command timeout (cctx's cause), the caller's context, a closed
+// session or a failed write.
+func (s *Session) abandonError(ctx, cctx context.Context, c *command, raw []byte, err error) error {
+	var pe *ProtocolError
+	switch {
+	case errors.As(err, &pe):
+		return err
+	case errors.Is(err, ErrClosed):
+		return fmt.Errorf("%s: %w", c.shown, ErrClosed)
+	case ctx.Err() == nil && errors.Is(context.Cause(cctx), errCommandTimeout):
+		return &TimeoutError{Command: c.shown, Timeout: s.opts.CommandTimeout, Received: s.lastReceived(raw, c)}
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s: abandoned: %w; last received: %q", c.shown, ctx.Err(), s.lastReceived(raw, c))
+	case errors.Is(err, errStreamEnded):
+		_, rerr := s.in.take(nil)
+		return &ClosedError{Command: c.shown, Received: s.lastReceived(raw, c), Err: rerr}
+	}
+	return fmt.Errorf("%s: write: %w", c.shown, err)
+}
+
+// lastReceived is the end of what a command received, for error messages.
+func (s *Session) lastReceived(raw []byte, c *command) string {
+	if len(raw) > 4096 {
+		raw = raw[len(raw)-4096:]
+	}
+	text := redact(normaliseNewlines(cleanTerm(raw)), c.secrets)
+	return truncateTail(text, 200)
+}
+
+// transcript writes the session record. Errors are kept, not returned: a
+// full disk must not fail a configuration change.
+type transcript struct {
+	w           io.Writer
+	err         error
+	atLineStart bool
+}
+
+func (t *transcript) sent(line string) {
+	if t.w == nil {
+		return
+	}
+	prefix := ">>> "
+	if !t.atLineStart {
+		prefix = "\n>>> "
+	}
+	t.write(prefix + line + "\n")
+}
+
+func (t *transcript) received(text string) {
+	if t.w == nil || text == "" {
+		return
+	}
+	t.write(text)
+}
+
+func (t *transcript) write(text string) {
+	if _, err := io.WriteString(t.w, text); err != nil && t.err == nil {
+		t.err = err
+	}
+	t.atLineStart = strings.HasSuffix(text, "\n")
+}

@@ -1,0 +1,134 @@
+package bwcli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// WaitShell waits for the first shell prompt after login, skipping any
+// MOTD, and learns it: later shell prompts must match it exactly. It sends
+// nothing.
+func (s *Session) WaitShell(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mode != modeLogin {
+		return errors.New("wait for the shell prompt: already past login")
+	}
+	res, err := s.run(ctx, &command{shown: "(login)", learnShell: true})
+	if err != nil {
+		return err
+	}
+	if !res.atShell {
+		return s.fail(&ProtocolError{Command: "(login)", Reason: "expected a shell prompt after login, got a CLI prompt", Text: s.prompt})
+	}
+	s.mode = modeShell
+	return nil
+}
+
+// Shell runs one command line at the shell prompt and returns its output
+// without the echoed command line and without the prompt. The output is
+// not interpreted. The line may use shell syntax but no control characters
+// or line breaks; a command that prints no newline before the prompt
+// returns (the prompt is matched on the tail after the last newline) only
+// if its output ends the line.
+func (s *Session) Shell(ctx context.Context, cmdline string) (string, error) {
+	if err := checkShellLine(cmdline); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shell(ctx, cmdline)
+}
+
+// shell runs a shell command. Caller holds s.mu.
+func (s *Session) shell(ctx context.Context, line string) (string, error) {
+	if s.mode != modeShell {
+		return "", fmt.Errorf("%s: %w", line, ErrNotShell)
+	}
+	res, err := s.run(ctx, &command{line: line, shown: line})
+	if err != nil {
+		return "", err
+	}
+	if !res.atShell {
+		// The command started bwcli (or something that prints a CLI
+		// prompt): follow it so the session's state stays true.
+		s.mode, s.root, s.path = modeCLI, res.root, res.path
+		return "", &ProtocolError{Command: line, Reason: "the command started bwcli; use StartCLI", Text: truncateTail(res.out, 200)}
+	}
+	return res.out, nil
+}
+
+// tool runs a shell tool whose output is data and refuses it when the first
+// line is an error (`-bash: healthmon: command not found`, `Error: ...`).
+func (s *Session) tool(ctx context.Context, line string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out, err := s.shell(ctx, line)
+	if err != nil {
+		return "", err
+	}
+	if text, bad := findError(out, true); bad {
+		return "", &CommandError{Command: line, Text: text}
+	}
+	return out, nil
+}
+
+// Restart runs `restartbw <app>` and returns its output (for the journal).
+// An error line anywhere in it (`Error: ...`, `-bash: restartbw: command
+// not found`, `Failed to ...`) is a *CommandError.
+func (s *Session) Restart(ctx context.Context, app string) (string, error) {
+	if err := checkName("application name", app); err != nil {
+		return "", fmt.Errorf("%s: %w", cmdRestart, err)
+	}
+	line := cmdRestart + " " + app
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out, err := s.shell(ctx, line)
+	if err != nil {
+		return "", err
+	}
+	if text, bad := findError(out, false); bad {
+		return "", &CommandError{Command: line, Text: text}
+	}
+	return out, nil
+}
+
+// Health runs `healthmon -l` and parses the report.
+func (s *Session) Health(ctx context.Context) (*Health, error) {
+	out, err := s.tool(ctx, cmdHealth)
+	if err != nil {
+		return nil, err
+	}
+	h, err := ParseHealth(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmdHealth, err)
+	}
+	return h, nil
+}
+
+// Version runs `bwshowver` and parses it.
+func (s *Session) Version(ctx context.Context) (*Version, error) {
+	out, err := s.tool(ctx, cmdVersion)
+	if err != nil {
+		return nil, err
+	}
+	v, err := ParseVersion(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmdVersion, err)
+	}
+	return v, nil
+}
+
+// Showrun runs `showrun` and returns application name -> state.
+func (s *Session) Showrun(ctx context.Context) (map[string]string, error) {
+	out, err := s.tool(ctx, cmdShowrun)
+	if err != nil {
+		return nil, err
+	}
+	apps, err := ParseShowrun(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmdShowrun, err)
+	}
+	return apps, nil
+}

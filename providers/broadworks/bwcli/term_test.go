@@ -1,0 +1,108 @@
+package bwcli
+
+import "testing"
+
+func TestCleanTerm(t *testing.T) {
+	tests := map[string]struct {
+		in   string
+		want string
+	}{
+		"plain":           {in: "a = 1\r\n", want: "a = 1\r\n"},
+		"csi colour":      {in: "\x1b[1;32mgreen\x1b[0m", want: "green"},
+		"csi private":     {in: "\x1b[?2004hprompt", want: "prompt"},
+		"osc title bel":   {in: "\x1b]0;title\x07text", want: "text"},
+		"osc title st":    {in: "\x1b]2;title\x1b\\text", want: "text"},
+		"charset":         {in: "\x1b(Btext", want: "text"},
+		"two byte":        {in: "\x1b=text\x1b>", want: "text"},
+		"dcs":             {in: "a\x1bPq#0\x1b\\b", want: "ab"},
+		"truncated csi":   {in: "text\x1b[3", want: "text"},
+		"lone escape":     {in: "text\x1b", want: "text"},
+		"backspace":       {in: "abx\bc", want: "abc"},
+		"erase":           {in: "abx\b \bc", want: "abc"},
+		"bs at line":      {in: "a\n\bb", want: "a\nb"},
+		"bel and nul":     {in: "a\x07b\x00c", want: "abc"},
+		"latin-1 line":    {in: "caf\xe9\nok\n", want: "café\nok\n"},
+		"mixed lines":     {in: "Müller\ncaf\xe9\n", want: "Müller\ncafé\n"},
+		"8-bit csi":       {in: "a\x9b31mb\xe9", want: "abé"},
+		"utf-8 c1":        {in: "a\u0085b", want: "ab"},
+		"tab kept":        {in: "a\tb", want: "a\tb"},
+		"multibyte erase": {in: "é\b", want: ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := cleanTerm([]byte(tc.in)); got != tc.want {
+				t.Errorf("wrong result\ngot:  %q\nwant: %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNormaliseNewlines(t *testing.T) {
+	tests := map[string]string{
+		"a\r\nb":   "a\nb",
+		"a\r\r\nb": "a\nb",
+		"a\rb":     "a\nb",
+		"a\n":      "a\n",
+		"a\r":      "a\n",
+		"\r\n\r\n": "\n\n",
+	}
+	for in, want := range tests {
+		if got := normaliseNewlines(in); got != want {
+			t.Errorf("normaliseNewlines(%q)\ngot:  %q\nwant: %q", in, got, want)
+		}
+	}
+}
+
+func TestStripEcho(t *testing.T) {
+	tests := map[string]struct {
+		text, cmd, prompt string
+		want              string
+		ok                bool
+	}{
+		"crlf":             {text: "get\r\n  a = 1\r\n", cmd: "get", want: "  a = 1\r\n", ok: true},
+		"lf":               {text: "get\n  a = 1\n", cmd: "get", want: "  a = 1\n", ok: true},
+		"only echo":        {text: "get\r\n", cmd: "get", want: "", ok: true},
+		"echo at the end":  {text: "get", cmd: "get", want: "", ok: true},
+		"leading newline":  {text: "\r\nget\r\nx", cmd: "get", want: "x", ok: true},
+		"wrap artefact":    {text: "set a lo \rng\r\nx", cmd: "set a long", want: "x", ok: true},
+		"crlf wrap":        {text: "set a lo\r\nng\r\nx", cmd: "set a long", want: "x", ok: true},
+		"trailing blanks":  {text: "get  \r\r\nx", cmd: "get", want: "x", ok: true},
+		"redrawn prompt":   {text: "XSP_CLI> get\r\nx", cmd: "get", prompt: "XSP_CLI> ", want: "x", ok: true},
+		"no echo":          {text: "  a = 1\r\n", cmd: "get", want: "  a = 1\r\n"},
+		"data starts same": {text: "getter = 1\r\n", cmd: "get", want: "getter = 1\r\n"},
+		"other command":    {text: "set x\r\n", cmd: "get", want: "set x\r\n"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, ok := stripEcho(tc.text, tc.cmd, tc.prompt)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("wrong result\ngot:  %q %v\nwant: %q %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestStripInterim(t *testing.T) {
+	tests := map[string]struct {
+		in      string
+		answers []string
+		want    string
+	}{
+		"large table": {
+			in:      "About to access 22 entries. Continue?\nPlease confirm (Yes, Y, No, N): y\nRetrieving data... Please wait...\n  a = 1",
+			answers: []string{"y"}, want: "  a = 1",
+		},
+		"password then done on the line": {in: "New Password: ...Done", answers: []string{"x"}, want: "...Done"},
+		"password echoed stars":          {in: "New Password: ********\n...Done", want: "...Done"},
+		"question kept":                  {in: "This erases all. Continue? Please confirm (Yes, Y, No, N): n", answers: []string{"n"}, want: "This erases all. Continue?"},
+		"data mentioning the words":      {in: "  note = please confirm: later", want: "  note = please confirm: later"},
+		"data starting with a letter":    {in: "  Cannot = x\nAbout = y", want: "  Cannot = x\nAbout = y"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := stripInterim(tc.in, tc.answers); got != tc.want {
+				t.Errorf("wrong result\ngot:  %q\nwant: %q", got, tc.want)
+			}
+		})
+	}
+}

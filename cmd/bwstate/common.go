@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/term"
@@ -13,6 +14,9 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
+
+// catalogue is the BroadWorks context catalogue (immutable, shared).
+var catalogue = catalog.New()
 
 // multiFlag collects a repeatable string flag (-var, -target, ...).
 type multiFlag []string
@@ -99,7 +103,7 @@ func environ(e *env) []string {
 // on stderr. cfg is nil when there were errors.
 func loadConfig(e *env, v *varOptions, color bool) *config.Config {
 	cfg, diags := config.Load(e.dir, config.LoadOptions{
-		Catalogue: catalog.New(),
+		Catalogue: catalogue,
 		VarFiles:  v.varFiles,
 		Vars:      v.vars,
 		Environ:   environ(e),
@@ -125,4 +129,14 @@ func resolve(e *env, p string) string {
 		return p
 	}
 	return filepath.Join(e.dir, p)
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

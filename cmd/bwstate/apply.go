@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/apply"
+	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/engine/journal"
+	"github.com/bwstate/bwstate/engine/planfile"
+	"github.com/bwstate/bwstate/engine/views"
+	"github.com/bwstate/bwstate/engine/views/progress"
+)
+
+const applyUsage = `Usage: bwstate [-chdir=DIR] apply [flags] [PLANFILE]
+
+Makes a plan (or loads PLANFILE, saved by 'plan -out' or written as a revert
+plan under .bwstate/runs/RUN/revert.json), shows it, asks for confirmation and
+executes it: per host, the before values are re-read (a host whose live values
+changed since planning is refused as stale), the pending restarts are
+journaled, each value is set and read back, then each application that needs
+it is restarted once, in rolling batches that wait for health (see the
+rollout block). Everything is recorded in .bwstate/journal.jsonl.
+
+Flags:
+  -auto-approve         do not ask for confirmation (required when stdin is
+                        not a terminal)
+  -parallelism N        hosts without restarts applied at once (default 20)
+  -restart POLICY       now, defer or never; overrides rollout.restart
+  -restarts-only        perform only the restarts earlier runs left pending
+  -target ADDR          apply only this host, group.NAME, context.NAME,
+                        table.NAME or check.NAME (repeatable)
+  -exclude ADDR         leave out this address (repeatable)
+  -var NAME=VALUE       set a variable (repeatable)
+  -var-file FILE        read variable values from an HCL file (repeatable)
+  -no-color             never colour the output
+
+Ctrl-C stops starting new work, lets each command in flight finish, journals
+and exits 3; a second Ctrl-C aborts the commands in flight.
+
+Exit status: 0 every host done (or nothing to do), 1 error before any change,
+3 partial: some hosts failed, were stale, untouched or interrupted.
+`
+
+func init() {
+	register(&command{name: "apply", synopsis: "make the changes of a plan, restarting only what needs it", usage: applyUsage, run: runApply})
+}
+
+func runApply(e *env, args []string) int {
+	fs := newFlagSet("apply")
+	var (
+		vars     varOptions
+		color    colorOptions
+		selFlags selectionFlags
+	)
+	vars.register(fs)
+	color.register(fs)
+	selFlags.register(fs)
+	autoApprove := fs.Bool("auto-approve", false, "do not ask for confirmation")
+	restartFlag := fs.String("restart", "", "restart policy: now, defer or never")
+	restartsOnly := fs.Bool("restarts-only", false, "only perform pending restarts")
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	if !selFlags.validate(e, "apply") {
+		return exitError
+	}
+	if fs.NArg() > 1 {
+		fmt.Fprintf(e.stderr, "bwstate apply: at most one plan file, got %d arguments\n", fs.NArg())
+		return exitError
+	}
+	planPath := ""
+	if fs.NArg() == 1 {
+		planPath = resolve(e, fs.Arg(0))
+		if *restartsOnly || len(selFlags.targets) > 0 || len(selFlags.excludes) > 0 {
+			fmt.Fprintln(e.stderr, "bwstate apply: a saved plan is applied as it is: -restarts-only, -target and -exclude cannot be combined with PLANFILE")
+			return exitError
+		}
+	}
+	switch *restartFlag {
+	case "", string(engine.RestartNow), string(engine.RestartDefer), string(engine.RestartNever):
+	default:
+		fmt.Fprintf(e.stderr, "bwstate apply: -restart must be now, defer or never, got %q\n", *restartFlag)
+		return exitError
+	}
+	if !*autoApprove && !isTerminal(e.stdin) {
+		fmt.Fprintln(e.stderr, "bwstate apply: confirmation needed but stdin is not a terminal; review the plan and run again with -auto-approve")
+		return exitError
+	}
+	colorOut := color.enabled(e, e.stdout)
+	cfg := loadConfig(e, &vars, color.enabled(e, e.stderr))
+	if cfg == nil {
+		return exitError
+	}
+	sel, diags := cfg.Select(selFlags.targets, selFlags.excludes)
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
+	}
+	if diags.HasErrors() {
+		return exitError
+	}
+	jn, err := journal.Open(stateDir(e), journal.Options{})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+		return exitError
+	}
+	defer jn.Close()
+	runID, err := jn.NewRunID()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+		return exitError
+	}
+	// One lock across planning and applying: nobody may change the fleet
+	// through this configuration between the two.
+	lock, err := jn.Acquire(runID)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+		return exitError
+	}
+	defer lock.Release()
+
+	opts := apply.Options{
+		Hosts:       hostsByName(cfg),
+		Catalogue:   catalogue,
+		Rollout:     cfg.Rollout,
+		Parallelism: selFlags.parallelism,
+		Journal:     jn,
+		Lock:        lock,
+		RunID:       runID,
+		Stop:        e.interrupt,
+	}
+	if *restartFlag != "" {
+		opts.Rollout.Restart = engine.RestartPolicy(*restartFlag)
+	}
+	switch {
+	case planPath != "":
+		f, err := planfile.Load(planPath)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+			return exitError
+		}
+		if f.Plan.Mode != apply.ModeRevert && f.Plan.ConfigHash != cfg.Hash {
+			fmt.Fprintf(e.stderr, "bwstate apply: plan file %s was made from another version of the configuration files; make a new plan with 'bwstate plan -out %s'\n", fs.Arg(0), fs.Arg(0))
+			return exitError
+		}
+		secrets := savedPlanSecrets(cfg, f.Plan)
+		if err := f.CheckSecrets(secrets); err != nil {
+			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+			return exitError
+		}
+		opts.Plan, opts.SensitiveAfter, opts.AfterHash = f.Plan, secrets, f.AfterHash
+	case *restartsOnly:
+		pending, err := jn.Pending()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+			return exitError
+		}
+		opts.Plan = restartsOnlyPlan(cfg, sel, pending)
+		opts.Mode = apply.ModeRestartsOnly
+	default:
+		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism})
+		if !ok {
+			return exitError
+		}
+		opts.Plan = p
+	}
+
+	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut})
+	counts := views.Summary(opts.Plan)
+	if !counts.HasChanges() {
+		if counts.HostsFailed > 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	if !*autoApprove && !confirm(e) {
+		fmt.Fprintln(e.stdout, "\nApply cancelled: nothing was changed.")
+		return exitError
+	}
+	select {
+	case <-e.interrupt:
+		fmt.Fprintln(e.stderr, "bwstate apply: interrupted before any change")
+		return exitError
+	default:
+	}
+
+	prov, err := newProvider(e, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+		return exitError
+	}
+	defer prov.Close()
+	opts.Provider = prov
+	pw := progress.New(e.stdout, progress.Options{Color: colorOut})
+	opts.Hook = pw
+	fmt.Fprintln(e.stdout)
+	res, err := apply.Run(e.ctx, opts)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintln(e.stdout)
+	_ = progress.Summary(e.stdout, res, progress.Options{Color: colorOut})
+	return res.ExitCode
+}
+
+// confirm asks the DESIGN.md question on the terminal; only "yes" accepts.
+func confirm(e *env) bool {
+	fmt.Fprint(e.stdout, "\nApply these changes? Only 'yes' will be accepted: ")
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return false
+	}
+	return strings.TrimSpace(line) == "yes"
+}
+
+func hostsByName(cfg *config.Config) map[string]*engine.Host {
+	m := make(map[string]*engine.Host, len(cfg.Hosts))
+	for _, h := range cfg.Hosts {
+		m[h.Name] = h
+	}
+	return m
+}
+
+// restartsOnlyPlan is the plan of `apply -restarts-only`: the restarts
+// earlier runs left pending on the selected hosts, nothing else. It needs
+// no read pass.
+func restartsOnlyPlan(cfg *config.Config, sel *config.Selection, pending map[string][]*engine.Restart) *engine.Plan {
+	p := &engine.Plan{
+		FormatVersion: engine.PlanFormatVersion,
+		ConfigHash:    cfg.Hash,
+		Mode:          apply.ModeRestartsOnly,
+	}
+	for _, h := range sel.Hosts {
+		hp := &engine.HostPlan{Name: h.Name, Address: h.Address, Type: h.Type, Changes: []*engine.Change{}, Restarts: []*engine.Restart{}}
+		for _, r := range pending[h.Name] {
+			if r.App == "" {
+				// Unknown application: never restarted automatically.
+				hp.Warnings = append(hp.Warnings, "a restart of an unknown application is pending: "+strings.Join(r.Reasons, "; "))
+				continue
+			}
+			hp.Restarts = append(hp.Restarts, r)
+		}
+		p.Hosts = append(p.Hosts, hp)
+	}
+	return p
+}
+
+// savedPlanSecrets evaluates the configuration for the sensitive values a
+// saved plan sets, with the facts recorded in the plan, so apply writes
+// exactly what the configuration says without the plan file holding it.
+func savedPlanSecrets(cfg *config.Config, p *engine.Plan) planfile.Secrets {
+	sel, _ := cfg.Select(nil, nil)
+	var mu sync.Mutex // apply calls from one goroutine per host
+	cache := map[string][]*engine.Desired{}
+	return func(host, path, attr string, key []engine.Field) (string, bool) {
+		h := cfg.Host(host)
+		if h == nil {
+			return "", false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		ds, ok := cache[host]
+		if !ok {
+			var facts *engine.Facts
+			for _, hp := range p.Hosts {
+				if hp.Name == host {
+					facts = hp.Facts
+				}
+			}
+			ds, _ = cfg.Desired(sel, h, facts)
+			cache[host] = ds
+		}
+		for _, d := range ds {
+			if !strings.EqualFold(d.Path, path) {
+				continue
+			}
+			if len(key) == 0 {
+				for _, f := range d.Attrs {
+					if strings.EqualFold(f.Name, attr) {
+						return f.Value, true
+					}
+				}
+				continue
+			}
+			for _, row := range d.Rows {
+				if rowHasKey(row, key) {
+					for _, f := range row {
+						if strings.EqualFold(f.Name, attr) {
+							return f.Value, true
+						}
+					}
+				}
+			}
+		}
+		return "", false
+	}
+}
+
+func rowHasKey(row []engine.Field, key []engine.Field) bool {
+	for _, k := range key {
+		found := false
+		for _, f := range row {
+			if strings.EqualFold(f.Name, k.Name) && f.Value == k.Value {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/config"
+)
+
+func init() {
+	register(&command{
+		name:     "facts",
+		synopsis: "show what plan knows about each host",
+		usage: `Usage: bwstate [-chdir=DIR] facts [-json] [-target ADDR]... [-exclude ADDR]... [-parallelism N] [-var ...] [-var-file ...]
+
+Connects to every selected host and prints its facts, the values the host
+object offers to when, set, row and check expressions: type (from the CLI
+prompt root), release as bwshowver prints it and as a number, patches, raised
+alarms, and the applications showrun lists. Changes nothing.
+
+Flags:
+  -json               print JSON: {"format_version": "1.0", "hosts": [...]}
+  -target ADDR        only this host or group.NAME (repeatable)
+  -exclude ADDR       leave out this address (repeatable)
+  -parallelism N      hosts read at once (default 20)
+  -var NAME=VALUE     set a variable (repeatable)
+  -var-file FILE      read variable values from an HCL file (repeatable)
+  -no-color           never colour the output
+
+Exit status: 0 every host read, 1 an error or a host that could not be read.
+`,
+		run: runFacts,
+	})
+}
+
+type hostFacts struct {
+	Name    string        `json:"name"`
+	Address string        `json:"address"`
+	Type    string        `json:"type"`
+	Facts   *engine.Facts `json:"facts,omitempty"`
+	Error   string        `json:"error,omitempty"`
+}
+
+func runFacts(e *env, args []string) int {
+	fs := newFlagSet("facts")
+	var (
+		vars     varOptions
+		color    colorOptions
+		selFlags selectionFlags
+	)
+	vars.register(fs)
+	color.register(fs)
+	selFlags.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	if !selFlags.validate(e, "facts") {
+		return exitError
+	}
+	cfg := loadConfig(e, &vars, color.enabled(e, e.stderr))
+	if cfg == nil {
+		return exitError
+	}
+	sel, diags := cfg.Select(selFlags.targets, selFlags.excludes)
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
+	}
+	if diags.HasErrors() {
+		return exitError
+	}
+	prov, err := newProvider(e, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate facts: %v\n", err)
+		return exitError
+	}
+	defer prov.Close()
+	ctx, cancel := e.interruptible()
+	defer cancel()
+
+	results := make([]hostFacts, len(sel.Hosts))
+	var g errgroup.Group
+	g.SetLimit(selFlags.parallelism)
+	for i, h := range sel.Hosts {
+		g.Go(func() error {
+			r := hostFacts{Name: h.Name, Address: h.Address, Type: h.Type}
+			sess, err := prov.Open(ctx, h)
+			if err != nil {
+				r.Error = "unreachable: " + err.Error()
+			} else {
+				if r.Facts, err = sess.Facts(ctx); err != nil {
+					r.Error = "read facts: " + err.Error()
+				}
+				_ = sess.Close()
+			}
+			results[i] = r
+			return nil
+		})
+	}
+	_ = g.Wait()
+
+	code := exitOK
+	for _, r := range results {
+		if r.Error != "" {
+			code = exitError
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			FormatVersion string      `json:"format_version"`
+			Hosts         []hostFacts `json:"hosts"`
+		}{"1.0", results}); err != nil {
+			return exitError
+		}
+		return code
+	}
+	for _, r := range results {
+		if r.Error != "" {
+			fmt.Fprintf(e.stdout, "%s: %s\n", r.Name, r.Error)
+			continue
+		}
+		f := r.Facts
+		fmt.Fprintf(e.stdout, "%s (%s)\n", r.Name, r.Address)
+		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", f.Type, f.Root)
+		fmt.Fprintf(e.stdout, "  release         %s (%s)\n", engine.FormatRelease(f.Release), f.ReleaseString)
+		fmt.Fprintf(e.stdout, "  patches         %s\n", listOrNone(f.Patches))
+		fmt.Fprintf(e.stdout, "  alarms          %s\n", listOrNone(f.Alarms))
+		if len(f.Applications) > 0 {
+			var apps []string
+			for _, a := range sortedKeys(f.Applications) {
+				apps = append(apps, a+" "+f.Applications[a])
+			}
+			fmt.Fprintf(e.stdout, "  applications    %s\n", strings.Join(apps, ", "))
+		}
+	}
+	return code
+}
+
+func listOrNone(l []string) string {
+	if len(l) == 0 {
+		return "(none)"
+	}
+	return strings.Join(l, ", ")
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/bwstate/bwstate/engine/journal"
+)
+
+func init() {
+	register(&command{
+		name:     "journal",
+		synopsis: "list runs, verify the journal, acknowledge pending restarts",
+		usage: `Usage: bwstate [-chdir=DIR] journal [list]
+       bwstate [-chdir=DIR] journal verify
+       bwstate [-chdir=DIR] journal pending
+       bwstate [-chdir=DIR] journal clear-pending -host HOST [-app APP] -reason TEXT
+
+Reads the run journal in .bwstate/journal.jsonl next to the configuration.
+
+Subcommands:
+  list            one line per run: id, time, operator, mode, outcome counts,
+                  exit code (the default)
+  verify          recompute the hash chain; exit 1 naming the first line that
+                  was changed, removed, inserted or reordered
+  pending         list the restarts earlier runs left pending
+  clear-pending   acknowledge a pending restart you performed yourself (or a
+                  restart of an unknown application): it is recorded in the
+                  journal with your name and the reason, and no longer shown
+
+Flags of clear-pending:
+  -host HOST      the host (required)
+  -app APP        the application; empty means the unknown-application entry
+  -reason TEXT    why it is no longer needed (required)
+
+Exit status: 0 success, 1 error (verify: the chain is broken).
+`,
+		run: runJournal,
+	})
+	register(&command{
+		name:     "force-unlock",
+		synopsis: "remove the apply lock of a run that died",
+		usage: `Usage: bwstate [-chdir=DIR] force-unlock ID
+
+Removes .bwstate/lock when it holds lock ID (shown in the error of the apply
+that found it locked). Only do this when the run holding it is dead: two
+applies at once can restart both servers of a farm together.
+
+Exit status: 0 removed, 1 no lock, or a lock with another ID.
+`,
+		run: runForceUnlock,
+	})
+}
+
+func openExistingJournal(e *env, cmd string) (*journal.Journal, bool) {
+	if _, err := os.Stat(stateDir(e)); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(e.stderr, "bwstate %s: no journal: %s does not exist (nothing was applied from this directory yet)\n", cmd, stateDir(e))
+		return nil, false
+	}
+	jn, err := journal.Open(stateDir(e), journal.Options{})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate %s: %v\n", cmd, err)
+		return nil, false
+	}
+	return jn, true
+}
+
+func runJournal(e *env, args []string) int {
+	sub := "list"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	switch sub {
+	case "list", "verify", "pending":
+		if len(args) > 0 {
+			fmt.Fprintf(e.stderr, "bwstate journal %s: unexpected argument %q\n", sub, args[0])
+			return exitError
+		}
+	case "clear-pending":
+	default:
+		fmt.Fprintf(e.stderr, "bwstate journal: unknown subcommand %q; use list, verify, pending or clear-pending\n", sub)
+		return exitError
+	}
+	jn, ok := openExistingJournal(e, "journal "+sub)
+	if !ok {
+		return exitError
+	}
+	defer jn.Close()
+	switch sub {
+	case "verify":
+		n, err := jn.Verify()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate journal verify: %v\n", err)
+			return exitError
+		}
+		fmt.Fprintf(e.stdout, "journal OK: %d records, hash chain intact (%s)\n", n, jn.Path())
+	case "pending":
+		pending, err := jn.Pending()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate journal pending: %v\n", err)
+			return exitError
+		}
+		if len(pending) == 0 {
+			fmt.Fprintln(e.stdout, "No pending restarts.")
+			return exitOK
+		}
+		for _, host := range sortedKeys(pending) {
+			for _, r := range pending[host] {
+				app := r.App
+				if app == "" {
+					app = "(unknown application)"
+				}
+				fmt.Fprintf(e.stdout, "%s: restart %s pending since run %s: %s\n", host, app, r.PendingSince, strings.Join(r.Reasons, "; "))
+			}
+		}
+	case "clear-pending":
+		fs := newFlagSet("journal")
+		host := fs.String("host", "", "host")
+		app := fs.String("app", "", "application")
+		reason := fs.String("reason", "", "why")
+		if code, ok := parseFlags(e, fs, args); !ok {
+			return code
+		}
+		if *host == "" || strings.TrimSpace(*reason) == "" {
+			fmt.Fprintln(e.stderr, "bwstate journal clear-pending: -host and -reason are required")
+			return exitError
+		}
+		if err := jn.ClearPending(*host, *app, *reason); err != nil {
+			fmt.Fprintf(e.stderr, "bwstate journal clear-pending: %v\n", err)
+			return exitError
+		}
+		fmt.Fprintf(e.stdout, "Cleared the pending restart of %s on %s.\n", orUnknown(*app), *host)
+	default:
+		runs, err := jn.Runs()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate journal: %v\n", err)
+			return exitError
+		}
+		if len(runs) == 0 {
+			fmt.Fprintln(e.stdout, "No runs yet.")
+			return exitOK
+		}
+		for _, r := range runs {
+			fmt.Fprintf(e.stdout, "%s  %s  %-20s %-13s %s\n", r.ID, r.Time, r.Operator, r.Mode, describeRun(r))
+		}
+	}
+	return exitOK
+}
+
+func orUnknown(app string) string {
+	if app == "" {
+		return "the unknown application"
+	}
+	return app
+}
+
+func describeRun(r journal.RunSummary) string {
+	if r.Outcome != "complete" {
+		return "incomplete (no run-end record: the process died or was killed)"
+	}
+	var parts []string
+	for _, k := range sortedKeys(r.Counts) {
+		parts = append(parts, fmt.Sprintf("%d %s", r.Counts[k], k))
+	}
+	return fmt.Sprintf("exit %d: %s", r.ExitCode, strings.Join(parts, ", "))
+}
+
+func runForceUnlock(e *env, args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(e.stderr, "bwstate force-unlock: give the lock ID: bwstate force-unlock ID")
+		return exitError
+	}
+	jn, ok := openExistingJournal(e, "force-unlock")
+	if !ok {
+		return exitError
+	}
+	defer jn.Close()
+	if err := jn.ForceUnlock(args[0]); err != nil {
+		fmt.Fprintf(e.stderr, "bwstate force-unlock: %v\n", err)
+		return exitError
+	}
+	fmt.Fprintf(e.stdout, "Removed lock %s.\n", args[0])
+	return exitOK
+}

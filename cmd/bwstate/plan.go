@@ -1,0 +1,214 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/engine/journal"
+	"github.com/bwstate/bwstate/engine/plan"
+	"github.com/bwstate/bwstate/engine/planfile"
+	"github.com/bwstate/bwstate/engine/views"
+)
+
+const planUsage = `Usage: bwstate [-chdir=DIR] plan [flags]
+
+Connects to every selected host over SSH, reads its facts and every context the
+configuration manages, and prints what apply would change and which
+applications it would restart. Plan changes nothing on any host.
+
+Flags:
+  -out FILE             also save the plan to FILE for 'bwstate apply FILE'
+  -json                 print the plan as versioned JSON (docs/plan-output.md)
+  -detailed-exitcode    exit 2 when there are changes (see exit status)
+  -target ADDR          plan only this host, group.NAME, context.NAME,
+                        table.NAME or check.NAME (repeatable)
+  -exclude ADDR         leave out this address (repeatable)
+  -parallelism N        read at most N hosts at once (default 20)
+  -var NAME=VALUE       set a variable (repeatable)
+  -var-file FILE        read variable values from an HCL file (repeatable)
+  -no-color             never colour the output
+
+Exit status: 0 success (no changes unless -detailed-exitcode), 1 error (a
+configuration error, or any host that could not be reached or read; with
+-detailed-exitcode also a failed check), 2 changes present (only with
+-detailed-exitcode).
+`
+
+func init() {
+	register(&command{name: "plan", synopsis: "show what apply would change", usage: planUsage, run: runPlan})
+}
+
+// selectionFlags are the flags that choose hosts and resources.
+type selectionFlags struct {
+	targets     multiFlag
+	excludes    multiFlag
+	parallelism int
+}
+
+func (s *selectionFlags) register(fs *flag.FlagSet) {
+	fs.Var(&s.targets, "target", "plan only this address (repeatable)")
+	fs.Var(&s.excludes, "exclude", "leave out this address (repeatable)")
+	fs.IntVar(&s.parallelism, "parallelism", plan.DefaultParallelism, "hosts read at once")
+}
+
+func (s *selectionFlags) validate(e *env, cmd string) bool {
+	if s.parallelism < 1 {
+		fmt.Fprintf(e.stderr, "bwstate %s: -parallelism must be at least 1, got %d\n", cmd, s.parallelism)
+		return false
+	}
+	return true
+}
+
+// configSource adapts a configuration and a selection to plan.Source.
+type configSource struct {
+	cfg *config.Config
+	sel *config.Selection
+}
+
+func (s configSource) Desired(h *engine.Host, f *engine.Facts) ([]*engine.Desired, error) {
+	return s.cfg.Desired(s.sel, h, f)
+}
+
+func (s configSource) Checks(h *engine.Host, f *engine.Facts) ([]*engine.Check, error) {
+	return s.cfg.Checks(s.sel, h, f)
+}
+
+// openJournalIfPresent opens the controller state when it exists; plan
+// must not create it.
+func openJournalIfPresent(e *env) (*journal.Journal, error) {
+	if _, err := os.Stat(stateDir(e)); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return journal.Open(stateDir(e), journal.Options{})
+}
+
+// planRequest is everything makePlan needs.
+type planRequest struct {
+	cfg     *config.Config
+	sel     *config.Selection
+	journal *journal.Journal // nil: no pending restarts, secrets always change
+	par     int
+}
+
+// makePlan runs the read pass. It returns nil after printing why when the
+// plan could not be made at all.
+func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
+	var pending map[string][]*engine.Restart
+	var secretMatches plan.SecretMatcher
+	if req.journal != nil {
+		var err error
+		if pending, err = req.journal.Pending(); err != nil {
+			fmt.Fprintf(e.stderr, "bwstate: read pending restarts: %v\n", err)
+			return nil, false
+		}
+		secretMatches = req.journal.SecretMatches
+	}
+	prov, err := newProvider(e, req.cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
+		return nil, false
+	}
+	defer prov.Close()
+	ctx, cancel := e.interruptible()
+	defer cancel()
+	p, err := plan.Run(ctx, plan.Options{
+		Hosts:         req.sel.Hosts,
+		Source:        configSource{req.cfg, req.sel},
+		Provider:      prov,
+		Catalogue:     catalogue,
+		Parallelism:   req.par,
+		Pending:       pending,
+		SecretMatches: secretMatches,
+		ConfigHash:    req.cfg.Hash,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
+		return nil, false
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "bwstate: interrupted: the plan is incomplete")
+		return nil, false
+	}
+	return p, true
+}
+
+func runPlan(e *env, args []string) int {
+	fs := newFlagSet("plan")
+	var (
+		vars     varOptions
+		color    colorOptions
+		selFlags selectionFlags
+	)
+	vars.register(fs)
+	color.register(fs)
+	selFlags.register(fs)
+	out := fs.String("out", "", "save the plan to FILE")
+	asJSON := fs.Bool("json", false, "print JSON")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes")
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "bwstate plan: unexpected argument %q\n", fs.Arg(0))
+		return exitError
+	}
+	if !selFlags.validate(e, "plan") {
+		return exitError
+	}
+	cfg := loadConfig(e, &vars, color.enabled(e, e.stderr))
+	if cfg == nil {
+		return exitError
+	}
+	sel, diags := cfg.Select(selFlags.targets, selFlags.excludes)
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
+	}
+	if diags.HasErrors() {
+		return exitError
+	}
+	jn, err := openJournalIfPresent(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
+		return exitError
+	}
+	p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism})
+	if !ok {
+		return exitError
+	}
+	if *asJSON {
+		if err := views.JSON(e.stdout, p); err != nil {
+			fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
+			return exitError
+		}
+	} else {
+		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout)})
+	}
+	if *out != "" {
+		if err := planfile.Write(resolve(e, *out), p, nil); err != nil {
+			fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
+			return exitError
+		}
+		if !*asJSON {
+			fmt.Fprintf(e.stdout, "\nSaved the plan to %s. Apply exactly this plan with: bwstate apply %s\n", *out, *out)
+		}
+	}
+	return planExitCode(p, *detailed)
+}
+
+// planExitCode maps a plan to plan's exit status (DESIGN.md section 3).
+func planExitCode(p *engine.Plan, detailed bool) int {
+	c := views.Summary(p)
+	switch {
+	case c.HostsFailed > 0:
+		return exitError
+	case detailed && c.ChecksFailed > 0:
+		return exitError
+	case detailed && c.HasChanges():
+		return exitChanges
+	}
+	return exitOK
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"os"
+
+	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/providers/broadworks"
+	"github.com/bwstate/bwstate/providers/broadworks/sshconn"
+)
+
+// Environment variables bwstate reads besides BWSTATE_VAR_*.
+const (
+	// envTranscriptDir names a directory that receives one transcript per
+	// host session (secrets redacted), for debugging a CLI exchange.
+	envTranscriptDir = "BWSTATE_TRANSCRIPT_DIR"
+	// envSSHConfig overrides the ssh_config file read for fallback
+	// defaults ("none" disables it).
+	envSSHConfig = "BWSTATE_SSH_CONFIG"
+)
+
+// newProvider builds the BroadWorks provider for one command.
+func newProvider(e *env, cfg *config.Config) (*broadworks.Provider, error) {
+	opts := broadworks.Options{
+		Getenv:        e.getenv,
+		SSHConfigPath: e.getenv(envSSHConfig),
+		TranscriptDir: resolve(e, e.getenv(envTranscriptDir)),
+		AcceptNewHint: `set accept_new_host_keys = true in the ssh block to record unknown keys on first use`,
+	}
+	if f, ok := e.stdin.(*os.File); ok && isTerminal(f) {
+		opts.Prompter = &sshconn.TerminalPrompter{In: f, Out: e.stderr}
+	}
+	return broadworks.New(opts), nil
+}

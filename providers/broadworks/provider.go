@@ -1,0 +1,174 @@
+package broadworks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/providers/broadworks/bwcli"
+	"github.com/bwstate/bwstate/providers/broadworks/catalog"
+	"github.com/bwstate/bwstate/providers/broadworks/sshconn"
+)
+
+// Defaults for Options fields left zero.
+const (
+	// DefaultCommandTimeout bounds one CLI or shell command. Real servers
+	// answer in well under a second; restartbw and large tables are the
+	// slow ones.
+	DefaultCommandTimeout = 60 * time.Second
+	// DefaultHealthPoll is the first interval between health probes while
+	// waiting for an application to come back; it grows by half up to
+	// maxHealthPoll.
+	DefaultHealthPoll = 250 * time.Millisecond
+	maxHealthPoll     = 2 * time.Second
+	// closeTimeout bounds the polite `exit` when a session closes.
+	closeTimeout = 5 * time.Second
+)
+
+// Options configure a Provider. The zero value works against real servers
+// with the operator's ssh-agent, keys and ~/.ssh/config.
+type Options struct {
+	// Getenv reads the environment (password_env, SSH_AUTH_SOCK); nil means
+	// os.Getenv.
+	Getenv func(string) string
+	// Prompter asks for key passphrases on a terminal; nil means none (an
+	// encrypted key must then be in ssh-agent).
+	Prompter sshconn.Prompter
+	// SSHConfigPath is the ssh_config file for fallback defaults: "" means
+	// ~/.ssh/config, "none" disables it.
+	SSHConfigPath string
+	// CommandTimeout bounds each command (DefaultCommandTimeout when zero).
+	CommandTimeout time.Duration
+	// HealthPoll is the first interval between health probes
+	// (DefaultHealthPoll when zero).
+	HealthPoll time.Duration
+	// TranscriptDir, when set, receives one transcript per session (what
+	// was sent and received, secrets redacted), named HOST-TIME.log.
+	TranscriptDir string
+	// AcceptNewHint is the opt-in a user can give to record unknown host
+	// keys, named in the unknown-host error.
+	AcceptNewHint string
+	// Catalogue tells table columns and prompted attributes apart; nil
+	// means catalog.New().
+	Catalogue engine.Catalogue
+	// KeepAliveInterval is passed to sshconn (0 = its default).
+	KeepAliveInterval time.Duration
+}
+
+// Provider opens sessions to BroadWorks hosts. It is safe for concurrent
+// use; Close it to close every connection it opened (shared jump hosts
+// included).
+type Provider struct {
+	opts   Options
+	dialer *sshconn.Dialer
+	cat    engine.Catalogue
+}
+
+var _ engine.Provider = (*Provider)(nil)
+
+// New returns a Provider.
+func New(opts Options) *Provider {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.CommandTimeout == 0 {
+		opts.CommandTimeout = DefaultCommandTimeout
+	}
+	if opts.HealthPoll == 0 {
+		opts.HealthPoll = DefaultHealthPoll
+	}
+	cat := opts.Catalogue
+	if cat == nil {
+		cat = catalog.New()
+	}
+	return &Provider{
+		opts: opts,
+		cat:  cat,
+		dialer: sshconn.NewDialer(sshconn.Options{
+			Getenv:            opts.Getenv,
+			Prompter:          opts.Prompter,
+			SSHConfigPath:     opts.SSHConfigPath,
+			AcceptNewHint:     opts.AcceptNewHint,
+			KeepAliveInterval: opts.KeepAliveInterval,
+		}),
+	}
+}
+
+// Close closes every connection the provider opened.
+func (p *Provider) Close() error { return p.dialer.Close() }
+
+// Target turns a host of the inventory into an SSH target.
+func Target(h *engine.Host) sshconn.Target {
+	t := sshconn.Target{
+		Alias:             h.Name,
+		Host:              h.Address,
+		Port:              h.SSH.Port,
+		User:              h.SSH.User,
+		KnownHostsFile:    h.SSH.KnownHosts,
+		PasswordEnv:       h.SSH.PasswordEnv,
+		Jump:              h.SSH.Jump,
+		Timeout:           h.SSH.Timeout,
+		AcceptNewHostKeys: h.SSH.AcceptNewHostKeys,
+	}
+	if h.SSH.IdentityFile != "" {
+		t.IdentityFiles = []string{h.SSH.IdentityFile}
+	}
+	return t
+}
+
+// Open implements engine.Provider: it connects, opens a PTY shell and
+// waits for the shell prompt. bwcli starts when a context is first read.
+func (p *Provider) Open(ctx context.Context, h *engine.Host) (engine.Session, error) {
+	client, err := p.dialer.Dial(ctx, Target(h))
+	if err != nil {
+		return nil, err
+	}
+	shell, err := sshconn.OpenShell(ctx, client, sshconn.ShellOptions{})
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("ssh %s: %w", h.Name, err)
+	}
+	s := &session{p: p, host: h, client: client, shell: shell}
+	var transcript io.Writer
+	if p.opts.TranscriptDir != "" {
+		f, err := createTranscript(p.opts.TranscriptDir, h.Name)
+		if err != nil {
+			shell.Close()
+			client.Close()
+			return nil, err
+		}
+		s.transcript = f
+		transcript = f
+	}
+	s.cli = bwcli.New(shell.Stdout, shell.Stdin, bwcli.Options{CommandTimeout: p.opts.CommandTimeout, Transcript: transcript})
+	if err := s.cli.WaitShell(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("host %s: waiting for the shell prompt: %w", h.Name, err)
+	}
+	return s, nil
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
+
+func createTranscript(dir, host string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("transcript: %w", err)
+	}
+	name := fmt.Sprintf("%s-%s.log", unsafeFileChars.ReplaceAllString(host, "_"), time.Now().UTC().Format("20060102T150405.000Z"))
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("transcript: %w", err)
+	}
+	return f, nil
+}
+
+// isAlarmsTable reports whether path is the alarms table, read with `list`.
+func isAlarmsTable(path string) bool {
+	return strings.EqualFold(catalog.CanonicalPath(path), "Monitoring/Alarm/AlarmsTable")
+}

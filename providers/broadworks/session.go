@@ -1,0 +1,429 @@
+package broadworks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/providers/broadworks/bwcli"
+	"github.com/bwstate/bwstate/providers/broadworks/catalog"
+	"github.com/bwstate/bwstate/providers/broadworks/sshconn"
+)
+
+// session is one host: one SSH connection, one PTY shell, one bwcli
+// driver. The engine uses it from one goroutine at a time.
+type session struct {
+	p          *Provider
+	host       *engine.Host
+	client     *sshconn.Client
+	shell      *sshconn.Shell
+	cli        *bwcli.Session
+	transcript *os.File
+	hostType   string // from the CLI root once bwcli ran; else the declared type
+}
+
+var _ engine.Session = (*session)(nil)
+
+// inCLI reports whether bwcli is running.
+func (s *session) inCLI() bool { return s.cli.Root() != "" }
+
+// toCLI starts bwcli unless it runs already.
+func (s *session) toCLI(ctx context.Context) error {
+	if s.inCLI() {
+		return nil
+	}
+	root, err := s.cli.StartCLI(ctx)
+	if err != nil {
+		return fmt.Errorf("start bwcli: %w", err)
+	}
+	t, ok := catalog.TypeOfRoot(root)
+	if !ok {
+		return fmt.Errorf("start bwcli: unknown CLI root %q", root)
+	}
+	s.hostType = t
+	return nil
+}
+
+// toShell leaves bwcli when it runs, for the shell tools.
+func (s *session) toShell(ctx context.Context) error {
+	if !s.inCLI() {
+		return nil
+	}
+	if err := s.cli.ExitCLI(ctx); err != nil {
+		return fmt.Errorf("leave bwcli: %w", err)
+	}
+	return nil
+}
+
+// cd enters path unless the session is there already.
+func (s *session) cd(ctx context.Context, path string) (string, error) {
+	p := catalog.CanonicalPath(path)
+	if cur := s.cli.Path(); cur != "" && strings.EqualFold(cur, p) {
+		return cur, nil
+	}
+	return s.cli.Cd(ctx, p)
+}
+
+// Facts implements engine.Session: bwshowver at the shell, then bwcli for
+// the type (its root) and the raised alarms.
+func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
+	if err := s.toShell(ctx); err != nil {
+		return nil, err
+	}
+	v, err := s.cli.Version(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("bwshowver: %w", err)
+	}
+	if err := s.toCLI(ctx); err != nil {
+		return nil, err
+	}
+	alarms, err := s.cli.Alarms(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list alarms: %w", cliError(err))
+	}
+	seen := map[string]bool{}
+	names := []string{}
+	for _, a := range alarms {
+		if !seen[a.Name] {
+			seen[a.Name] = true
+			names = append(names, a.Name)
+		}
+	}
+	sort.Strings(names)
+	patches := v.PatchNames
+	if patches == nil {
+		patches = []string{}
+	}
+	root := s.cli.Root()
+	return &engine.Facts{
+		Root:          root,
+		Type:          s.hostType,
+		Release:       v.Number,
+		ReleaseString: v.Release,
+		Patches:       patches,
+		Alarms:        names,
+	}, nil
+}
+
+// Read implements engine.Session.
+func (s *session) Read(ctx context.Context, path string, schema *engine.Context) (*engine.Observed, error) {
+	if err := s.toCLI(ctx); err != nil {
+		return nil, err
+	}
+	if isAlarmsTable(path) {
+		return s.readAlarms(ctx, schema)
+	}
+	canonical, err := s.cd(ctx, path)
+	if err != nil {
+		return nil, cliError(err)
+	}
+	opt := bwcli.GetOptions{Sensitive: sensitiveNames(schema)}
+	c, err := s.cli.Get(ctx, opt)
+	if err != nil {
+		return nil, cliError(err)
+	}
+	obs := &engine.Observed{Path: canonical}
+	switch {
+	case c.Table != nil:
+		if schema != nil && schema.Kind != engine.TableContext {
+			return nil, fmt.Errorf("/%s: the server prints a table where the catalogue expects attributes", canonical)
+		}
+		obs.Kind = engine.TableContext
+		obs.Rows = tableRows(c.Table, schema)
+	default:
+		if schema != nil && schema.Kind == engine.TableContext {
+			if len(c.Attrs) > 0 {
+				return nil, fmt.Errorf("/%s: the server prints attributes where the catalogue expects a table", canonical)
+			}
+			// An empty table prints nothing on some servers.
+			obs.Kind, obs.Rows = engine.TableContext, []map[string]string{}
+			break
+		}
+		obs.Kind = engine.AttributeContext
+		obs.Attrs = make(map[string]string, len(c.Attrs))
+		for _, a := range c.Attrs {
+			obs.Attrs[a.Name] = a.Value
+			obs.Order = append(obs.Order, a.Name)
+		}
+	}
+	return obs, nil
+}
+
+func (s *session) readAlarms(ctx context.Context, schema *engine.Context) (*engine.Observed, error) {
+	alarms, err := s.cli.Alarms(ctx)
+	if err != nil {
+		return nil, cliError(err)
+	}
+	obs := &engine.Observed{Path: s.cli.Path(), Kind: engine.TableContext, Rows: []map[string]string{}}
+	for _, a := range alarms {
+		obs.Rows = append(obs.Rows, map[string]string{
+			"id": a.ID, "timestamp": a.Timestamp, "name": a.Name, "severity": a.Severity, "correlation": a.Correlation,
+		})
+	}
+	return obs, nil
+}
+
+// sensitiveNames lists the attribute names and column titles of schema
+// whose values must not reach a transcript.
+func sensitiveNames(schema *engine.Context) []string {
+	if schema == nil {
+		return nil
+	}
+	var names []string
+	for _, a := range schema.Attributes {
+		if a.Sensitive {
+			names = append(names, a.Name)
+			if a.Column != "" {
+				names = append(names, a.Column)
+			}
+		}
+	}
+	return names
+}
+
+// tableRows maps column titles to the catalogue's attribute names; columns
+// the catalogue does not know keep their title.
+func tableRows(t *bwcli.Table, schema *engine.Context) []map[string]string {
+	names := make([]string, len(t.Columns))
+	for i, title := range t.Columns {
+		names[i] = title
+		if schema == nil {
+			continue
+		}
+		for _, a := range schema.Attributes {
+			if strings.EqualFold(a.Column, title) || strings.EqualFold(a.Name, title) {
+				names[i] = a.Name
+				break
+			}
+		}
+	}
+	rows := make([]map[string]string, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		m := make(map[string]string, len(names))
+		for i, v := range r {
+			m[names[i]] = v
+		}
+		rows = append(rows, m)
+	}
+	return rows
+}
+
+// Exec implements engine.Session.
+func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) {
+	if err := s.toCLI(ctx); err != nil {
+		return engine.Reply{}, err
+	}
+	if _, err := s.cd(ctx, op.Path); err != nil {
+		return engine.Reply{}, cliError(err)
+	}
+	var (
+		r   bwcli.Reply
+		err error
+	)
+	setOpt := bwcli.SetOptions{Sensitive: op.Sensitive, Prompted: op.Prompted}
+	switch op.Kind {
+	case engine.OpSet:
+		r, err = s.cli.Set(ctx, op.Attr, op.Value, setOpt)
+	case engine.OpClear:
+		r, err = s.cli.Clear(ctx, op.Attr)
+	case engine.OpAddRow:
+		r, err = s.cli.AddRow(ctx, s.addArgs(op))
+	case engine.OpSetRow:
+		if op.Value == "" && !op.Prompted {
+			r, err = s.cli.ClearRow(ctx, fieldValues(op.Key), op.Attr)
+		} else {
+			r, err = s.cli.SetRow(ctx, fieldValues(op.Key), op.Attr, op.Value, setOpt)
+		}
+	case engine.OpDeleteRow:
+		r, err = s.cli.DeleteRow(ctx, fieldValues(op.Key))
+	default:
+		return engine.Reply{}, fmt.Errorf("unknown operation %v", op.Kind)
+	}
+	if err != nil {
+		return engine.Reply{}, cliError(err)
+	}
+	if r.Kind == bwcli.RestartRequired {
+		return engine.Reply{Kind: engine.ReplyRestart, Text: r.Text}, nil
+	}
+	return engine.Reply{Kind: engine.ReplyDone, Text: r.Text}, nil
+}
+
+// addArgs orders an add: key values, then the required columns in the
+// catalogue's order, then optional columns as `name value` pairs (BWCLI.md:
+// `add <key...> <values...> [<optAttr> <value> ...]`).
+func (s *session) addArgs(op engine.Op) []bwcli.Arg {
+	args := make([]bwcli.Arg, 0, len(op.Key)+2*len(op.Fields))
+	for _, k := range op.Key {
+		args = append(args, bwcli.Arg{Value: k.Value, Sensitive: k.Sensitive})
+	}
+	schema, _ := s.p.cat.Lookup(s.typeForCatalogue(), op.Path)
+	if schema == nil {
+		for _, f := range op.Fields {
+			args = append(args, bwcli.Arg{Name: f.Name, Value: f.Value, Sensitive: f.Sensitive})
+		}
+		return args
+	}
+	var optional []bwcli.Arg
+	for _, a := range schema.Attributes {
+		if a.Key {
+			continue
+		}
+		for _, f := range op.Fields {
+			if !strings.EqualFold(f.Name, a.Name) {
+				continue
+			}
+			if a.Optional {
+				optional = append(optional, bwcli.Arg{Name: a.Name, Value: f.Value, Sensitive: f.Sensitive || a.Sensitive})
+			} else {
+				args = append(args, bwcli.Arg{Value: f.Value, Sensitive: f.Sensitive || a.Sensitive})
+			}
+		}
+	}
+	return append(args, optional...)
+}
+
+func (s *session) typeForCatalogue() string {
+	if s.hostType != "" {
+		return s.hostType
+	}
+	return s.host.Type
+}
+
+func fieldValues(fs []engine.Field) []string {
+	vs := make([]string, len(fs))
+	for i, f := range fs {
+		vs[i] = f.Value
+	}
+	return vs
+}
+
+// cliError turns the driver's refusal into the engine's typed error.
+func cliError(err error) error {
+	var ce *bwcli.CommandError
+	if errors.As(err, &ce) {
+		return &engine.CLIError{Command: ce.Command, Text: ce.Text}
+	}
+	return err
+}
+
+// Restart implements engine.Session: `restartbw App` at the shell.
+func (s *session) Restart(ctx context.Context, app string) error {
+	if app == "" {
+		return errors.New("restart: no application named; bwstate never restarts a whole server")
+	}
+	if err := s.toShell(ctx); err != nil {
+		return err
+	}
+	if _, err := s.cli.Restart(ctx, app); err != nil {
+		return fmt.Errorf("restartbw %s: %w", app, err)
+	}
+	return nil
+}
+
+// Health implements engine.Session: healthmon -l, and showrun for app.
+func (s *session) Health(ctx context.Context, app string) (*engine.Health, error) {
+	if err := s.toShell(ctx); err != nil {
+		return nil, err
+	}
+	h, err := s.cli.Health(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("healthmon -l: %w", err)
+	}
+	out := &engine.Health{Healthy: h.Healthy, Severity: h.Severity}
+	if !h.Healthy {
+		out.Detail = fmt.Sprintf("severity %s", h.Severity)
+		if len(h.Abnormal) > 0 {
+			out.Detail += ": " + strings.Join(h.Abnormal, "; ")
+		}
+		return out, nil
+	}
+	if app == "" {
+		return out, nil
+	}
+	apps, err := s.cli.Showrun(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("showrun: %w", err)
+	}
+	state, ok := lookupFold(apps, app)
+	switch {
+	case !ok:
+		out.Healthy, out.Detail = false, fmt.Sprintf("%s is not listed by showrun", app)
+	case !strings.EqualFold(state, "running"):
+		out.Healthy, out.Detail = false, fmt.Sprintf("%s is %s", app, state)
+	}
+	return out, nil
+}
+
+func lookupFold(m map[string]string, k string) (string, bool) {
+	if v, ok := m[k]; ok {
+		return v, true
+	}
+	for name, v := range m {
+		if strings.EqualFold(name, k) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// WaitHealthy implements engine.Session: probes with a growing interval
+// until healthy, the timeout, or ctx.
+func (s *session) WaitHealthy(ctx context.Context, app string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	interval := s.p.opts.HealthPoll
+	last := "no health report yet"
+	for {
+		probeCtx, cancel := context.WithDeadline(ctx, deadline)
+		h, err := s.Health(probeCtx, app)
+		cancel()
+		switch {
+		case err == nil && h.Healthy:
+			return nil
+		case err == nil:
+			last = h.Detail
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case time.Now().Before(deadline):
+			return err // the connection or the tools failed: not a health answer
+		}
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
+			return fmt.Errorf("%s on %s after %s (last: %s): %w", app, s.host.Name, timeout, last, engine.ErrHealthTimeout)
+		}
+		wait := min(interval, remaining)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		interval = min(interval*3/2, maxHealthPoll)
+	}
+}
+
+// Close implements engine.Session: leaves bwcli politely, then closes the
+// shell and the connection.
+func (s *session) Close() error {
+	if s.inCLI() {
+		ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		_ = s.cli.ExitCLI(ctx)
+		cancel()
+	}
+	errs := []error{s.cli.Close(), s.shell.Close(), s.client.Close()}
+	if s.transcript != nil {
+		errs = append(errs, s.transcript.Close())
+	}
+	var kept []error
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, os.ErrClosed) {
+			kept = append(kept, err)
+		}
+	}
+	return errors.Join(kept...)
+}

@@ -63,8 +63,10 @@ type HostPlan struct {
 	Restarts []*Restart `json:"restarts"`
 	Checks   []*Check   `json:"checks,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`
-	Drift    []*Change  `json:"drift,omitempty"`
-	Facts    *Facts     `json:"facts,omitempty"`
+	// Drift lists unmanaged catalogue contexts whose live values differ
+	// from the catalogue defaults (plan -drift); see DriftResource.
+	Drift []*Change `json:"drift,omitempty"`
+	Facts *Facts    `json:"facts,omitempty"`
 }
 
 // HasChanges reports whether applying the host would write or restart anything.
@@ -83,7 +85,18 @@ type Change struct {
 	// Key identifies a table row (empty for attribute contexts).
 	Key   []Field       `json:"key,omitempty"`
 	Attrs []*AttrChange `json:"attributes"`
+	// LiveRows is set only on drift entries of table contexts: how many rows
+	// the server holds. The catalogue knows no default rows, so drift does
+	// not compare tables; a non-empty unmanaged table is reported by size.
+	LiveRows int `json:"live_rows,omitempty"`
 }
+
+// DriftResource is the Resource of every HostPlan.Drift entry. Drift
+// entries are Update changes whose Before is the catalogue default and
+// After the live value (both empty for sensitive attributes, which are
+// never held); they are information, never applied and never counted as
+// changes.
+const DriftResource = "drift"
 
 // AttrChange is one attribute that changes. Before and After are CLI values;
 // for sensitive attributes they are empty in any rendering and file, and

@@ -203,6 +203,46 @@ type Catalogue interface {
 	Contexts(hostType string) []*Context
 	// HostTypes lists the server types the catalogue knows ("xsp", "as", ...).
 	HostTypes() []string
+	// Advisories lists the built-in advisories that apply to a host type, in
+	// a stable order (nil when there are none).
+	Advisories(hostType string) []*Advisory
+}
+
+// Advisory is a known-bad live value that plan reports as a warning on every
+// host where it holds, whether or not the configuration manages the
+// attribute: the catalogue knows what operators must not miss after an
+// upgrade (CAP was removed in 22.0 but stays enabled until someone turns it
+// off), and a configuration that never mentions CAPProxy is exactly where
+// nobody would notice.
+type Advisory struct {
+	// ID names the advisory in warnings and documentation, e.g. "cap-removed-22".
+	ID string
+	// HostTypes lists the server types it concerns ("xsp", "adp").
+	HostTypes []string
+	// Path is the context to read, in canonical case without the root.
+	Path string
+	// Attr is the attribute whose live value triggers the advisory.
+	Attr string
+	// Value is the normalised CLI value that triggers it ("true").
+	Value string
+	// Releases limits the advisory to hosts whose release is in the range.
+	Releases ReleaseRange
+	// Message says what is wrong and what to do about it.
+	Message string
+}
+
+// Applies reports whether the advisory concerns a host of the given type
+// and release.
+func (a *Advisory) Applies(hostType string, release float64) bool {
+	if !a.Releases.Contains(release) {
+		return false
+	}
+	for _, t := range a.HostTypes {
+		if strings.EqualFold(t, hostType) {
+			return true
+		}
+	}
+	return false
 }
 
 // Normalize turns a value into the canonical CLI form used for comparison:

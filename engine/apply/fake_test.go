@@ -44,8 +44,9 @@ func (c *testCatalogue) Lookup(_, path string) (*engine.Context, bool) {
 	}
 	return nil, false
 }
-func (c *testCatalogue) Contexts(string) []*engine.Context { return c.contexts }
-func (c *testCatalogue) HostTypes() []string               { return []string{"xsp"} }
+func (c *testCatalogue) Contexts(string) []*engine.Context    { return c.contexts }
+func (c *testCatalogue) HostTypes() []string                  { return []string{"xsp"} }
+func (c *testCatalogue) Advisories(string) []*engine.Advisory { return nil }
 
 // call is one recorded provider call; seq orders calls across hosts.
 type call struct {
@@ -71,6 +72,11 @@ type fakeHost struct {
 	dropAfter    int
 	openErr      error
 	neverHealthy bool
+	// alarms are the raised alarms Facts reports; a restart of
+	// OpenClientServer clears them unless alarmsStay (CAP still enabled).
+	alarms     []string
+	alarmsStay bool
+	factsErr   error
 	// healthBarrier, when set, makes WaitHealthy wait until all hosts
 	// sharing it are waiting: proof that they restart in one batch.
 	healthBarrier *barrier
@@ -169,7 +175,13 @@ type fakeSession struct {
 }
 
 func (s *fakeSession) Facts(context.Context) (*engine.Facts, error) {
-	return &engine.Facts{Root: "XSP_CLI", Type: "xsp"}, nil
+	s.f.record(s.name, "facts", "")
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	if s.h.factsErr != nil {
+		return nil, s.h.factsErr
+	}
+	return &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, Alarms: slices.Clone(s.h.alarms)}, nil
 }
 
 func (s *fakeSession) Read(ctx context.Context, path string, schema *engine.Context) (*engine.Observed, error) {
@@ -300,6 +312,11 @@ func (s *fakeSession) Exec(ctx context.Context, op engine.Op) (engine.Reply, err
 
 func (s *fakeSession) Restart(ctx context.Context, app string) error {
 	s.f.record(s.name, "restart", app)
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	if app == "OpenClientServer" && !s.h.alarmsStay {
+		s.h.alarms = nil
+	}
 	return nil
 }
 

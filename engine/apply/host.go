@@ -131,7 +131,10 @@ func (h *hostRun) run(ctx context.Context) (string, string) {
 			return outcome, reason
 		}
 	}
-	return h.restarts(ctx)
+	if outcome, reason := h.restarts(ctx); outcome != OutcomeChanged {
+		return outcome, reason
+	}
+	return h.checks(ctx)
 }
 
 // recordPending journals the restarts this host will need before anything

@@ -70,6 +70,12 @@ type Options struct {
 	// Stop is closed on the first Ctrl-C: no new host or step starts, and
 	// each host in flight finishes the command it is running.
 	Stop <-chan struct{}
+	// Checks evaluates the configuration's check blocks for a host against
+	// facts re-read after the host's changes and restarts are done and
+	// healthy (optional; cmd wires config.Config.Checks with the run's
+	// selection). A failed check makes the host's outcome failed with the
+	// reason "check.NAME: message"; nothing is undone (docs/journal.md).
+	Checks func(h *engine.Host, f *engine.Facts) ([]*engine.Check, error)
 }
 
 // Result is what a run did.
@@ -112,8 +118,13 @@ type HostResult struct {
 	// host after the run.
 	PendingLeft []*engine.Restart
 	// Warnings are things the operator must know that did not fail the
-	// host (a restart warning for an unknown application).
+	// host (a restart warning for an unknown application, checks that
+	// could not be evaluated yet).
 	Warnings []string
+	// Checks are the check blocks evaluated after the host was done, in
+	// configuration order (none when Options.Checks is nil or the host was
+	// not contacted, failed, or left restarts pending).
+	Checks []*engine.Check
 }
 
 // Step is one kind of progress event.
@@ -127,6 +138,7 @@ const (
 	StepVerify      Step = "verify"
 	StepRestarting  Step = "restarting"
 	StepHealthy     Step = "healthy"
+	StepCheck       Step = "check"
 	StepDeferred    Step = "deferred"
 	StepDone        Step = "done"
 	StepFailed      Step = "failed"
@@ -140,7 +152,7 @@ type Event struct {
 	Step Step
 	// Detail says what happened in words, sensitive values already
 	// replaced by (sensitive): "set enabled = false (restart required)",
-	// a stale or failure reason.
+	// "check.no_cap_alarms passed", a stale or failure reason.
 	Detail string
 	// App is the application of restarting, healthy and deferred events.
 	App string

@@ -113,6 +113,8 @@ func (f fakeCatalogue) HostTypes() []string {
 	return ts
 }
 
+func (f fakeCatalogue) Advisories(string) []*engine.Advisory { return nil }
+
 func newFakeCatalogue() fakeCatalogue {
 	feature := &engine.Context{
 		Path: "System/Feature", HostTypes: []string{"alpha"},

@@ -52,3 +52,29 @@ func BenchmarkRun(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRunDrift measures the planner with advisories and drift over a
+// fleet whose provider answers at once: each host reads its declared
+// context plus three unmanaged ones, and compares them with defaults.
+func BenchmarkRunDrift(b *testing.B) {
+	cat := &fullCatalogue{
+		contexts:   []*engine.Context{capWithDefaults, snmpWithDefaults, cisWithDefaults, mgmtACL},
+		advisories: []*engine.Advisory{capAdvisory},
+	}
+	for _, drift := range []bool{false, true} {
+		b.Run(fmt.Sprintf("drift=%v", drift), func(b *testing.B) {
+			hosts, p, src := fleet(100)
+			for _, h := range hosts {
+				p.contexts[h.Name][pathKey(snmpPath)] = attrsLive(snmpPath, "port", "8161", "encoding", "UTF-8")
+				p.contexts[h.Name][pathKey(cisPath)] = attrsLive(cisPath, "enabled", "false")
+				p.contexts[h.Name][pathKey(aclPath)] = rowsLive(aclPath, map[string]string{"host": "10.9.0.5"})
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Run(b.Context(), Options{Hosts: hosts, Source: src, Provider: p, Catalogue: cat, Drift: drift}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

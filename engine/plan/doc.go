@@ -8,6 +8,15 @@
 // session per host, hosts in parallel up to Options.Parallelism, facts
 // first, then every declared context read once.
 //
+// After the diff, Run checks the catalogue's advisories (Advise): live
+// values operators must not miss, such as CAPProxy left enabled on release
+// 22.0 and later, reported as host warnings whether or not the
+// configuration manages the attribute, unless the plan itself changes it
+// away. With Options.Drift it also compares every unmanaged catalogue
+// context with its defaults (Drift), for HostPlan.Drift. Both reuse the
+// declared reads, so no path is read twice, and a failure of their extra
+// reads is a warning, not a host error.
+//
 // A host that cannot be reached, read or compared never stops the plan: its
 // HostPlan carries the error with the stage that failed ("unreachable: ...",
 // "read Interface/SIP: ...") and the other hosts are planned as usual, in

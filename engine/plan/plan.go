@@ -48,8 +48,14 @@ type Options struct {
 	Source   Source
 	Provider engine.Provider
 	// Catalogue supplies the schema of a declared context when the
-	// configuration left Desired.Schema nil (optional).
+	// configuration left Desired.Schema nil, and the advisories checked on
+	// every host (optional; required with Drift).
 	Catalogue engine.Catalogue
+	// Drift also reads every catalogue context of each host's type that its
+	// release has, that is not read-only and that no desired resource
+	// manages, and lists in HostPlan.Drift what differs from the catalogue
+	// defaults (plan -drift). Drift is information: it is never applied.
+	Drift bool
 	// Parallelism caps the hosts read at once; 0 means DefaultParallelism.
 	Parallelism int
 	// Pending lists, per host name, the restarts earlier runs left pending
@@ -81,6 +87,9 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 	}
 	if opts.Source == nil {
 		return nil, errors.New("plan: Options.Source is nil")
+	}
+	if opts.Drift && opts.Catalogue == nil {
+		return nil, errors.New("plan: Options.Drift needs Options.Catalogue")
 	}
 	names := make(map[string]bool, len(opts.Hosts))
 	for i, h := range opts.Hosts {
@@ -182,7 +191,9 @@ func failed(h *engine.Host, f *engine.Facts, msg string) *engine.HostPlan {
 }
 
 // read is the read pass of one host: one session, facts, every declared
-// context once, then the pure diff.
+// context once, then the pure diff; then the contexts of the advisories
+// and, with Options.Drift, every unmanaged context, each read at most once
+// and reusing the declared reads.
 func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan) {
 	sess, err := r.opts.Provider.Open(ctx, h)
 	if err != nil {
@@ -230,6 +241,13 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 		return failed(h, facts, "evaluate checks: "+err.Error())
 	}
 	hp.Checks = checks
+	x := &extraReads{sess: sess, observed: observed, failed: map[string]error{}}
+	hp.Warnings = append(hp.Warnings, r.advise(ctx, x, facts, hp)...)
+	if r.opts.Drift {
+		drift, warnings := r.drift(ctx, x, facts, desired)
+		hp.Drift = drift
+		hp.Warnings = append(hp.Warnings, warnings...)
+	}
 	hashSensitive(hp, r.salt)
 	return hp
 }

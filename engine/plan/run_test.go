@@ -535,10 +535,11 @@ func TestRunMisuse(t *testing.T) {
 		opts Options
 		want string
 	}{
-		"no provider":    {opts: Options{Hosts: hosts, Source: src}, want: "plan: Options.Provider is nil"},
-		"no source":      {opts: Options{Hosts: hosts, Provider: p}, want: "plan: Options.Source is nil"},
-		"duplicate host": {opts: Options{Hosts: []*engine.Host{hosts[0], hosts[1], hosts[0]}, Source: src, Provider: p}, want: "plan: host xsp1 is selected twice"},
-		"nil host":       {opts: Options{Hosts: []*engine.Host{hosts[0], nil}, Source: src, Provider: p}, want: "plan: Options.Hosts[1] is nil"},
+		"no provider":               {opts: Options{Hosts: hosts, Source: src}, want: "plan: Options.Provider is nil"},
+		"no source":                 {opts: Options{Hosts: hosts, Provider: p}, want: "plan: Options.Source is nil"},
+		"duplicate host":            {opts: Options{Hosts: []*engine.Host{hosts[0], hosts[1], hosts[0]}, Source: src, Provider: p}, want: "plan: host xsp1 is selected twice"},
+		"nil host":                  {opts: Options{Hosts: []*engine.Host{hosts[0], nil}, Source: src, Provider: p}, want: "plan: Options.Hosts[1] is nil"},
+		"drift without a catalogue": {opts: Options{Hosts: hosts, Source: src, Provider: p, Drift: true}, want: "plan: Options.Drift needs Options.Catalogue"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -101,8 +101,9 @@ func (c testCatalogue) Lookup(hostType, path string) (*engine.Context, bool) {
 	return ctx, ok
 }
 
-func (c testCatalogue) Contexts(string) []*engine.Context { return nil }
-func (c testCatalogue) HostTypes() []string               { return []string{"xsp", "as"} }
+func (c testCatalogue) Contexts(string) []*engine.Context    { return nil }
+func (c testCatalogue) HostTypes() []string                  { return []string{"xsp", "as"} }
+func (c testCatalogue) Advisories(string) []*engine.Advisory { return nil }
 
 // f builds a field.
 func f(name, value string) engine.Field { return engine.Field{Name: name, Value: value} }

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bwstate/bwstate/engine"
 )
 
 // docBlock returns the first fenced block of the given language after the
@@ -58,6 +60,27 @@ func TestDocumentedJSONExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(doc, got); diff != "" {
+		t.Errorf("wrong result: docs/plan-output.md differs from the view (-doc +view):\n%s", diff)
+	}
+}
+
+// TestDocumentedDriftExample keeps the drift section's example honest.
+func TestDocumentedDriftExample(t *testing.T) {
+	want := docBlock(t, "## Drift", "")
+	if diff := cmp.Diff(want, string(renderHuman(driftPlan(), false))); diff != "" {
+		t.Errorf("wrong result: docs/plan-output.md differs from the view (-doc +view):\n%s", diff)
+	}
+}
+
+// TestDocumentedAdvisoryExample checks the advisory section's example
+// against the view of a host whose only finding is the advisory.
+func TestDocumentedAdvisoryExample(t *testing.T) {
+	want := docBlock(t, "## Advisories", "")
+	hp := inSync("xsp2", "10.1.0.12", "Rel_24.0_1.944")
+	hp.Warnings = []string{capAdvisoryWarning}
+	got := string(renderHuman(&engine.Plan{Hosts: []*engine.HostPlan{hp}}, false))
+	got, _, _ = strings.Cut(got, "\n\n") // the example leaves out the summary line
+	if diff := cmp.Diff(want, got+"\n"); diff != "" {
 		t.Errorf("wrong result: docs/plan-output.md differs from the view (-doc +view):\n%s", diff)
 	}
 }

@@ -154,3 +154,46 @@ func docJSONPlan() *engine.Plan {
 	p.Hosts = []*engine.HostPlan{xsp1, as1, xsp4}
 	return p
 }
+
+const capAdvisoryWarning = `advisory cap-removed-22: CAPProxy is enabled but CAP was removed in release 22.0 (Cisco tech note: "CAP needs to be disabled after the 22.0 upgrade on all servers"); set enabled = false and restart OpenClientServer`
+
+// driftOf builds a drift entry of an attribute context.
+func driftOf(path string, attrs ...*engine.AttrChange) *engine.Change {
+	return &engine.Change{Resource: engine.DriftResource, Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
+}
+
+// tableDrift builds a drift entry of a table context.
+func tableDrift(path string, rows int) *engine.Change {
+	return &engine.Change{Resource: engine.DriftResource, Path: path, Action: engine.Update, ActionName: "update", Attrs: []*engine.AttrChange{}, LiveRows: rows}
+}
+
+// driftPlan is a `plan -drift` of hosts that also raise an advisory: a host
+// with a change and drift, a host listed only for its advisory and drift
+// (in the desired state all the same), a host with nothing, and a failed
+// host whose leftover drift must be neither rendered nor counted.
+func driftPlan() *engine.Plan {
+	xsp1 := inSync("xsp1", "10.1.0.11", "Rel_22.0_1.1123")
+	xsp1.Changes = []*engine.Change{upd("context.cap_proxy_off", "Applications/OpenClientServer/CAPProxy",
+		&engine.AttrChange{Name: "enabled", Before: "true", After: "false", Restart: "OpenClientServer"})}
+	xsp1.Restarts = []*engine.Restart{{App: "OpenClientServer", Reasons: []string{"CAPProxy changed"}}}
+	xsp1.Drift = []*engine.Change{driftOf("Interface/SNMP/Agent",
+		&engine.AttrChange{Name: "port", Before: "8001", After: "8161"},
+		&engine.AttrChange{Name: "readCommunity", Sensitive: true},
+		&engine.AttrChange{Name: "trapSourceAddress", Before: "", After: "10.0.0.1"})}
+
+	xsp2 := inSync("xsp2", "10.1.0.12", "Rel_24.0_1.944")
+	xsp2.Warnings = []string{capAdvisoryWarning}
+	xsp2.Drift = []*engine.Change{
+		driftOf("Applications/OpenClientServer/GeneralSettings", &engine.AttrChange{Name: "systemDomain", Before: "", After: "example.net"}),
+		tableDrift("System/ManagementAccessList", 3),
+		tableDrift("Applications/OpenClientServer/OCIProxy/LoginLevelAllowed", 1),
+	}
+
+	xsp4 := &engine.HostPlan{Name: "xsp4", Address: "10.1.0.14", Type: "xsp", Error: "read facts: connection reset by peer",
+		Drift: []*engine.Change{tableDrift("System/ManagementAccessList", 9)}}
+
+	return &engine.Plan{
+		FormatVersion: "1.0", ConfigHash: "3f2a9c", CreatedAt: "2026-11-27T10:20:00Z", Salt: "00112233445566778899aabbccddeeff", Mode: "normal",
+		Hosts: []*engine.HostPlan{xsp1, xsp2, inSync("xsp3", "10.1.0.13", "Rel_24.0_1.944"), xsp4},
+	}
+}

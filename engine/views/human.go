@@ -23,6 +23,7 @@ const (
 	ansiRed     = "\x1b[31m"
 	ansiGreen   = "\x1b[32m"
 	ansiYellow  = "\x1b[33m"
+	ansiBlue    = "\x1b[34m"
 	ansiMagenta = "\x1b[35m"
 	ansiCyan    = "\x1b[36m"
 	ansiReset   = "\x1b[0m"
@@ -33,6 +34,7 @@ const (
 	symRestart = '↻'
 	symPending = '!'
 	symFailed  = '✗'
+	symDrift   = '≠'
 )
 
 // resourceColumn is the width, after the two-space indent, that the text
@@ -74,7 +76,7 @@ func (h *human) paint(code, s string) string {
 
 // listed reports whether a host appears in the human view.
 func listed(hp *engine.HostPlan) bool {
-	if hp.Error != "" || len(hp.Changes) > 0 || len(hp.Restarts) > 0 || len(hp.Warnings) > 0 {
+	if hp.Error != "" || len(hp.Changes) > 0 || len(hp.Restarts) > 0 || len(hp.Warnings) > 0 || len(hp.Drift) > 0 {
 		return true
 	}
 	for _, c := range hp.Checks {
@@ -120,6 +122,29 @@ func (h *human) host(hp *engine.HostPlan) {
 	}
 	for _, msg := range hp.Warnings {
 		h.b.WriteString("  warning: " + clean(msg) + "\n")
+	}
+	// Drift comes last: it is information about what the configuration
+	// does not manage, and can be long.
+	for _, ch := range hp.Drift {
+		h.drift(ch)
+	}
+}
+
+// drift writes one unmanaged context that differs from its defaults:
+// "≠ PATH (not managed)", then "name: DEFAULT (default) -> LIVE" per
+// attribute, or the number of rows of a table.
+func (h *human) drift(ch *engine.Change) {
+	h.line(symDrift, ansiBlue, clean(ch.Path), "(not managed)")
+	if ch.LiveRows > 0 {
+		h.b.WriteString("      " + plural(ch.LiveRows, "row") + " (not compared: the catalogue knows no default rows)\n")
+		return
+	}
+	for _, a := range ch.Attrs {
+		if a.Sensitive {
+			h.b.WriteString("      " + clean(a.Name) + ": (default) -> (sensitive)\n")
+			continue
+		}
+		h.b.WriteString("      " + clean(a.Name) + ": " + value(a.Before) + " (default) -> " + value(a.After) + "\n")
 	}
 }
 

@@ -37,6 +37,22 @@ type (
 		Restarts []jsonRestart `json:"restarts"`
 		Checks   []jsonCheck   `json:"checks"`
 		Warnings []string      `json:"warnings"`
+		Drift    []jsonDrift   `json:"drift"`
+	}
+	// jsonDrift is one unmanaged context that differs from its defaults.
+	jsonDrift struct {
+		Path string `json:"path"`
+		// Kind is "attributes" or "table".
+		Kind       string          `json:"kind"`
+		Attributes []jsonDriftAttr `json:"attributes"`
+		LiveRows   *int            `json:"live_rows,omitempty"`
+	}
+	jsonDriftAttr struct {
+		Name string `json:"name"`
+		// Default and Live are omitted when sensitive.
+		Default   *string `json:"default,omitempty"`
+		Live      *string `json:"live,omitempty"`
+		Sensitive bool    `json:"sensitive"`
 	}
 	jsonChange struct {
 		Action     string      `json:"action"`
@@ -83,6 +99,8 @@ type (
 		PendingRestarts     int  `json:"pending_restarts"`
 		ChecksFailed        int  `json:"checks_failed"`
 		ChangesPresent      bool `json:"changes_present"`
+		DriftContexts       int  `json:"drift_contexts"`
+		DriftHosts          int  `json:"drift_hosts"`
 	}
 )
 
@@ -109,6 +127,8 @@ func JSON(w io.Writer, p *engine.Plan) error {
 			PendingRestarts:     c.PendingRestarts,
 			ChecksFailed:        c.ChecksFailed,
 			ChangesPresent:      c.HasChanges(),
+			DriftContexts:       c.DriftContexts,
+			DriftHosts:          c.DriftHosts,
 		},
 	}
 	if out.Mode == "" {
@@ -144,6 +164,7 @@ func jsonHostOf(hp *engine.HostPlan) jsonHost {
 		Restarts: []jsonRestart{},
 		Checks:   []jsonCheck{},
 		Warnings: nonNil(hp.Warnings),
+		Drift:    []jsonDrift{},
 	}
 	if hp.Error != "" {
 		// A failed host has no plan, whatever a caller left in it.
@@ -158,7 +179,27 @@ func jsonHostOf(hp *engine.HostPlan) jsonHost {
 	for _, c := range hp.Checks {
 		h.Checks = append(h.Checks, jsonCheck{Resource: c.Resource, Passed: c.Passed, Message: c.Message})
 	}
+	for _, ch := range hp.Drift {
+		h.Drift = append(h.Drift, jsonDriftOf(ch))
+	}
 	return h
+}
+
+func jsonDriftOf(ch *engine.Change) jsonDrift {
+	d := jsonDrift{Path: ch.Path, Kind: "attributes", Attributes: []jsonDriftAttr{}}
+	if ch.LiveRows > 0 {
+		n := ch.LiveRows
+		d.Kind, d.LiveRows = "table", &n
+		return d
+	}
+	for _, a := range ch.Attrs {
+		ja := jsonDriftAttr{Name: a.Name, Sensitive: a.Sensitive}
+		if !a.Sensitive {
+			ja.Default, ja.Live = ptr(a.Before), ptr(a.After)
+		}
+		d.Attributes = append(d.Attributes, ja)
+	}
+	return d
 }
 
 func jsonChangeOf(ch *engine.Change) jsonChange {

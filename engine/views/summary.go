@@ -30,6 +30,11 @@ type Counts struct {
 	PendingRestarts int
 	// ChecksFailed counts failed check blocks over all hosts.
 	ChecksFailed int
+	// DriftContexts counts unmanaged contexts that differ from their
+	// defaults (plan -drift), on DriftHosts hosts. Drift is information:
+	// it is not a change and does not make HasChanges true.
+	DriftContexts int
+	DriftHosts    int
 }
 
 // HasChanges reports whether applying the plan would write or restart
@@ -69,6 +74,10 @@ func Summary(p *engine.Plan) Counts {
 			if !chk.Passed {
 				c.ChecksFailed++
 			}
+		}
+		if len(hp.Drift) > 0 {
+			c.DriftHosts++
+			c.DriftContexts += len(hp.Drift)
 		}
 	}
 	return c
@@ -135,6 +144,9 @@ func summaryLine(c Counts) string {
 	}
 	if c.ChecksFailed > 0 {
 		fmt.Fprintf(&b, " %s failed.", plural(c.ChecksFailed, "check"))
+	}
+	if c.DriftContexts > 0 {
+		fmt.Fprintf(&b, " Drift (not managed): %s on %s.", plural(c.DriftContexts, "context"), plural(c.DriftHosts, "host"))
 	}
 	return b.String()
 }

@@ -52,6 +52,8 @@ func TestHumanGolden(t *testing.T) {
 		"no_changes.golden":              {plan: noChangesPlan()},
 		"no_changes_failed.golden":       {plan: noChangesFailedPlan()},
 		"no_changes_failed_color.golden": {plan: noChangesFailedPlan(), color: true},
+		"drift.golden":                   {plan: driftPlan()},
+		"drift_color.golden":             {plan: driftPlan(), color: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -133,6 +135,14 @@ func TestSummaryLine(t *testing.T) {
 			counts: Counts{Restarts: 1, PendingRestarts: 1, HostsInDesiredState: 2},
 			want:   "Plan: 0 hosts to change, 1 restart (1 pending). 2 hosts in the desired state.",
 		},
+		"drift is not a change": {
+			counts: Counts{HostsInDesiredState: 2, DriftContexts: 1, DriftHosts: 1},
+			want:   "No changes. 2 hosts in the desired state. Drift (not managed): 1 context on 1 host.",
+		},
+		"drift after failures": {
+			counts: Counts{HostsToChange: 1, Attributes: 1, HostsInDesiredState: 1, HostsFailed: 1, ChecksFailed: 1, DriftContexts: 4, DriftHosts: 2},
+			want:   "Plan: 1 host to change (1 attribute), 0 restarts. 1 host in the desired state. 1 host failed. 1 check failed. Drift (not managed): 4 contexts on 2 hosts.",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -161,6 +171,10 @@ func TestSummary(t *testing.T) {
 				Changes:  []*engine.Change{upd("context.a", "A", &engine.AttrChange{Name: "a"})},
 				Restarts: []*engine.Restart{{App: "A"}}}}},
 			want: Counts{Hosts: 1, HostsFailed: 1},
+		},
+		"drift counts apart from changes": {
+			plan: driftPlan(),
+			want: Counts{Hosts: 4, HostsToChange: 1, HostsInDesiredState: 2, HostsFailed: 1, Attributes: 1, Restarts: 1, DriftContexts: 4, DriftHosts: 2},
 		},
 		"a plan read back from a file has only action words": {
 			plan: func() *engine.Plan {
@@ -213,6 +227,7 @@ func TestJSONGolden(t *testing.T) {
 	tests := map[string]*engine.Plan{
 		"full.json.golden":       fullPlan(),
 		"no_changes.json.golden": noChangesFailedPlan(),
+		"drift.json.golden":      driftPlan(),
 	}
 	for name, p := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -223,7 +238,7 @@ func TestJSONGolden(t *testing.T) {
 
 // TestJSONSummaryMatchesHuman proves the two views count alike.
 func TestJSONSummaryMatchesHuman(t *testing.T) {
-	for name, p := range map[string]*engine.Plan{"design": designPlan(), "full": fullPlan(), "none": noChangesFailedPlan()} {
+	for name, p := range map[string]*engine.Plan{"design": designPlan(), "full": fullPlan(), "none": noChangesFailedPlan(), "drift": driftPlan()} {
 		t.Run(name, func(t *testing.T) {
 			var doc struct {
 				Summary struct {
@@ -237,6 +252,8 @@ func TestJSONSummaryMatchesHuman(t *testing.T) {
 					PendingRestarts     int  `json:"pending_restarts"`
 					ChecksFailed        int  `json:"checks_failed"`
 					ChangesPresent      bool `json:"changes_present"`
+					DriftContexts       int  `json:"drift_contexts"`
+					DriftHosts          int  `json:"drift_hosts"`
 				} `json:"summary"`
 			}
 			if err := json.Unmarshal(renderJSON(t, p), &doc); err != nil {
@@ -245,7 +262,7 @@ func TestJSONSummaryMatchesHuman(t *testing.T) {
 			s := doc.Summary
 			got := Counts{Hosts: s.Hosts, HostsToChange: s.HostsToChange, HostsInDesiredState: s.HostsInDesiredState,
 				HostsFailed: s.HostsFailed, Attributes: s.Attributes, Rows: s.Rows, Restarts: s.Restarts,
-				PendingRestarts: s.PendingRestarts, ChecksFailed: s.ChecksFailed}
+				PendingRestarts: s.PendingRestarts, ChecksFailed: s.ChecksFailed, DriftContexts: s.DriftContexts, DriftHosts: s.DriftHosts}
 			want := Summary(p)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("wrong summary (-human +json):\n%s", diff)
@@ -276,6 +293,8 @@ func TestSensitiveNeverRendered(t *testing.T) {
 		Key:   []engine.Field{{Name: "name", Value: "old"}},
 		Attrs: []*engine.AttrChange{{Name: "token", Before: secret, Sensitive: true}},
 	})
+	p.Hosts[1].Drift = []*engine.Change{driftOf("Interface/SNMP/Agent",
+		&engine.AttrChange{Name: "readCommunity", Before: secret, After: secret, Sensitive: true})}
 	// The fixture must really carry the secret, or this test proves nothing.
 	raw, err := json.Marshal(p)
 	if err != nil {

@@ -1,12 +1,3 @@
-// Package catalog is bwstate's knowledge of BroadWorks CLI contexts: for each
-// server type, which contexts exist, their attributes in canonical case,
-// types, ranges, choices, defaults, sensitivity, the releases that have them
-// and the application whose restart a change requires.
-//
-// The facts come from ../shared/BWCLI.md; entries tagged [G] there are
-// guesses and are marked as such in Doc. The simulator keeps its own
-// catalogue (it must not share client code), so a disagreement between the
-// two shows up in tests instead of hiding.
 package catalog
 
 import (
@@ -49,15 +40,21 @@ func TypeOfRoot(root string) (string, bool) {
 
 // Catalogue implements engine.Catalogue over the built-in context table.
 type Catalogue struct {
-	byType map[string][]*engine.Context
+	byType    map[string][]*engine.Context
+	advByType map[string][]*engine.Advisory
 }
 
 // New returns the built-in catalogue.
 func New() *Catalogue {
-	c := &Catalogue{byType: map[string][]*engine.Context{}}
+	c := &Catalogue{byType: map[string][]*engine.Context{}, advByType: map[string][]*engine.Advisory{}}
 	for _, ctx := range contexts() {
 		for _, t := range ctx.HostTypes {
 			c.byType[t] = append(c.byType[t], ctx)
+		}
+	}
+	for _, a := range advisories() {
+		for _, t := range a.HostTypes {
+			c.advByType[t] = append(c.advByType[t], a)
 		}
 	}
 	for _, list := range c.byType {
@@ -97,7 +94,38 @@ func (c *Catalogue) HostTypes() []string {
 	return ts
 }
 
+// Advisories implements engine.Catalogue.
+func (c *Catalogue) Advisories(hostType string) []*engine.Advisory {
+	return c.advByType[strings.ToLower(hostType)]
+}
+
 var _ engine.Catalogue = (*Catalogue)(nil)
+
+// AdvisoryCAPRemoved is the ID of the advisory for CAPProxy left enabled on
+// release 22.0 and later.
+const AdvisoryCAPRemoved = "cap-removed-22"
+
+// advisories are the built-in advisories. Each names a catalogue context
+// and attribute of every host type it lists, and its trigger Value is in
+// normalised CLI form (the catalogue's tests check both).
+func advisories() []*engine.Advisory {
+	return []*engine.Advisory{
+		{
+			// The founding case of bwstate [C]: the upgrade leaves CAPProxy
+			// enabled, and the leftover CAP connections raise
+			// bwOpenClientServerASConnFailed until it is disabled.
+			ID:        AdvisoryCAPRemoved,
+			HostTypes: ocsTypes,
+			Path:      "Applications/OpenClientServer/CAPProxy",
+			Attr:      "enabled",
+			Value:     "true",
+			Releases:  engine.ReleaseRange{Since: 22},
+			Message: "CAPProxy is enabled but CAP was removed in release 22.0 (Cisco tech note: " +
+				`"CAP needs to be disabled after the 22.0 upgrade on all servers"); ` +
+				"set enabled = false and restart OpenClientServer",
+		},
+	}
+}
 
 // Server types grouped by what they run.
 var (
@@ -117,12 +145,20 @@ func strAttr(name, def string) engine.Attribute {
 	return engine.Attribute{Name: name, Type: engine.TypeString, Default: def}
 }
 
+// since limits an attribute to a release and later.
+func since(release float64, a engine.Attribute) engine.Attribute {
+	a.Releases = engine.ReleaseRange{Since: release}
+	return a
+}
+
 // LoginLevels are the login levels of OCIProxy/LoginLevelAllowed [C].
 var LoginLevels = []string{"User", "GroupDepartment", "Group", "ServiceProvider", "Provisioning", "System", "LawfulIntercept"}
 
 func contexts() []*engine.Context {
 	return []*engine.Context{
 		{
+			// Present on every release on purpose: after the 22.0 upgrade the
+			// context is still there and must be set to enabled = false.
 			Path: "Applications/OpenClientServer/CAPProxy", HostTypes: ocsTypes,
 			Restart: "OpenClientServer",
 			Doc:     "CAP proxy of the Open Client Server; CAP was removed in release 22.0 and must be disabled [C]",
@@ -153,9 +189,11 @@ func contexts() []*engine.Context {
 			Attributes: []engine.Attribute{
 				boolAttr("enabled", "true"),
 				boolAttr("enableLoginLevelScreening", "false"),
-				boolAttr("enableResponseCaching", "false"),
-				intAttr("responseCacheDurationHours", 1, 168, "24"),
-				intAttr("responseCacheRenewPeriodMins", 1, 60, "10"),
+				// Response caching arrived with release 23.0 [G]: the
+				// attributes are [C], the release is a guess.
+				since(23, boolAttr("enableResponseCaching", "false")),
+				since(23, intAttr("responseCacheDurationHours", 1, 168, "24")),
+				since(23, intAttr("responseCacheRenewPeriodMins", 1, 60, "10")),
 				intAttr("messageQueueCapacity", 10, 10000, "50"),
 				intAttr("messageQueueTimeoutSeconds", 10, 7200, "1800"),
 			},
@@ -181,9 +219,12 @@ func contexts() []*engine.Context {
 			},
 		},
 		{
+			// Webex for BroadWorks token validation came with release 22.0
+			// [G]; before it the authentication service has no such level.
 			Path: "Applications/AuthenticationService/CISTokenValidation", HostTypes: ocsTypes,
-			Restart: "AuthenticationService",
-			Doc:     "Webex CI token validation of the authentication service; the path is a guess [G], clientSecret is a prompted password [C]",
+			Restart:  "AuthenticationService",
+			Releases: engine.ReleaseRange{Since: 22},
+			Doc:      "Webex CI token validation of the authentication service, release 22.0 and later [G]; the path is a guess [G], clientSecret is a prompted password [C]",
 			Attributes: []engine.Attribute{
 				boolAttr("enabled", "false"),
 				strAttr("clientId", ""),

@@ -1,0 +1,116 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/journal"
+)
+
+// kindCheck is the journal record kind of one check evaluated after apply.
+// It is declared here until engine/journal lists it with its own fields;
+// checkRecord is the one place that builds such records.
+const kindCheck journal.Kind = "check"
+
+// Outcomes of check records.
+const (
+	checkPassed = "passed"
+	checkFailed = "failed"
+)
+
+// checkRecord is the journal record of one check: the check's address in
+// Detail, passed or failed in Outcome, its error message in Message.
+func checkRecord(c *engine.Check) *journal.Record {
+	rec := &journal.Record{Kind: kindCheck, Detail: c.Resource, Outcome: checkPassed}
+	if !c.Passed {
+		rec.Outcome, rec.Message = checkFailed, c.Message
+	}
+	return rec
+}
+
+// checks evaluates the configuration's checks once the host is done: its
+// changes made and read back, its restarts healthy. Facts are re-read
+// through the same session, because a check is about the state apply left
+// (CAP alarms cleared after the restart), not the state plan saw.
+//
+// A failed check fails the host without undoing anything: the changes are
+// made and in the revert plan, but the operator's own criterion for a good
+// host does not hold, so a rolling apply must stop like it does for an
+// unhealthy restart (the host counts against max_failures). Checks are not
+// evaluated while the host still waits for a restart (restart = defer or
+// never, or a restart nobody can attribute): its new values are not in
+// effect, and a check would judge the old state. The next plan evaluates
+// them.
+func (h *hostRun) checks(ctx context.Context) (string, string) {
+	o := h.r.opts
+	if o.Checks == nil {
+		return OutcomeChanged, ""
+	}
+	if h.r.stopped(ctx) {
+		h.skipChecks("the run was interrupted")
+		return OutcomeChanged, ""
+	}
+	if waiting := h.waitingRestarts(); len(waiting) > 0 {
+		h.skipChecks(fmt.Sprintf("the restart of %s is not done, so the changes are not in effect yet; the next plan evaluates them", strings.Join(waiting, ", ")))
+		return OutcomeChanged, ""
+	}
+	facts, err := h.sess.Facts(ctx)
+	if err != nil {
+		return h.fail(ctx, fmt.Sprintf("checks not evaluated: read facts after apply: %v", err))
+	}
+	checks, err := o.Checks(h.jb.host, facts)
+	if err != nil {
+		return OutcomeFailed, fmt.Sprintf("checks not evaluated: %v", err)
+	}
+	var failed []string
+	for _, c := range checks {
+		if c == nil {
+			continue
+		}
+		h.hr.Checks = append(h.hr.Checks, c)
+		if err := h.journal(checkRecord(c)); err != nil {
+			return OutcomeFailed, fmt.Sprintf("journal %s: %v", c.Resource, err)
+		}
+		detail := c.Resource + " passed"
+		if !c.Passed {
+			why := c.Resource + ": " + c.Message
+			failed = append(failed, why)
+			detail = c.Resource + " failed: " + c.Message
+		}
+		h.emit(StepCheck, "", detail, 0)
+	}
+	if len(failed) > 0 {
+		return OutcomeFailed, strings.Join(failed, "; ")
+	}
+	return OutcomeChanged, ""
+}
+
+// waitingRestarts lists the applications whose restart the host still
+// needs after its restarts step: pending in the journal (defer, or an
+// unknown application), or not recorded at all under restart = never.
+func (h *hostRun) waitingRestarts() []string {
+	var out []string
+	for _, k := range h.pendingOrder {
+		if p, ok := h.pending[k]; ok {
+			app := p.App
+			if app == "" {
+				app = "an unknown application"
+			}
+			out = append(out, app)
+		}
+	}
+	if h.r.policy == engine.RestartNever {
+		for _, rs := range h.jb.apps {
+			out = append(out, rs.App)
+		}
+	}
+	return out
+}
+
+func (h *hostRun) skipChecks(why string) {
+	msg := "checks not evaluated: " + why
+	h.hr.Warnings = append(h.hr.Warnings, msg)
+	h.emit(StepCheck, "", msg, 0)
+}

@@ -9,12 +9,7 @@ import (
 	"github.com/bwstate/bwstate/engine/journal"
 )
 
-// kindCheck is the journal record kind of one check evaluated after apply.
-// It is declared here until engine/journal lists it with its own fields;
-// checkRecord is the one place that builds such records.
-const kindCheck journal.Kind = "check"
-
-// Outcomes of check records.
+// Outcomes of check records (journal.KindCheck).
 const (
 	checkPassed = "passed"
 	checkFailed = "failed"
@@ -23,7 +18,7 @@ const (
 // checkRecord is the journal record of one check: the check's address in
 // Detail, passed or failed in Outcome, its error message in Message.
 func checkRecord(c *engine.Check) *journal.Record {
-	rec := &journal.Record{Kind: kindCheck, Detail: c.Resource, Outcome: checkPassed}
+	rec := &journal.Record{Kind: journal.KindCheck, Detail: c.Resource, Outcome: checkPassed}
 	if !c.Passed {
 		rec.Outcome, rec.Message = checkFailed, c.Message
 	}

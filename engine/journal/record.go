@@ -22,6 +22,7 @@ const (
 	KindVerify         Kind = "verify"
 	KindRestart        Kind = "restart"
 	KindPendingCleared Kind = "pending-cleared"
+	KindCheck          Kind = "check"
 	KindHostEnd        Kind = "host-end"
 	KindRunEnd         Kind = "run-end"
 )
@@ -39,6 +40,7 @@ const Redacted = "(sensitive)"
 //	verify           Host, Path, Key, Attr, Outcome (ok|mismatch|skipped), Detail
 //	restart          Host, App, Outcome (started|healthy|timeout|failed), Detail
 //	pending-cleared  Host, App, Since (the run that set it), Reason, Operator when by hand
+//	check            Host, Detail (the check's address), Outcome (passed|failed), Message
 //	host-end         Host, Outcome (changed|unchanged|failed|untouched|stale|interrupted), Reason
 //	run-end          Counts (hosts per outcome), ExitCode
 type Record struct {

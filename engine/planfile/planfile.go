@@ -61,6 +61,8 @@ type changeDoc struct {
 	Action   string         `json:"action"`
 	Key      []engine.Field `json:"key,omitempty"`
 	Attrs    []*attrDoc     `json:"attributes"`
+	// LiveRows is the row count of a drifted table (engine.Change.LiveRows).
+	LiveRows int `json:"live_rows,omitempty"`
 }
 
 type attrDoc struct {
@@ -255,7 +257,7 @@ func parseAction(s string) (engine.Action, bool) {
 }
 
 func changeToDoc(host string, c *engine.Change, s Secrets, salt string, saltFromPlan bool) *changeDoc {
-	cd := &changeDoc{Resource: c.Resource, Path: c.Path, Action: actionOf(c).String(), Key: c.Key, Attrs: []*attrDoc{}}
+	cd := &changeDoc{Resource: c.Resource, Path: c.Path, Action: actionOf(c).String(), Key: c.Key, Attrs: []*attrDoc{}, LiveRows: c.LiveRows}
 	for _, ac := range c.Attrs {
 		ad := &attrDoc{Name: ac.Name, Sensitive: ac.Sensitive, BeforeUnknown: ac.BeforeUnknown, Restart: ac.Restart}
 		if !ac.Sensitive {
@@ -448,7 +450,7 @@ func changeFromDoc(f *File, host string, cd *changeDoc) (*engine.Change, error) 
 	if cd.Path == "" {
 		return nil, fmt.Errorf("a change has no path")
 	}
-	c := &engine.Change{Resource: cd.Resource, Path: cd.Path, Action: a, ActionName: a.String(), Key: cd.Key, Attrs: []*engine.AttrChange{}}
+	c := &engine.Change{Resource: cd.Resource, Path: cd.Path, Action: a, ActionName: a.String(), Key: cd.Key, Attrs: []*engine.AttrChange{}, LiveRows: cd.LiveRows}
 	for _, ad := range cd.Attrs {
 		if ad == nil || ad.Name == "" {
 			return nil, fmt.Errorf("%s: an attribute has no name", cd.Path)

@@ -92,6 +92,11 @@ func describe(e apply.Event) (text, colour string) {
 		return "untouched: " + e.Detail, yellow
 	case apply.StepInterrupted:
 		return "interrupted: " + e.Detail, yellow
+	case apply.StepCheck:
+		if strings.Contains(e.Detail, " failed") || strings.HasPrefix(e.Detail, "checks not evaluated") {
+			return e.Detail, red
+		}
+		return e.Detail, green
 	}
 	if e.Detail != "" {
 		return string(e.Step) + ": " + e.Detail, ""

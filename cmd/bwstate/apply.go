@@ -132,6 +132,9 @@ func runApply(e *env, args []string) int {
 		Lock:        lock,
 		RunID:       runID,
 		Stop:        e.interrupt,
+		// Checks run after each host is done, against the configuration
+		// as it is now (also for saved plans).
+		Checks: configSource{cfg, sel}.Checks,
 	}
 	if *restartFlag != "" {
 		opts.Rollout.Restart = engine.RestartPolicy(*restartFlag)

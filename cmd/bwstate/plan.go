@@ -28,6 +28,10 @@ Flags:
                         table.NAME or check.NAME (repeatable)
   -exclude ADDR         leave out this address (repeatable)
   -parallelism N        read at most N hosts at once (default 20)
+  -drift                also list catalogue values that differ from their
+                        defaults where the configuration does not manage
+                        them (information: never a change, no effect on the
+                        exit status)
   -var NAME=VALUE       set a variable (repeatable)
   -var-file FILE        read variable values from an HCL file (repeatable)
   -no-color             never colour the output
@@ -92,6 +96,7 @@ type planRequest struct {
 	sel     *config.Selection
 	journal *journal.Journal // nil: no pending restarts, secrets always change
 	par     int
+	drift   bool
 }
 
 // makePlan runs the read pass. It returns nil after printing why when the
@@ -124,6 +129,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		Pending:       pending,
 		SecretMatches: secretMatches,
 		ConfigHash:    req.cfg.Hash,
+		Drift:         req.drift,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
@@ -149,6 +155,7 @@ func runPlan(e *env, args []string) int {
 	out := fs.String("out", "", "save the plan to FILE")
 	asJSON := fs.Bool("json", false, "print JSON")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes")
+	drift := fs.Bool("drift", false, "report unmanaged values that differ from their defaults")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
@@ -175,7 +182,7 @@ func runPlan(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
 		return exitError
 	}
-	p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism})
+	p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism, drift: *drift})
 	if !ok {
 		return exitError
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -20,6 +22,15 @@ type Host struct {
 	// cty.EmptyObjectVal.
 	Vars cty.Value
 	SSH  SSHSettings
+}
+
+// Endpoint is the address as plans print it: "10.1.0.11", or
+// "127.0.0.1:2201" when the host listens on a port other than 22.
+func (h *Host) Endpoint() string {
+	if h.SSH.Port == 0 || h.SSH.Port == 22 {
+		return h.Address
+	}
+	return net.JoinHostPort(h.Address, strconv.Itoa(h.SSH.Port))
 }
 
 // SSHSettings are connection settings for one host: the configuration's ssh

@@ -34,7 +34,7 @@ func DiffHost(h *engine.Host, f *engine.Facts, desired []*engine.Desired, observ
 	pending []*engine.Restart, secretMatches SecretMatcher) *engine.HostPlan {
 	hp := &engine.HostPlan{
 		Name:     h.Name,
-		Address:  h.Address,
+		Address:  h.Endpoint(),
 		Type:     h.Type,
 		Changes:  []*engine.Change{},
 		Restarts: []*engine.Restart{},

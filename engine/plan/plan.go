@@ -177,7 +177,7 @@ func (r *runner) host(ctx context.Context, h *engine.Host) *engine.HostPlan {
 func failed(h *engine.Host, f *engine.Facts, msg string) *engine.HostPlan {
 	hp := &engine.HostPlan{
 		Name:     h.Name,
-		Address:  h.Address,
+		Address:  h.Endpoint(),
 		Type:     h.Type,
 		Error:    msg,
 		Changes:  []*engine.Change{},

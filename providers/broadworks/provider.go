@@ -2,8 +2,10 @@ package broadworks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -160,13 +162,30 @@ func createTranscript(dir, host string) (*os.File, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("transcript: %w", err)
 	}
-	name := fmt.Sprintf("%s-%s.log", unsafeFileChars.ReplaceAllString(host, "_"), time.Now().UTC().Format("20060102T150405.000Z"))
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("transcript: %w", err)
+	base := fmt.Sprintf("%s-%s", unsafeFileChars.ReplaceAllString(host, "_"), time.Now().UTC().Format("20060102T150405.000Z"))
+	// Sessions to one host opened in the same millisecond (a parallel plan
+	// and apply, retries) must not interleave in one file: the name is
+	// taken exclusively, with a counter when it exists already.
+	for i := 1; i <= maxTranscriptSuffix; i++ {
+		name := base + ".log"
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d.log", base, i)
+		}
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("transcript: %w", err)
+		}
+		return f, nil
 	}
-	return f, nil
+	return nil, fmt.Errorf("transcript: %s: %d files with this name exist", filepath.Join(dir, base+".log"), maxTranscriptSuffix)
 }
+
+// maxTranscriptSuffix bounds the names tried for one transcript; more
+// sessions to one host within a millisecond means something else is wrong.
+const maxTranscriptSuffix = 1000
 
 // isAlarmsTable reports whether path is the alarms table, read with `list`.
 func isAlarmsTable(path string) bool {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/bwstate/bwstate/engine"
@@ -39,11 +42,13 @@ func (s *session) toCLI(ctx context.Context) error {
 	}
 	root, err := s.cli.StartCLI(ctx)
 	if err != nil {
-		return fmt.Errorf("start bwcli: %w", err)
+		// The driver's errors start with the command ("bwcli: ..."); a
+		// prefix would only repeat it.
+		return err
 	}
 	t, ok := catalog.TypeOfRoot(root)
 	if !ok {
-		return fmt.Errorf("start bwcli: unknown CLI root %q", root)
+		return fmt.Errorf("bwcli: unknown CLI root %q", root)
 	}
 	s.hostType = t
 	return nil
@@ -75,9 +80,11 @@ func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
 	if err := s.toShell(ctx); err != nil {
 		return nil, err
 	}
+	// The driver's errors start with the command ("bwshowver: ..."), and
+	// the engine adds "read facts": no prefix here.
 	v, err := s.cli.Version(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("bwshowver: %w", err)
+		return nil, err
 	}
 	if err := s.toCLI(ctx); err != nil {
 		return nil, err
@@ -215,6 +222,11 @@ func tableRows(t *bwcli.Table, schema *engine.Context) []map[string]string {
 
 // Exec implements engine.Session.
 func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) {
+	// Refuse an unsafe value before anything reaches the host: not even
+	// the cd to its context may be sent for a write that cannot be made.
+	if err := checkOp(op); err != nil {
+		return engine.Reply{}, err
+	}
 	if err := s.toCLI(ctx); err != nil {
 		return engine.Reply{}, err
 	}
@@ -251,6 +263,34 @@ func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) 
 		return engine.Reply{Kind: engine.ReplyRestart, Text: r.Text}, nil
 	}
 	return engine.Reply{Kind: engine.ReplyDone, Text: r.Text}, nil
+}
+
+// checkOp applies the driver's quoting rules to every name and value of op
+// up front (the driver applies them again when it builds the command). The
+// error names the attribute or column, never the value, which may be a
+// secret.
+func checkOp(op engine.Op) error {
+	if err := bwcli.CheckPath(op.Path); err != nil {
+		return fmt.Errorf("%s: %w", op.Kind, err)
+	}
+	if op.Attr != "" {
+		if err := bwcli.CheckName(op.Attr); err != nil {
+			return fmt.Errorf("%s /%s: attribute: %w", op.Kind, catalog.CanonicalPath(op.Path), err)
+		}
+	}
+	if op.Kind == engine.OpSet || op.Kind == engine.OpSetRow {
+		if _, err := bwcli.QuoteValue(op.Value); err != nil {
+			return fmt.Errorf("%s /%s %s: %w", op.Kind, catalog.CanonicalPath(op.Path), op.Attr, err)
+		}
+	}
+	for _, fs := range [][]engine.Field{op.Key, op.Fields} {
+		for _, f := range fs {
+			if _, err := bwcli.QuoteValue(f.Value); err != nil {
+				return fmt.Errorf("%s /%s %s: %w", op.Kind, catalog.CanonicalPath(op.Path), f.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // addArgs orders an add: key values, then the required columns in the
@@ -314,13 +354,30 @@ func cliError(err error) error {
 // Restart implements engine.Session: `restartbw App` at the shell.
 func (s *session) Restart(ctx context.Context, app string) error {
 	if app == "" {
-		return errors.New("restart: no application named; bwstate never restarts a whole server")
+		return errors.New("no application named; bwstate never restarts a whole server")
 	}
 	if err := s.toShell(ctx); err != nil {
 		return err
 	}
+	// restartbw's answer to an unknown name is not known to be an error
+	// line [G], and a restart that WaitHealthy can never confirm (it checks
+	// the application in showrun) must fail now, not after the health
+	// timeout: so the name is checked against showrun first. The engine
+	// prefixes "restart APP"; the driver's errors name their command.
+	apps, err := s.cli.Showrun(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := lookupFold(apps, app); !ok {
+		names := make([]string, 0, len(apps))
+		for name := range apps {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		return fmt.Errorf("%s does not run %s (showrun lists %s)", s.host.Name, app, strings.Join(names, ", "))
+	}
 	if _, err := s.cli.Restart(ctx, app); err != nil {
-		return fmt.Errorf("restartbw %s: %w", app, err)
+		return err
 	}
 	return nil
 }
@@ -330,9 +387,10 @@ func (s *session) Health(ctx context.Context, app string) (*engine.Health, error
 	if err := s.toShell(ctx); err != nil {
 		return nil, err
 	}
+	// The driver's errors start with the command ("healthmon -l: ...").
 	h, err := s.cli.Health(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("healthmon -l: %w", err)
+		return nil, err
 	}
 	out := &engine.Health{Healthy: h.Healthy, Severity: h.Severity}
 	if !h.Healthy {
@@ -347,7 +405,7 @@ func (s *session) Health(ctx context.Context, app string) (*engine.Health, error
 	}
 	apps, err := s.cli.Showrun(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("showrun: %w", err)
+		return nil, err
 	}
 	state, ok := lookupFold(apps, app)
 	switch {
@@ -421,9 +479,17 @@ func (s *session) Close() error {
 	}
 	var kept []error
 	for _, err := range errs {
-		if err != nil && !errors.Is(err, os.ErrClosed) {
+		if err != nil && !peerGone(err) {
 			kept = append(kept, err)
 		}
 	}
 	return errors.Join(kept...)
+}
+
+// peerGone reports the errors of closing a connection that had already
+// ended (dropped by the server, or closed before): there is nothing left to
+// release, so they are not failures of Close.
+func peerGone(err error) bool {
+	return errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }

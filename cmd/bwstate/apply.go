@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 
@@ -214,11 +213,19 @@ func runApply(e *env, args []string) int {
 // confirm asks the DESIGN.md question on the terminal; only "yes" accepts.
 func confirm(e *env) bool {
 	fmt.Fprint(e.stdout, "\nApply these changes? Only 'yes' will be accepted: ")
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && err != io.EOF {
+	answer := make(chan string, 1)
+	go func() {
+		// Left blocked on stdin after a Ctrl-C; the process ends soon.
+		line, _ := bufio.NewReader(e.stdin).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		return strings.TrimSpace(line) == "yes"
+	case <-e.interrupt:
+		fmt.Fprintln(e.stdout)
 		return false
 	}
-	return strings.TrimSpace(line) == "yes"
 }
 
 func hostsByName(cfg *config.Config) map[string]*engine.Host {
@@ -239,7 +246,7 @@ func restartsOnlyPlan(cfg *config.Config, sel *config.Selection, pending map[str
 		Mode:          apply.ModeRestartsOnly,
 	}
 	for _, h := range sel.Hosts {
-		hp := &engine.HostPlan{Name: h.Name, Address: h.Address, Type: h.Type, Changes: []*engine.Change{}, Restarts: []*engine.Restart{}}
+		hp := &engine.HostPlan{Name: h.Name, Address: h.Endpoint(), Type: h.Type, Changes: []*engine.Change{}, Restarts: []*engine.Restart{}}
 		for _, r := range pending[h.Name] {
 			if r.App == "" {
 				// Unknown application: never restarted automatically.

@@ -19,8 +19,8 @@ func init() {
 
 Connects to every selected host and prints its facts, the values the host
 object offers to when, set, row and check expressions: type (from the CLI
-prompt root), release as bwshowver prints it and as a number, patches, raised
-alarms, and the applications showrun lists. Changes nothing.
+prompt root), release as bwshowver prints it and as a number, patches and
+raised alarms. Changes nothing.
 
 Flags:
   -json               print JSON: {"format_version": "1.0", "hosts": [...]}
@@ -87,7 +87,7 @@ func runFacts(e *env, args []string) int {
 	g.SetLimit(selFlags.parallelism)
 	for i, h := range sel.Hosts {
 		g.Go(func() error {
-			r := hostFacts{Name: h.Name, Address: h.Address, Type: h.Type}
+			r := hostFacts{Name: h.Name, Address: h.Endpoint(), Type: h.Type}
 			sess, err := prov.Open(ctx, h)
 			if err != nil {
 				r.Error = "unreachable: " + err.Error()

@@ -9,8 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/bwstate/bwstate/engine/config"
@@ -69,8 +68,10 @@ func runFmt(e *env, args []string) int {
 		}
 		// Refuse to "format" a file that does not parse: hclwrite would
 		// keep the broken tokens and the user would not learn why.
-		if _, diags := hclsyntax.ParseConfig(src, f, hcl.InitialPos); diags.HasErrors() {
-			_ = config.WriteDiagnostics(e.stderr, diags, nil, terminalWidth(e.stderr), false)
+		// The parser keeps the source, so the diagnostic shows the line.
+		parser := hclparse.NewParser()
+		if _, diags := parser.ParseHCL(src, f); diags.HasErrors() {
+			_ = config.WriteDiagnostics(e.stderr, diags, parser, terminalWidth(e.stderr), false)
 			code = exitError
 			continue
 		}

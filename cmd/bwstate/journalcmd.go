@@ -73,14 +73,25 @@ func runJournal(e *env, args []string) int {
 		sub, args = args[0], args[1:]
 	}
 	switch sub {
-	case "list", "verify", "pending":
-		if len(args) > 0 {
-			fmt.Fprintf(e.stderr, "bwstate journal %s: unexpected argument %q\n", sub, args[0])
-			return exitError
-		}
-	case "clear-pending":
+	case "list", "verify", "pending", "clear-pending":
 	default:
 		fmt.Fprintf(e.stderr, "bwstate journal: unknown subcommand %q; use list, verify, pending or clear-pending\n", sub)
+		return exitError
+	}
+	// Every subcommand parses flags, so -help works everywhere; only
+	// clear-pending has flags of its own.
+	fs := newFlagSet("journal")
+	var host, app, reason string
+	if sub == "clear-pending" {
+		fs.StringVar(&host, "host", "", "host")
+		fs.StringVar(&app, "app", "", "application")
+		fs.StringVar(&reason, "reason", "", "why")
+	}
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "bwstate journal %s: unexpected argument %q\n", sub, fs.Arg(0))
 		return exitError
 	}
 	jn, ok := openExistingJournal(e, "journal "+sub)
@@ -116,22 +127,15 @@ func runJournal(e *env, args []string) int {
 			}
 		}
 	case "clear-pending":
-		fs := newFlagSet("journal")
-		host := fs.String("host", "", "host")
-		app := fs.String("app", "", "application")
-		reason := fs.String("reason", "", "why")
-		if code, ok := parseFlags(e, fs, args); !ok {
-			return code
-		}
-		if *host == "" || strings.TrimSpace(*reason) == "" {
+		if host == "" || strings.TrimSpace(reason) == "" {
 			fmt.Fprintln(e.stderr, "bwstate journal clear-pending: -host and -reason are required")
 			return exitError
 		}
-		if err := jn.ClearPending(*host, *app, *reason); err != nil {
+		if err := jn.ClearPending(host, app, reason); err != nil {
 			fmt.Fprintf(e.stderr, "bwstate journal clear-pending: %v\n", err)
 			return exitError
 		}
-		fmt.Fprintf(e.stdout, "Cleared the pending restart of %s on %s.\n", orUnknown(*app), *host)
+		fmt.Fprintf(e.stdout, "Cleared the pending restart of %s on %s.\n", orUnknown(app), host)
 	default:
 		runs, err := jn.Runs()
 		if err != nil {
@@ -168,6 +172,11 @@ func describeRun(r journal.RunSummary) string {
 }
 
 func runForceUnlock(e *env, args []string) int {
+	fs := newFlagSet("force-unlock")
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	args = fs.Args()
 	if len(args) != 1 {
 		fmt.Fprintln(e.stderr, "bwstate force-unlock: give the lock ID: bwstate force-unlock ID")
 		return exitError
@@ -178,7 +187,8 @@ func runForceUnlock(e *env, args []string) int {
 	}
 	defer jn.Close()
 	if err := jn.ForceUnlock(args[0]); err != nil {
-		fmt.Fprintf(e.stderr, "bwstate force-unlock: %v\n", err)
+		// The journal's errors already say "force-unlock: ".
+		fmt.Fprintf(e.stderr, "bwstate force-unlock: %s\n", strings.TrimPrefix(err.Error(), "force-unlock: "))
 		return exitError
 	}
 	fmt.Fprintf(e.stdout, "Removed lock %s.\n", args[0])

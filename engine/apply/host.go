@@ -296,6 +296,9 @@ func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) (string, st
 			var ce *engine.CLIError
 			if errors.As(err, &ce) {
 				jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: ce.Command, Reply: "error", Text: ce.Text})
+				if jerr == nil && !h.changed {
+					jerr = h.withdrawPending()
+				}
 				return OutcomeFailed, withJournalErr(fmt.Sprintf("%s failed: %s", ce.Command, ce.Text), jerr)
 			}
 			jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: po.command, Reply: "error", Text: err.Error()})
@@ -319,6 +322,26 @@ func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) (string, st
 		}
 	}
 	return "", ""
+}
+
+// withdrawPending clears the restarts this run recorded pending on the
+// host when the server refused its first change: nothing changed, so
+// nothing needs a restart, and later plans must not show one. Restarts
+// pending from earlier runs stay. (A connection lost mid-command keeps
+// them: whether the server applied the command is unknown.)
+func (h *hostRun) withdrawPending() error {
+	for _, k := range h.pendingOrder {
+		p, ok := h.pending[k]
+		if !ok || p.App == "" || p.PendingSince != h.r.runID {
+			continue
+		}
+		if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: p.App, Since: h.r.runID,
+			Reason: "not needed: the server refused the first change, nothing was changed"}); err != nil {
+			return fmt.Errorf("withdraw the pending restart of %s: %w", p.App, err)
+		}
+		delete(h.pending, k)
+	}
+	return nil
 }
 
 func withJournalErr(reason string, err error) string {

@@ -53,7 +53,17 @@ func pendingFrom(recs []*Record) map[string][]*engine.Restart {
 				}
 				p.Reasons = append(p.Reasons, s)
 			}
-			add(r.Reason)
+			if r.App != "" {
+				// engine/apply records one pending record per restart with
+				// its reasons joined by "; " (values and paths cannot
+				// contain ";"): split them so a later record or plan that
+				// gives one of them again does not repeat it.
+				for _, why := range strings.Split(r.Reason, "; ") {
+					add(why)
+				}
+			} else {
+				add(r.Reason)
+			}
 			if r.App == "" {
 				if r.Text != "" {
 					add("server said: " + r.Text)

@@ -1,0 +1,56 @@
+package journal
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/bwstate/bwstate/engine"
+)
+
+// TestPendingSplitsJoinedReasons: apply journals one pending record per
+// restart with every reason joined by "; ". Read back, each reason is its
+// own entry, so a plan merging the reasons it needs again (or a second
+// record repeating one) lists each reason once.
+func TestPendingSplitsJoinedReasons(t *testing.T) {
+	tests := []struct {
+		name string
+		recs []*Record
+		want []string
+	}{
+		{
+			name: "joined reasons",
+			recs: []*Record{{Run: "r1", Kind: KindPending, Host: "xsp1", App: "OpenClientServer", Reason: "CAPProxy changed; OCIProxy changed"}},
+			want: []string{"CAPProxy changed", "OCIProxy changed"},
+		},
+		{
+			name: "a later run repeats one",
+			recs: []*Record{
+				{Run: "r1", Kind: KindPending, Host: "xsp1", App: "OpenClientServer", Reason: "CAPProxy changed; OCIProxy changed"},
+				{Run: "r2", Kind: KindPending, Host: "xsp1", App: "OpenClientServer", Reason: "OCIProxy changed; GeneralSettings changed"},
+			},
+			want: []string{"CAPProxy changed", "OCIProxy changed", "GeneralSettings changed"},
+		},
+		{
+			name: "one reason",
+			recs: []*Record{{Run: "r1", Kind: KindPending, Host: "xsp1", App: "OpenClientServer", Reason: "CAPProxy changed"}},
+			want: []string{"CAPProxy changed"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			j := openAt(t, t.TempDir(), t0, nil)
+			appendAll(t, j, tc.recs...)
+			got, err := j.Pending()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string][]*engine.Restart{
+				"xsp1": {{App: "OpenClientServer", Pending: true, PendingSince: "r1", Reasons: tc.want}},
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("wrong result (-want +got):\n%s", d)
+			}
+		})
+	}
+}

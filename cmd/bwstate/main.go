@@ -159,6 +159,11 @@ func init() {
 				printOverview(e.stdout)
 				return exitOK
 			}
+			switch args[0] {
+			case "-h", "-help", "--help":
+				fmt.Fprint(e.stdout, commands["help"].usage)
+				return exitOK
+			}
 			c, ok := commands[args[0]]
 			if !ok {
 				fmt.Fprintf(e.stderr, "bwstate help: unknown command %q\n", args[0])

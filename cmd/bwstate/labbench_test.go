@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
+)
+
+func benchEnv(t *testing.T) (*env, *lockedBuffer, *lockedBuffer) {
+	t.Helper()
+	var stdout, stderr lockedBuffer
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" },
+		ctx: context.Background(), dir: t.TempDir()}
+	return e, &stdout, &stderr
+}
+
+// TestLabBench runs plan and both applies on two hosts and checks the
+// table has a row per run with the hosts, parallelism and batch size asked
+// for, and the per-run breakdown.
+func TestLabBench(t *testing.T) {
+	e, stdout, stderr := benchEnv(t)
+	code := run(e, []string{"lab", "bench", "-hosts", "2", "-latency", "1ms", "-parallelism", "2", "-apply",
+		"-restart-delay", "20ms", "-batch-size", "1", "-first-ip", simtest.UniqueLoopbackIP(t)})
+	if code != exitOK {
+		t.Fatalf("wrong exit code\ngot: %d\nwant: 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	for _, row := range []string{
+		`(?m)^run\s+hosts\s+par\s+batch\s+latency\s+wall\s+bound\s+ratio\s+cmds/host`,
+		`(?m)^plan\s+2\s+2\s+-\s+1ms\s`,
+		`(?m)^apply\s+2\s+2\s+-\s+1ms\s`,
+		`(?m)^apply\+restart\s+2\s+2\s+1\s+1ms\s`,
+		`(?m)^plan \(2 hosts, parallelism 2\): 12 per host`,
+		`(?m)^  restart to healthy mean .* \(restart delay 20ms\)$`,
+	} {
+		if !regexp.MustCompile(row).MatchString(stdout.String()) {
+			t.Errorf("wrong output\ngot:\n%s\nwant a match for: %s", stdout.String(), row)
+		}
+	}
+}
+
+// TestLabBenchUsage checks -help documents every flag the command accepts,
+// and that mistakes exit 1 with the usage.
+func TestLabBenchUsage(t *testing.T) {
+	e, stdout, _ := benchEnv(t)
+	if code := run(e, []string{"lab", "bench", "-help"}); code != exitOK {
+		t.Fatalf("wrong exit code for -help\ngot: %d\nwant: 0", code)
+	}
+	var b labBenchFlags
+	n := 0
+	b.flagSet().VisitAll(func(f *flag.Flag) {
+		n++
+		if !strings.Contains(stdout.String(), "\n  -"+f.Name+" ") {
+			t.Errorf("usage does not document -%s\ngot:\n%s", f.Name, stdout.String())
+		}
+	})
+	if n < 8 {
+		t.Errorf("wrong number of flags\ngot: %d\nwant: at least the 8 documented", n)
+	}
+
+	tests := map[string]struct {
+		args []string
+		want string
+	}{
+		"unknown flag":  {[]string{"-nope"}, "flag provided but not defined: -nope"},
+		"zero hosts":    {[]string{"-hosts", "0"}, "-hosts, -parallelism and -batch-size must be at least 1"},
+		"argument":      {[]string{"extra"}, `unexpected argument "extra"`},
+		"negative time": {[]string{"-latency", "-1s"}, "cannot be negative"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			e, _, stderr := benchEnv(t)
+			if code := run(e, append([]string{"lab", "bench"}, tc.args...)); code != exitError {
+				t.Errorf("wrong exit code\ngot: %d\nwant: %d", code, exitError)
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("wrong message\ngot: %s\nwant: ...%s...", stderr.String(), tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,103 @@
+//go:build linux
+
+package fleetbench
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// cpuTime is the process's user plus system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// raiseFileLimit raises the soft RLIMIT_NOFILE to need (at most the hard
+// limit) when it is lower, and says what it did ("" when nothing). Go
+// already raises the soft limit to the hard one at start-up, so this only
+// matters where the hard limit is low; then the error names it.
+func raiseFileLimit(need uint64) (string, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return "", fmt.Errorf("read RLIMIT_NOFILE: %w", err)
+	}
+	if lim.Cur >= need {
+		return "", nil
+	}
+	if lim.Max < need {
+		return "", fmt.Errorf("need %d open files, but the hard RLIMIT_NOFILE is %d (raise it with ulimit -Hn)", need, lim.Max)
+	}
+	old := lim.Cur
+	lim.Cur = need
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return "", fmt.Errorf("raise RLIMIT_NOFILE from %d to %d: %w", old, need, err)
+	}
+	return fmt.Sprintf("RLIMIT_NOFILE raised from %d to %d", old, need), nil
+}
+
+// resetPeakRSS starts a new VmHWM period (Linux 4.0+: writing 5 to
+// clear_refs resets the peak to the current RSS).
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS is VmHWM in bytes, 0 when unknown.
+func peakRSS() uint64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return kb * 1024
+	}
+	return 0
+}
+
+// machineTicks returns the busy and total jiffies of all CPUs from
+// /proc/stat (zero when unknown), to tell how much CPU other processes
+// took during a run on a shared machine.
+func machineTicks() (busy, total uint64) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 5 || fields[0] != "cpu" {
+		return 0, 0
+	}
+	for i, f := range fields[1:] {
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return 0, 0
+		}
+		// guest and guest_nice (fields 9 and 10) are already in user and nice.
+		if i >= 8 {
+			break
+		}
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total
+}

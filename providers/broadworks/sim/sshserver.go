@@ -101,6 +101,14 @@ func (h *Host) serverConfig() (*ssh.ServerConfig, error) {
 		return h.srvCfg, nil
 	}
 	cfg := &ssh.ServerConfig{
+		// BroadWorks hosts run the distribution's OpenSSH (8.x on RHEL 8):
+		// offer what it offers, not x/crypto's newer post-quantum default,
+		// so handshakes cost what they cost against real servers.
+		Config: ssh.Config{KeyExchanges: []string{
+			"curve25519-sha256", "curve25519-sha256@libssh.org",
+			"ecdh-sha2-nistp256", "ecdh-sha2-nistp384", "ecdh-sha2-nistp521",
+			"diffie-hellman-group14-sha256",
+		}},
 		ServerVersion: "SSH-2.0-OpenSSH_8.0 bwstate-sim",
 		PublicKeyCallback: func(conn ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			if h.Faults().RejectAuth || conn.User() != labUser || !bytes.Equal(key.Marshal(), h.fleet.clientPK.Marshal()) {

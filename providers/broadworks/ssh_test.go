@@ -187,17 +187,28 @@ func serveAgent(t *testing.T, f *sim.Fleet) (sock string, a *countingAgent) {
 // stand in for the method under test.
 func TestAuthMethods(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
-	f := simtest.Start(t, lab(simHost("xsp1", "xsp", "Rel_24.0_1.944", "")))
-	sh := f.Host("xsp1")
+	f := simtest.Start(t, lab(
+		simHost("xsp1", "xsp", "Rel_24.0_1.944", ""),
+		// Like an sshd with PasswordAuthentication no: the password is
+		// only taken at a keyboard-interactive prompt.
+		simHost("kbd", "xsp", "Rel_24.0_1.944", `  auth_methods = ["keyboard-interactive"]`),
+	))
 	sock, ag := serveAgent(t, f)
 
 	noKey := func(h *engine.Host) { h.SSH.IdentityFile = "" }
 	tests := []struct {
-		name  string
-		host  func(*engine.Host)
-		env   map[string]string
-		check func(t *testing.T)
+		name     string
+		hostName string // default xsp1
+		host     func(*engine.Host)
+		env      map[string]string
+		check    func(t *testing.T)
 	}{
+		{
+			name:     "keyboard-interactive answered with the password",
+			hostName: "kbd",
+			host:     func(h *engine.Host) { noKey(h); h.SSH.PasswordEnv = "BW_SSH_PASSWORD" },
+			env:      map[string]string{"BW_SSH_PASSWORD": "bwadmin"},
+		},
 		{name: "key file"},
 		{
 			name: "password from password_env",
@@ -218,7 +229,12 @@ func TestAuthMethods(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testCtx(t)
-			h := hostOf(t, f, "xsp1")
+			name := tc.hostName
+			if name == "" {
+				name = "xsp1"
+			}
+			sh := f.Host(name)
+			h := hostOf(t, f, name)
 			if tc.host != nil {
 				tc.host(h)
 			}
@@ -316,9 +332,7 @@ func TestAuthFailures(t *testing.T) {
 
 // TestSimKeyboardInteractive checks the simulator's side of the
 // keyboard-interactive login the provider falls back to after password:
-// one `Password:` question, answered with the lab password. (The provider
-// itself always succeeds with password first when the password is right,
-// since the simulator accepts both or neither.)
+// one `Password:` question, answered with the lab password.
 func TestSimKeyboardInteractive(t *testing.T) {
 	f := simtest.Start(t, lab(simHost("xsp1", "xsp", "Rel_24.0_1.944", "")))
 	var questions []string

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,8 +61,24 @@ type HostConfig struct {
 	// `Last login: <date> from <client ip>`, "none" prints nothing, any
 	// other text is printed as it is.
 	Motd string
+	// AuthMethods are the SSH authentication methods the host accepts, of
+	// "publickey", "password" and "keyboard-interactive" (nil = all three),
+	// like sshd's AuthenticationMethods/PasswordAuthentication settings.
+	AuthMethods []string
 	// Faults are the initial fault knobs; Host.SetFaults changes them.
 	Faults Faults
+}
+
+// AuthMethodNames are the methods HostConfig.AuthMethods may name.
+var AuthMethodNames = []string{"publickey", "password", "keyboard-interactive"}
+
+func checkAuthMethods(ms []string) error {
+	for _, m := range ms {
+		if !slices.Contains(AuthMethodNames, m) {
+			return fmt.Errorf("auth method %q is not one of %s", m, strings.Join(AuthMethodNames, ", "))
+		}
+	}
+	return nil
 }
 
 // Faults are the misbehaviours a host can be told to show.
@@ -152,6 +169,7 @@ var hostSchema = &hcl.BodySchema{
 		{Name: "restart_warning"},
 		{Name: "large_table_threshold"},
 		{Name: "motd"},
+		{Name: "auth_methods"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "context", LabelNames: []string{"path"}},
@@ -412,6 +430,14 @@ func decodeHost(cat *catalogue, b *hcl.Block) (*HostConfig, hcl.Range, hcl.Diagn
 	}
 	if a := content.Attributes["large_table_threshold"]; a != nil {
 		hc.LargeTableThreshold, _ = d.integer(a, 1)
+	}
+	if a := content.Attributes["auth_methods"]; a != nil {
+		if ms, ok := d.strList(a); ok {
+			if err := checkAuthMethods(ms); err != nil {
+				d.errorf(a.Expr.Range(), "Invalid auth_methods", "%s.", err)
+			}
+			hc.AuthMethods = ms
+		}
 	}
 	if a := content.Attributes["motd"]; a != nil {
 		hc.Motd, _ = d.str(a)
@@ -773,6 +799,9 @@ func (hc *HostConfig) validate(cat *catalogue) error {
 		if err := checkApps(hc.Applications); err != nil {
 			return fmt.Errorf("host %s: %w", hc.Name, err)
 		}
+	}
+	if err := checkAuthMethods(hc.AuthMethods); err != nil {
+		return fmt.Errorf("host %s: %w", hc.Name, err)
 	}
 	switch hc.RestartWarning {
 	case "", RestartWarningPlain, RestartWarningDone, RestartWarningAlternative:

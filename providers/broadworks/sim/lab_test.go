@@ -154,6 +154,7 @@ func TestParseLabDiagnostics(t *testing.T) {
 		"bad restart warning": {src: host("  restart_warning = \"loud\"\n"), summary: "Invalid restart_warning", line: 5},
 		"bad threshold":       {src: host("  large_table_threshold = 0\n"), summary: "Invalid value", line: 5},
 		"bad applications":    {src: host("  applications = [\"A\", \"a\"]\n"), summary: "Invalid applications", line: 5},
+		"bad auth method":     {src: host("  auth_methods = [\"hostbased\"]\n"), summary: "Invalid auth_methods", line: 5},
 		"unknown context": {
 			src: host("  context \"Applications/Nope\" {\n    enabled = true\n  }\n"), summary: "Unknown context", line: 5,
 			detail: `A xsp host has no context "Applications/Nope" in the simulator's catalogue.`,

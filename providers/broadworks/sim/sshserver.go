@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -90,6 +91,11 @@ func (h *Host) closeConns() {
 // serverConfig returns the SSH server configuration, built on first use;
 // the wrong-host-key fault selects a second configuration whose key is made
 // once per host.
+// acceptsAuth reports whether the host accepts an authentication method.
+func (h *Host) acceptsAuth(method string) bool {
+	return h.cfg.AuthMethods == nil || slices.Contains(h.cfg.AuthMethods, method)
+}
+
 func (h *Host) serverConfig() (*ssh.ServerConfig, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -111,18 +117,21 @@ func (h *Host) serverConfig() (*ssh.ServerConfig, error) {
 		}},
 		ServerVersion: "SSH-2.0-OpenSSH_8.0 bwstate-sim",
 		PublicKeyCallback: func(conn ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
-			if h.Faults().RejectAuth || conn.User() != labUser || !bytes.Equal(key.Marshal(), h.fleet.clientPK.Marshal()) {
+			if !h.acceptsAuth("publickey") || h.Faults().RejectAuth || conn.User() != labUser || !bytes.Equal(key.Marshal(), h.fleet.clientPK.Marshal()) {
 				return nil, errAuth
 			}
 			return nil, nil
 		},
 		PasswordCallback: func(conn ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
-			if h.Faults().RejectAuth || conn.User() != labUser || string(password) != labPassword {
+			if !h.acceptsAuth("password") || h.Faults().RejectAuth || conn.User() != labUser || string(password) != labPassword {
 				return nil, errAuth
 			}
 			return nil, nil
 		},
 		KeyboardInteractiveCallback: func(conn ssh.ConnMetadata, client ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+			if !h.acceptsAuth("keyboard-interactive") {
+				return nil, errAuth
+			}
 			answers, err := client("", "", []string{"Password: "}, []bool{false})
 			if err != nil {
 				return nil, err

@@ -45,8 +45,13 @@ type SSHSettings struct {
 	// password, never the password itself.
 	PasswordEnv string
 	// Jump is a ProxyJump chain: "user@host:port[,user@host:port...]".
-	Jump    string
+	Jump string
+	// Timeout bounds connecting: the TCP connect and SSH handshake of each
+	// hop.
 	Timeout time.Duration
+	// CommandTimeout bounds each shell or CLI command once connected; zero
+	// means the provider's default.
+	CommandTimeout time.Duration
 	// AcceptNewHostKeys records keys of hosts missing from known_hosts
 	// (trust on first use). A changed key is never accepted.
 	AcceptNewHostKeys bool

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -108,6 +109,12 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	defer jn.Close()
+	if err := journalIntact(jn); err != nil {
+		// Its pending restarts cannot be trusted, and new records chained
+		// onto it would bury the evidence: an operator must look first.
+		fmt.Fprintf(e.stderr, "bwstate apply: %v; nothing was applied. Find out who changed it; then restore it from your copy, or move it aside to start a new journal (docs/reliability.md)\n", err)
+		return exitError
+	}
 	runID, err := jn.NewRunID()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
@@ -117,6 +124,9 @@ func runApply(e *env, args []string) int {
 	// through this configuration between the two.
 	lock, err := jn.Acquire(runID)
 	if err != nil {
+		// The run never started: give its reserved id back, as apply.Run
+		// does, so refused applies leave no empty run directories.
+		os.Remove(jn.RunDir(runID))
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 		return exitError
 	}
@@ -138,6 +148,15 @@ func runApply(e *env, args []string) int {
 	if *restartFlag != "" {
 		opts.Rollout.Restart = engine.RestartPolicy(*restartFlag)
 	}
+	// One provider plans and applies: it holds the keys unlocked with a
+	// passphrase, which is asked once per run.
+	prov, err := newProvider(e, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+		return exitError
+	}
+	defer prov.Close()
+	opts.Provider = prov
 	switch {
 	case planPath != "":
 		f, err := planfile.Load(planPath)
@@ -164,7 +183,7 @@ func runApply(e *env, args []string) int {
 		opts.Plan = restartsOnlyPlan(cfg, sel, pending)
 		opts.Mode = apply.ModeRestartsOnly
 	default:
-		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism})
+		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, journalChecked: true, par: selFlags.parallelism, prov: prov})
 		if !ok {
 			return exitError
 		}
@@ -190,13 +209,6 @@ func runApply(e *env, args []string) int {
 	default:
 	}
 
-	prov, err := newProvider(e, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
-		return exitError
-	}
-	defer prov.Close()
-	opts.Provider = prov
 	pw := progress.New(e.stdout, progress.Options{Color: colorOut})
 	opts.Hook = pw
 	fmt.Fprintln(e.stdout)

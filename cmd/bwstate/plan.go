@@ -12,6 +12,7 @@ import (
 	"github.com/bwstate/bwstate/engine/plan"
 	"github.com/bwstate/bwstate/engine/planfile"
 	"github.com/bwstate/bwstate/engine/views"
+	"github.com/bwstate/bwstate/providers/broadworks"
 )
 
 const planUsage = `Usage: bwstate [-chdir=DIR] plan [flags]
@@ -95,8 +96,15 @@ type planRequest struct {
 	cfg     *config.Config
 	sel     *config.Selection
 	journal *journal.Journal // nil: no pending restarts, secrets always change
-	par     int
-	drift   bool
+	// journalChecked: the caller verified the journal already (apply
+	// refuses a broken one); otherwise a broken chain is a warning.
+	journalChecked bool
+	par            int
+	drift          bool
+	// prov, when set, is used (and left open) instead of a provider of
+	// the plan's own: apply plans and applies through one, so a key's
+	// passphrase is asked once per run.
+	prov *broadworks.Provider
 }
 
 // makePlan runs the read pass. It returns nil after printing why when the
@@ -105,6 +113,11 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 	var pending map[string][]*engine.Restart
 	var secretMatches plan.SecretMatcher
 	if req.journal != nil {
+		if !req.journalChecked {
+			if err := journalIntact(req.journal); err != nil {
+				fmt.Fprintf(e.stderr, "bwstate: warning: %v; the pending restarts shown come from it and may be wrong\n", err)
+			}
+		}
 		var err error
 		if pending, err = req.journal.Pending(); err != nil {
 			fmt.Fprintf(e.stderr, "bwstate: read pending restarts: %v\n", err)
@@ -112,12 +125,16 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		}
 		secretMatches = req.journal.SecretMatches
 	}
-	prov, err := newProvider(e, req.cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
-		return nil, false
+	prov := req.prov
+	if prov == nil {
+		p, err := newProvider(e, req.cfg)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
+			return nil, false
+		}
+		defer p.Close()
+		prov = p
 	}
-	defer prov.Close()
 	ctx, cancel := e.interruptible()
 	defer cancel()
 	p, err := plan.Run(ctx, plan.Options{

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +21,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/bwstate/bwstate/providers/broadworks/sim"
 	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
@@ -92,6 +97,10 @@ func TestScripts(t *testing.T) {
 			"jsonplan": cmdJSONPlan,
 			"capture":  cmdCapture,
 			"tamper":   cmdTamper,
+			"track":    cmdTrack,
+			"exitcode": cmdExitCode,
+			"tear":     cmdTear,
+			"nosecret": cmdNoSecret,
 		},
 	})
 }
@@ -107,6 +116,10 @@ type scriptState struct {
 	mu    sync.Mutex
 	fleet *sim.Fleet
 	mark  int // commands recorded before the mark are not looked at
+	// bg are background commands named by `track`.
+	bg map[string]*exec.Cmd
+	// gates are TCP forwarders in front of hosts (`lab gate`).
+	gates map[string]*gate
 }
 
 // close stops the lab when the script ends; a fleet that cannot close
@@ -115,7 +128,12 @@ func (s *scriptState) close() {
 	s.mu.Lock()
 	f := s.fleet
 	s.fleet = nil
+	gates := s.gates
+	s.gates = nil
 	s.mu.Unlock()
+	for _, g := range gates {
+		g.down()
+	}
 	if f != nil {
 		if err := f.Close(); err != nil {
 			s.tb.Errorf("close the lab: %v", err)
@@ -174,7 +192,10 @@ const labUsageText = `usage:
   lab pending HOST                   print the applications waiting for a restart
   lab state HOST APP                 print an application's state
   lab alarms HOST                    print the raised alarms' names
-  lab fault HOST knob=value...|clear change fault knobs (lab file names; clear resets all)`
+  lab fault HOST knob=value...|clear change fault knobs (lab file names; clear resets all)
+  lab gate HOST PORT|down|up         a TCP forwarder on $LAB_IP:PORT in front of HOST (its key
+                                     enrolled for that address); down: connections are refused
+  lab key FILE PASSPHRASE            write the lab's client key encrypted with PASSPHRASE`
 
 // cmdLab drives the script's simulated fleet.
 func cmdLab(ts *testscript.TestScript, neg bool, args []string) {
@@ -313,6 +334,12 @@ func cmdLab(ts *testscript.TestScript, neg bool, args []string) {
 		f, err := applyKnobs(h.Faults(), args[1:])
 		ts.Check(err)
 		h.SetFaults(f)
+	case "gate":
+		need(2)
+		s.labGate(ts, args[0], args[1])
+	case "key":
+		need(2)
+		s.labEncryptedKey(ts, args[0], args[1])
 	default:
 		ts.Fatalf("lab: unknown subcommand %q\n%s", sub, labUsageText)
 	}
@@ -871,4 +898,313 @@ func TestCheckPlanJSONCatchesViolations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Commands of the fault and secrets scripts (fault_*.txtar,
+// secrets_*.txtar; docs/reliability.md lists what each one proves):
+//
+//	track NAME                 remember the background command started last as NAME
+//	exitcode NAME CODE         after `wait NAME`: require its exact exit code (-1: killed)
+//	tear FILE                  append half of FILE's last line, without newline:
+//	                           a record torn by a process killed while writing it
+//	nosecret [-allow RE] VARS PATH...
+//	                           fail if a value of the comma-separated environment
+//	                           variables VARS occurs in a file under PATH (lines
+//	                           matching RE are skipped); prints the files read
+
+// cmdTrack names the last background command: testscript's own `wait`
+// checks only success or failure, and bwstate's exit codes 1 and 3 differ.
+func cmdTrack(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: track NAME (right after exec ... &NAME&)")
+	}
+	cmds := ts.BackgroundCmds()
+	if len(cmds) == 0 {
+		ts.Fatalf("track: no background command is running")
+	}
+	s := state(ts)
+	s.mu.Lock()
+	if s.bg == nil {
+		s.bg = map[string]*exec.Cmd{}
+	}
+	s.bg[args[0]] = cmds[len(cmds)-1]
+	s.mu.Unlock()
+}
+
+// cmdExitCode checks a tracked command's exit code. testscript's `wait`
+// has returned only after the process was reaped, so reading its state
+// here races with nothing.
+func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: exitcode NAME CODE (after wait NAME)")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	s := state(ts)
+	s.mu.Lock()
+	cmd := s.bg[args[0]]
+	s.mu.Unlock()
+	if cmd == nil {
+		ts.Fatalf("exitcode: no command tracked as %q", args[0])
+	}
+	if cmd.ProcessState == nil {
+		ts.Fatalf("exitcode: %s has not been waited for: run `wait %s` first", args[0], args[0])
+	}
+	if got := cmd.ProcessState.ExitCode(); got != want {
+		ts.Fatalf("wrong exit code\ngot: %d (%v)\nwant: %d", got, cmd.ProcessState, want)
+	}
+}
+
+// cmdTear appends the first half of a file's last line without a newline:
+// what a process killed in the middle of writing a record leaves. Killing
+// the real binary at exactly that instant cannot be arranged, so the
+// scripts kill it and then tear the file.
+func cmdTear(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: tear FILE")
+	}
+	path := ts.MkAbs(args[0])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	body := strings.TrimSuffix(string(b), "\n")
+	if !strings.HasSuffix(string(b), "\n") || body == "" {
+		ts.Fatalf("tear: %s does not end with a complete line", args[0])
+	}
+	last := body[strings.LastIndexByte(body, '\n')+1:]
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	ts.Check(err)
+	_, err = f.WriteString(last[:len(last)/2])
+	ts.Check(errors.Join(err, f.Close()))
+}
+
+// cmdNoSecret fails when any of the secret values occurs in the files
+// under the given paths, naming the file, line and variable (never the
+// value). It prints every file it read, so a script can require that the
+// artefacts it means to check were there.
+func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! nosecret")
+	}
+	var allow *regexp.Regexp
+	if len(args) > 1 && args[0] == "-allow" {
+		allow = compile(ts, args[1])
+		args = args[2:]
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: nosecret [-allow REGEXP] VAR[,VAR...] PATH...")
+	}
+	secrets := map[string]string{}
+	for _, name := range strings.Split(args[0], ",") {
+		v := ts.Getenv(name)
+		if len(v) < 6 {
+			ts.Fatalf("nosecret: $%s is %d bytes; a secret to search for needs at least 6", name, len(v))
+		}
+		secrets[name] = v
+	}
+	var paths []string
+	for _, p := range args[1:] {
+		paths = append(paths, ts.MkAbs(p))
+	}
+	files, leaks, err := findSecrets(paths, secrets, allow)
+	ts.Check(err)
+	for _, f := range files {
+		rel, err := filepath.Rel(ts.Getenv("WORK"), f)
+		if err != nil {
+			rel = f
+		}
+		fmt.Fprintln(ts.Stdout(), filepath.ToSlash(rel))
+	}
+	if len(leaks) > 0 {
+		ts.Fatalf("secret values found:\n%s", strings.Join(leaks, "\n"))
+	}
+}
+
+// findSecrets reads every regular file under paths and reports each line
+// holding a secret value as "FILE:LINE: $NAME". Lines matching allow are
+// not reported.
+func findSecrets(paths []string, secrets map[string]string, allow *regexp.Regexp) (files, leaks []string, err error) {
+	names := sortedKeys(secrets)
+	for _, root := range paths {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			files = append(files, p)
+			for i, line := range strings.Split(string(b), "\n") {
+				if allow != nil && allow.MatchString(line) {
+					continue
+				}
+				for _, n := range names {
+					if strings.Contains(line, secrets[n]) {
+						leaks = append(leaks, fmt.Sprintf("%s:%d: $%s", p, i+1, n))
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("nosecret: %w", err)
+		}
+	}
+	return files, leaks, nil
+}
+
+// gate is a TCP forwarder in front of a simulated host. While it is down
+// nothing listens on its address, so connecting fails with "connection
+// refused", as for a server whose sshd is stopped: the simulator cannot
+// show that (its refuse knob accepts and then closes).
+type gate struct {
+	addr, target string
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns map[net.Conn]struct{}
+	wg    sync.WaitGroup
+}
+
+func (g *gate) up() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ln != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", g.addr)
+	if err != nil {
+		return err
+	}
+	g.ln = ln
+	g.wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			g.wg.Go(func() { g.forward(c) })
+		}
+	})
+	return nil
+}
+
+// down stops listening and cuts the connections it forwards.
+func (g *gate) down() {
+	g.mu.Lock()
+	if g.ln != nil {
+		g.ln.Close()
+		g.ln = nil
+	}
+	for c := range g.conns {
+		c.Close()
+	}
+	g.mu.Unlock()
+	g.wg.Wait()
+}
+
+func (g *gate) forward(c net.Conn) {
+	t, err := net.Dial("tcp", g.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	g.mu.Lock()
+	if g.ln == nil { // went down meanwhile
+		g.mu.Unlock()
+		c.Close()
+		t.Close()
+		return
+	}
+	if g.conns == nil {
+		g.conns = map[net.Conn]struct{}{}
+	}
+	g.conns[c], g.conns[t] = struct{}{}, struct{}{}
+	g.mu.Unlock()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, _ = io.Copy(t, c)
+		t.Close()
+		c.Close()
+	})
+	_, _ = io.Copy(c, t)
+	c.Close()
+	t.Close()
+	wg.Wait()
+	g.mu.Lock()
+	delete(g.conns, c)
+	delete(g.conns, t)
+	g.mu.Unlock()
+}
+
+// labGate serves `lab gate HOST PORT|down|up`: PORT puts a gate on the
+// script's IP in front of HOST and enrols HOST's key for the gate's
+// address in the lab's known_hosts; down and up stop and restart it.
+func (s *scriptState) labGate(ts *testscript.TestScript, host, arg string) {
+	h := s.host(ts, host)
+	s.mu.Lock()
+	g := s.gates[host]
+	s.mu.Unlock()
+	switch arg {
+	case "down", "up":
+		if g == nil {
+			ts.Fatalf("lab gate: no gate in front of %s", host)
+		}
+		if arg == "down" {
+			g.down()
+		} else {
+			ts.Check(g.up())
+		}
+		return
+	}
+	if g != nil {
+		ts.Fatalf("lab gate: %s has a gate already", host)
+	}
+	if _, err := strconv.Atoi(arg); err != nil {
+		ts.Fatalf("lab gate: want a port, down or up, got %q", arg)
+	}
+	g = &gate{addr: net.JoinHostPort(s.ip, arg), target: h.Addr()}
+	ts.Check(g.up())
+	s.mu.Lock()
+	if s.gates == nil {
+		s.gates = map[string]*gate{}
+	}
+	s.gates[host] = g
+	s.mu.Unlock()
+
+	path := s.running(ts).KnownHostsPath()
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	hostIP, hostPort, err := net.SplitHostPort(h.Addr())
+	ts.Check(err)
+	prefix := "[" + hostIP + "]:" + hostPort + " "
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, prefix); ok {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+			ts.Check(err)
+			_, err = fmt.Fprintf(f, "[%s]:%s %s\n", s.ip, arg, rest)
+			ts.Check(errors.Join(err, f.Close()))
+			return
+		}
+	}
+	ts.Fatalf("lab gate: %s has no line for %s", path, h.Addr())
+}
+
+// labEncryptedKey serves `lab key FILE PASSPHRASE`: a copy of the lab's
+// client key encrypted with PASSPHRASE, so a script can make bwstate ask
+// for a passphrase.
+func (s *scriptState) labEncryptedKey(ts *testscript.TestScript, file, passphrase string) {
+	b, err := os.ReadFile(s.running(ts).ClientKeyPath())
+	ts.Check(err)
+	key, err := ssh.ParseRawPrivateKey(b)
+	ts.Check(err)
+	if p, ok := key.(*ed25519.PrivateKey); ok {
+		key = *p
+	}
+	block, err := ssh.MarshalPrivateKeyWithPassphrase(key, "lab key, encrypted", []byte(passphrase))
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(file), pem.EncodeToMemory(block), 0o600))
 }

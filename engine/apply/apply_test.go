@@ -489,16 +489,33 @@ func TestCLIErrorStopsOnlyThatHost(t *testing.T) {
 }
 
 func TestConnectionDroppedMidCommand(t *testing.T) {
-	h := newHarness(t, "xsp1")
-	h.fleet.hosts["xsp1"].dropAfter = 1
-	p := plan(hostPlan("xsp1", []*engine.Change{
-		update(capPath, attr("enabled", "true", "false", "OpenClientServer"), attr("serverPort", "2206", "2300", "OpenClientServer")),
-	}, ocsRestart()))
-	res := h.run(t, h.options(p, now()))
-	hr := h.result(res, "xsp1")
-	want := "set serverPort 2300: ssh: connection lost; whether the server applied it is unknown"
-	if hr.Outcome != OutcomeFailed || hr.Reason != want {
-		t.Errorf("wrong result\ngot: %s: %s\nwant: failed: %s", hr.Outcome, hr.Reason, want)
+	tests := map[string]struct {
+		dropErr error
+		want    string
+	}{
+		"error without the command": {
+			want: "set serverPort 2300: ssh: connection lost; whether the server applied it is unknown",
+		},
+		// The driver's errors start with the command: it is not repeated.
+		"error naming the command": {
+			dropErr: errors.New("set serverPort 2300: connection closed while running the command (EOF)"),
+			want:    "set serverPort 2300: connection closed while running the command (EOF); whether the server applied it is unknown",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, "xsp1")
+			h.fleet.hosts["xsp1"].dropAfter = 1
+			h.fleet.hosts["xsp1"].dropErr = tc.dropErr
+			p := plan(hostPlan("xsp1", []*engine.Change{
+				update(capPath, attr("enabled", "true", "false", "OpenClientServer"), attr("serverPort", "2206", "2300", "OpenClientServer")),
+			}, ocsRestart()))
+			res := h.run(t, h.options(p, now()))
+			hr := h.result(res, "xsp1")
+			if hr.Outcome != OutcomeFailed || hr.Reason != tc.want {
+				t.Errorf("wrong result\ngot: %s: %s\nwant: failed: %s", hr.Outcome, hr.Reason, tc.want)
+			}
+		})
 	}
 }
 

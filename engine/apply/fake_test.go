@@ -69,7 +69,10 @@ type fakeHost struct {
 	// ignoreSet attrs are acknowledged but not stored (a server that lies).
 	ignoreSet map[string]bool
 	// dropAfter > 0 drops the connection on that many+1-th write.
-	dropAfter    int
+	dropAfter int
+	// dropErr is the error of the dropped write; nil means one that does
+	// not name the command.
+	dropErr      error
 	openErr      error
 	neverHealthy bool
 	// alarms are the raised alarms Facts reports; a restart of
@@ -238,6 +241,9 @@ func (s *fakeSession) Exec(ctx context.Context, op engine.Op) (engine.Reply, err
 	h := s.h
 	h.execs++
 	if h.dropAfter > 0 && h.execs > h.dropAfter {
+		if h.dropErr != nil {
+			return engine.Reply{}, h.dropErr
+		}
 		return engine.Reply{}, errors.New("ssh: connection lost")
 	}
 	if text, ok := h.cliErrOn[op.Attr]; ok {
@@ -266,7 +272,8 @@ func (s *fakeSession) Exec(ctx context.Context, op engine.Op) (engine.Reply, err
 		}
 	case engine.OpAddRow:
 		for _, r := range h.rows[k] {
-			if match(r) {
+			// Keyless adds (server-numbered rows) are never duplicates.
+			if len(op.Key) > 0 && match(r) {
 				return engine.Reply{}, &engine.CLIError{Command: "add", Text: "[Error] Add failed: entry is already present in list"}
 			}
 		}

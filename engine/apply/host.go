@@ -251,6 +251,12 @@ func (h *hostRun) staleReason(c *engine.Change, obs *engine.Observed) string {
 	row, found := findRow(obs, schema, c.Key)
 	rowName := fmt.Sprintf("%s row %s", c.Path, keyString(c.Key))
 	if actionOf(c) == engine.Create {
+		if len(c.Key) == 0 {
+			// Rows numbered by the server (Maintenance/Scheduler) have
+			// no key: a row "exists" when one holds every planned value.
+			found = hasRowWith(obs, schema, c.Attrs)
+			rowName = fmt.Sprintf("%s row %s", c.Path, rowValues(c.Attrs))
+		}
 		if found {
 			return rowName + " now exists, was absent when planned"
 		}
@@ -302,7 +308,12 @@ func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) (string, st
 				return OutcomeFailed, withJournalErr(fmt.Sprintf("%s failed: %s", ce.Command, ce.Text), jerr)
 			}
 			jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: po.command, Reply: "error", Text: err.Error()})
-			outcome, reason := h.fail(ctx, fmt.Sprintf("%s: %v; whether the server applied it is unknown", po.command, err))
+			// The driver's errors usually start with the command already.
+			msg := err.Error()
+			if !strings.HasPrefix(msg, po.command+": ") {
+				msg = po.command + ": " + msg
+			}
+			outcome, reason := h.fail(ctx, msg+"; whether the server applied it is unknown")
 			return outcome, withJournalErr(reason, jerr)
 		}
 		h.changed = true

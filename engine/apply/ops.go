@@ -101,6 +101,33 @@ func findRow(obs *engine.Observed, schema *engine.Context, key []engine.Field) (
 	return nil, false
 }
 
+// hasRowWith reports whether a live row holds every after-value of attrs.
+func hasRowWith(obs *engine.Observed, schema *engine.Context, attrs []*engine.AttrChange) bool {
+	for _, row := range obs.Rows {
+		match := true
+		for _, ac := range attrs {
+			v, ok := lookup(row, ac.Name)
+			if !ok || !equal(schema, ac.Name, v, ac.After) {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
+// rowValues names a row without a key by its values, sensitive ones redacted.
+func rowValues(attrs []*engine.AttrChange) string {
+	parts := make([]string, len(attrs))
+	for i, ac := range attrs {
+		parts[i] = ac.Name + "=" + show(ac, ac.After)
+	}
+	return strings.Join(parts, ",")
+}
+
 func keyString(key []engine.Field) string {
 	parts := make([]string, len(key))
 	for i, f := range key {
@@ -173,6 +200,16 @@ func (h *hostRun) opsFor(c *engine.Change, schema *engine.Context) []plannedOp {
 			app = ac.Restart
 			break
 		}
+	}
+	if app == "" && schema != nil {
+		// A row of key columns only (OCIProxy/LoginLevelAllowed) has no
+		// attribute to carry the restart; the context (or, for
+		// ContainerOptions, the key) names it.
+		key := make(map[string]string, len(c.Key))
+		for _, f := range c.Key {
+			key[f.Name] = f.Value
+		}
+		app = schema.RestartFor("", key)
 	}
 	switch actionOf(c) {
 	case engine.Create:

@@ -11,29 +11,30 @@
 // top-level blocks are variable "NAME" {type, default, description,
 // sensitive, validation {condition, error_message}}, locals {NAME = expr},
 // ssh {user, port, identity_file, known_hosts, password_env, jump, timeout,
-// accept_new_host_keys} (at most one; a host's own ssh block overrides it
-// attribute by attribute), host "NAME" {address, type, groups, vars, ssh},
-// group "NAME" {vars}, rollout {batch_size, max_failures, health_timeout,
-// restart, spread_groups, max_per_group} (at most one), context "NAME"
-// {hosts, when, path, set {...}, restart}, table "NAME" {hosts, when, path,
-// exclusive, row {...}..., restart} and check "NAME" {hosts, when, assert
-// {condition, error_message}...}. Static expressions (inventory, hosts,
-// path, rollout, locals) see var.NAME, local.NAME and group.NAME (host names
-// in inventory order; group.all is every host). when, set and row values and
-// assertions are evaluated per host and also see host.name, address, type,
-// groups, vars (group vars merged in group order, host vars win), release,
-// release_string, patches and alarms; the last four are facts, unknown at
-// validate time. set bodies are decoded against the catalogue schema of
-// path for each host type targeted: names are case-insensitive and printed
-// in the catalogue's case, values are converted with cty's rules to the
-// attribute's type (the string "true" is a bool, "yes" is not) and
-// normalised to CLI form. A context the catalogue does not know is a
-// warning and its values are compared as strings. Values that could break
-// out of a CLI command (";", a double quote, a line break or other control
-// character, invalid UTF-8, more than 1024 bytes) are errors. Functions are
-// an allow-list that cannot read files, the clock or the network. Values of
-// sensitive variables are cty-marked: whatever is computed from them is
-// sensitive (engine.Field.Sensitive) and no diagnostic prints them.
+// command_timeout, accept_new_host_keys} (at most one; a host's own ssh block
+// overrides it attribute by attribute), host "NAME" {address, type, groups,
+// vars, ssh}, group "NAME" {vars}, rollout {batch_size, max_failures,
+// health_timeout, restart, spread_groups, max_per_group} (at most one),
+// context "NAME" {hosts, when, path, set {...}, restart}, table "NAME"
+// {hosts, when, path, exclusive, row {...}..., restart} and check "NAME"
+// {hosts, when, assert {condition, error_message}...}. Static expressions
+// (inventory, hosts, path, rollout, locals) see var.NAME, local.NAME and
+// group.NAME (host names in inventory order; group.all is every host). when,
+// set and row values and assertions are evaluated per host and also see
+// host.name, address, type, groups, vars (group vars merged in group order,
+// host vars win), release, release_string, patches and alarms; the last four
+// are facts, unknown at validate time. set bodies are decoded against the
+// catalogue schema of path for each host type targeted: names are
+// case-insensitive and printed in the catalogue's case, values are converted
+// with cty's rules to the attribute's type (the string "true" is a bool,
+// "yes" is not) and normalised to CLI form. A context the catalogue does not
+// know is a warning and its values are compared as strings. Values that could
+// break out of a CLI command (";", a double quote, a line break or other
+// control character, invalid UTF-8, more than 1024 bytes) are errors.
+// Functions are an allow-list that cannot read files, the clock or the
+// network. Values of sensitive variables are cty-marked: whatever is computed
+// from them is sensitive (engine.Field.Sensitive) and no diagnostic prints
+// them.
 //
 // Diagnostics are hcl.Diagnostics with source ranges; WriteDiagnostics
 // renders them with snippets using Config.Parser. Plan-time problems are

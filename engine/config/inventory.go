@@ -264,6 +264,9 @@ func mergeSSH(dst *engine.SSHSettings, o sshSettings) {
 	if o.set["timeout"] {
 		dst.Timeout = o.s.Timeout
 	}
+	if o.set["command_timeout"] {
+		dst.CommandTimeout = o.s.CommandTimeout
+	}
 	if o.set["accept_new_host_keys"] {
 		dst.AcceptNewHostKeys = o.s.AcceptNewHostKeys
 	}
@@ -347,6 +350,12 @@ func (l *loader) sshBlock(b *hcl.Block) sshSettings {
 				continue
 			}
 			out.s.Timeout = d
+		case "command_timeout":
+			d, ok := l.staticDuration(a, "command_timeout")
+			if !ok {
+				continue
+			}
+			out.s.CommandTimeout = d
 		case "accept_new_host_keys":
 			v, diags := l.eval(a.Expr, l.ctx, scopeStatic, "in ssh settings")
 			l.diags = append(l.diags, diags...)

@@ -148,6 +148,7 @@ ssh {
   password_env         = "BW_SSH_PASSWORD"
   jump                 = "ops@bastion.example.net:22,jump2"
   timeout              = "45s"
+  command_timeout      = "20s"
   accept_new_host_keys = true
 }
 host "h1" {
@@ -158,8 +159,9 @@ host "h2" {
   address = "127.0.0.1:2201"
   type    = "xsp"
   ssh {
-    user    = "other"
-    timeout = "5s"
+    user            = "other"
+    timeout         = "5s"
+    command_timeout = "3s"
   }
 }
 `
@@ -170,9 +172,9 @@ host "h2" {
 	}
 	abs, _ := filepath.Abs(filepath.Join(dir, "lab/known_hosts"))
 	top := engine.SSHSettings{User: "bwadmin", Port: 2222, IdentityFile: "~/.ssh/id_ed25519", KnownHosts: abs,
-		PasswordEnv: "BW_SSH_PASSWORD", Jump: "ops@bastion.example.net:22,jump2", Timeout: 45 * time.Second, AcceptNewHostKeys: true}
+		PasswordEnv: "BW_SSH_PASSWORD", Jump: "ops@bastion.example.net:22,jump2", Timeout: 45 * time.Second, CommandTimeout: 20 * time.Second, AcceptNewHostKeys: true}
 	h2 := top
-	h2.User, h2.Port, h2.Timeout = "other", 2201, 5*time.Second
+	h2.User, h2.Port, h2.Timeout, h2.CommandTimeout = "other", 2201, 5*time.Second, 3*time.Second
 	tests := map[string]struct {
 		got, want engine.SSHSettings
 	}{

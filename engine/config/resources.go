@@ -144,6 +144,11 @@ func (l *loader) bodyAttributes(b *hcl.Block, r *Resource, ok bool) ([]*hcl.Attr
 			continue
 		}
 		seen[k] = a
+		if why := validAttrName(a.Name); why != "" {
+			l.diags = append(l.diags, errorf(a.NameRange, "Invalid attribute name", "%q %s.", a.Name, why))
+			ok = false
+			continue
+		}
 		if ds := l.checkRefs(a.Expr, scopeHost, "in "+b.Type+" values"); ds.HasErrors() {
 			l.diags = append(l.diags, ds...)
 			ok = false

@@ -45,6 +45,7 @@ var (
 			{Name: "password_env"},
 			{Name: "jump"},
 			{Name: "timeout"},
+			{Name: "command_timeout"},
 			{Name: "accept_new_host_keys"},
 		},
 	}

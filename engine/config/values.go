@@ -32,10 +32,14 @@ type valueProblem struct {
 // it can. A value may hold spaces (the driver quotes it) but nothing that
 // could end the quoting or the command: a ";" separates commands and a
 // pending confirmation would take the next one as its answer, a line break
-// submits the line, a double quote closes the quoting; other control
-// characters and invalid UTF-8 are refused because terminals interpret
-// them. The provider calls this again before sending, so a value that
-// bypassed configuration loading is still refused.
+// submits the line (U+2028 and U+2029 count: some terminals and line
+// editors break lines at them), a double quote closes the quoting, and a
+// trailing backslash would escape the closing quote on a CLI that honours
+// escapes; other control characters and invalid UTF-8 are refused because
+// terminals interpret them. The provider applies the same rules again
+// before sending (bwcli.QuoteValue), so a value that bypassed configuration
+// loading is still refused, and a value accepted here is never refused
+// there.
 func UnsafeReason(s string) string {
 	if !utf8.ValidString(s) {
 		return "is not valid UTF-8"
@@ -49,14 +53,24 @@ func UnsafeReason(s string) string {
 			return `contains ";", which the CLI reads as a command separator`
 		case r == '"':
 			return "contains a double quote, which would end the CLI's quoting"
-		case r == '\n' || r == '\r':
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			return "contains a line break, which would submit the command early"
 		case unicode.IsControl(r):
 			return fmt.Sprintf("contains the control character %U", r)
 		}
 	}
+	if strings.HasSuffix(s, `\`) {
+		return "ends with a backslash, which could escape the CLI's closing quote"
+	}
 	return ""
 }
+
+// MaxNameBytes is the longest path segment, attribute name or application
+// name bwstate sends to the CLI (the driver's bwcli.MaxNameLen).
+const MaxNameBytes = 128
+
+// maxPathBytes bounds a whole context path (the driver's limit).
+const maxPathBytes = 1024
 
 // validPath reports why p is not an acceptable context path, or "".
 func validPath(p string) string {
@@ -68,6 +82,36 @@ func validPath(p string) string {
 		if !pathSegmentRE.MatchString(seg) || strings.Trim(seg, ".") == "" {
 			return fmt.Sprintf("has the segment %q; segments may only hold letters, digits, \"_\", \".\" and \"-\" and are separated by \"/\"", seg)
 		}
+		// The driver refuses these too (bwcli.CheckPath): a segment that
+		// starts with "-" or "." could read as an option or a relative
+		// step, so it must not pass validate and fail at apply.
+		if !isAlnum(seg[0]) {
+			return fmt.Sprintf("has the segment %q, which does not start with a letter or digit", seg)
+		}
+		if len(seg) > MaxNameBytes {
+			return fmt.Sprintf("has a segment of %d bytes; the limit is %d", len(seg), MaxNameBytes)
+		}
+	}
+	if len(trimmed) > maxPathBytes {
+		return fmt.Sprintf("is %d bytes long; the limit is %d", len(trimmed), maxPathBytes)
+	}
+	return ""
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// validAttrName reports why an attribute name of a set or row body cannot
+// be sent to the CLI, or "". HCL identifiers admit non-ASCII letters, but
+// the CLI's names are ASCII and the driver refuses anything else; a name
+// the catalogue knows always passes.
+func validAttrName(s string) string {
+	if !appNameRE.MatchString(s) || !isAlnum(s[0]) {
+		return "is not a CLI attribute name: use ASCII letters, digits, \"_\" and \"-\", starting with a letter or digit"
+	}
+	if len(s) > MaxNameBytes {
+		return fmt.Sprintf("is %d bytes long; the limit is %d", len(s), MaxNameBytes)
 	}
 	return ""
 }
@@ -80,8 +124,13 @@ func canonicalPath(p string) string {
 // validAppName reports why an application name for restartbw is not
 // acceptable, or "".
 func validAppName(s string) string {
-	if !appNameRE.MatchString(s) || strings.Trim(s, ".") == "" || len(s) > 128 {
+	if !appNameRE.MatchString(s) || strings.Trim(s, ".") == "" || len(s) > MaxNameBytes {
 		return "is not an application name: use letters, digits, \"_\", \".\" and \"-\", like \"OpenClientServer\""
+	}
+	if !isAlnum(s[0]) {
+		// restartbw would read a leading "-" as an option; the driver
+		// refuses it (bwcli.CheckName).
+		return "is not an application name: it must start with a letter or digit, like \"OpenClientServer\""
 	}
 	return ""
 }
@@ -190,6 +239,12 @@ func cliValue(v cty.Value, a *engine.Attribute, label string) (text string, know
 		return "", true, sensitive, &valueProblem{"Unsafe value",
 			fmt.Sprintf("%s of %s %s. Values must not contain \";\", double quotes, line breaks or other control characters, must be valid UTF-8 and at most %d bytes, so that nothing can break out of the CLI command.",
 				what, label, why, MaxValueBytes)}
+	}
+	if a != nil && a.Prompted && s == "" {
+		// The value is typed at the CLI's password prompt as the whole
+		// line; the driver refuses an empty answer, so validate must too.
+		return "", true, sensitive, &valueProblem{"Empty password",
+			fmt.Sprintf("%s is a password typed at the CLI's prompt and cannot be empty.", label)}
 	}
 	if a != nil && a.Type == engine.TypeChoice {
 		norm, err := a.Normalize(s)

@@ -76,6 +76,16 @@ func DiffHost(h *engine.Host, f *engine.Facts, desired []*engine.Desired, observ
 		return hp
 	}
 	hp.Restarts = d.restarts.merge(pending)
+	for _, p := range pending {
+		if p != nil && p.App == "" {
+			// The server asked for a restart nobody can attribute to an
+			// application: bwstate never restarts a whole server, so it
+			// stays in front of the operator until acknowledged.
+			hp.Warnings = append(hp.Warnings, fmt.Sprintf(
+				"a restart of an unknown application is pending since run %s (%s); restart it by hand, then run: bwstate journal clear-pending -host %s -reason \"...\"",
+				p.PendingSince, strings.Join(p.Reasons, "; "), h.Name))
+		}
+	}
 	return hp
 }
 

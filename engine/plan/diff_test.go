@@ -451,3 +451,21 @@ func TestDiffHostIsPure(t *testing.T) {
 		t.Errorf("wrong result: desired modified (-want +got):\n%s", diff)
 	}
 }
+
+// TestUnknownApplicationPendingIsShown: a restart the server asked for
+// without an application bwstate can name is never restarted
+// automatically, but every plan keeps it in front of the operator with
+// how to acknowledge it.
+func TestUnknownApplicationPendingIsShown(t *testing.T) {
+	desired := []*engine.Desired{ctxWant("context.cap", capProxy, "", f("enabled", "false"))}
+	observed := map[string]*engine.Observed{capPath: attrsLive(capPath, "enabled", "false")}
+	pending := []*engine.Restart{{App: "", Reasons: []string{"*** Warning: BroadWorks needs to be restarted for the changes to take effect ***"}, Pending: true, PendingSince: "20261127T101500Z"}}
+	got := DiffHost(xsp1, xsp22, desired, observed, pending, nil)
+	if len(got.Restarts) != 0 {
+		t.Errorf("wrong result\ngot: restarts %v\nwant: none (nobody knows what to restart)", got.Restarts)
+	}
+	want := "a restart of an unknown application is pending since run 20261127T101500Z (*** Warning: BroadWorks needs to be restarted for the changes to take effect ***); restart it by hand, then run: bwstate journal clear-pending -host xsp1"
+	if len(got.Warnings) != 1 || !strings.HasPrefix(got.Warnings[0], want) {
+		t.Errorf("wrong warnings\ngot:  %q\nwant: [%q...]", got.Warnings, want)
+	}
+}

@@ -85,6 +85,9 @@ func TestCommandTimeout(t *testing.T) {
 		op          func(ctx context.Context, s engine.Session) error
 		wantCommand string
 		wantPrefix  string
+		// hostTimeout gives the 300ms as the host's command_timeout
+		// instead of the provider's option, which stays at its default.
+		hostTimeout bool
 	}{
 		{
 			name:   "slow shell tool",
@@ -107,16 +110,33 @@ func TestCommandTimeout(t *testing.T) {
 			wantCommand: "bwcli",
 			wantPrefix:  "bwcli: no reply within 300ms; last received: ",
 		},
+		{
+			name:   "host command_timeout wins over the provider's",
+			faults: `latency = "30s"`,
+			op: func(ctx context.Context, s engine.Session) error {
+				_, err := s.Facts(ctx)
+				return err
+			},
+			wantCommand: "bwshowver",
+			wantPrefix:  "bwshowver: no reply within 300ms; last received: ",
+			hostTimeout: true,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := simtest.Start(t, lab(simHost("xsp1", "xsp", "Rel_24.0_1.944", "  fault {\n    "+tc.faults+"\n  }")))
 			ctx := testCtx(t)
 			leaks := goroutineBaseline(t)
-			p := newTestProvider(t, Options{CommandTimeout: 300 * time.Millisecond}, nil)
+			opts := Options{CommandTimeout: 300 * time.Millisecond}
+			host := hostOf(t, f, "xsp1")
+			if tc.hostTimeout {
+				opts.CommandTimeout = 0
+				host.SSH.CommandTimeout = 300 * time.Millisecond
+			}
+			p := newTestProvider(t, opts, nil)
 
 			// The login needs no command, so it is not slowed down.
-			s, err := p.Open(ctx, hostOf(t, f, "xsp1"))
+			s, err := p.Open(ctx, host)
 			if err != nil {
 				t.Fatalf("open: %v", err)
 			}

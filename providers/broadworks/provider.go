@@ -45,7 +45,9 @@ type Options struct {
 	// SSHConfigPath is the ssh_config file for fallback defaults: "" means
 	// ~/.ssh/config, "none" disables it.
 	SSHConfigPath string
-	// CommandTimeout bounds each command (DefaultCommandTimeout when zero).
+	// CommandTimeout bounds each command (DefaultCommandTimeout when zero);
+	// a host's SSHSettings.CommandTimeout (the configuration's
+	// command_timeout) wins over it.
 	CommandTimeout time.Duration
 	// HealthPoll is the first interval between health probes
 	// (DefaultHealthPoll when zero).
@@ -148,12 +150,21 @@ func (p *Provider) Open(ctx context.Context, h *engine.Host) (engine.Session, er
 		s.transcript = f
 		transcript = f
 	}
-	s.cli = bwcli.New(shell.Stdout, shell.Stdin, bwcli.Options{CommandTimeout: p.opts.CommandTimeout, Transcript: transcript})
+	s.cli = bwcli.New(shell.Stdout, shell.Stdin, bwcli.Options{CommandTimeout: p.commandTimeout(h), Transcript: transcript})
 	if err := s.cli.WaitShell(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("host %s: waiting for the shell prompt: %w", h.Name, err)
 	}
 	return s, nil
+}
+
+// commandTimeout is the host's command_timeout from the configuration, or
+// the provider's: an operator who knows a slow site sets it per host.
+func (p *Provider) commandTimeout(h *engine.Host) time.Duration {
+	if h.SSH.CommandTimeout > 0 {
+		return h.SSH.CommandTimeout
+	}
+	return p.opts.CommandTimeout
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)

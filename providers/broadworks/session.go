@@ -273,7 +273,10 @@ func checkOp(op engine.Op) error {
 	if err := bwcli.CheckPath(op.Path); err != nil {
 		return fmt.Errorf("%s: %w", op.Kind, err)
 	}
-	if op.Attr != "" {
+	// Every kind that names an attribute sends the name, so an empty one
+	// is as unusable as an unsafe one; checking only non-empty names let
+	// bwcli and the cd go out before the driver refused the write.
+	if op.Attr != "" || op.Kind == engine.OpSet || op.Kind == engine.OpClear || op.Kind == engine.OpSetRow {
 		if err := bwcli.CheckName(op.Attr); err != nil {
 			return fmt.Errorf("%s /%s: attribute: %w", op.Kind, catalog.CanonicalPath(op.Path), err)
 		}
@@ -281,6 +284,19 @@ func checkOp(op engine.Op) error {
 	if op.Kind == engine.OpSet || op.Kind == engine.OpSetRow {
 		if _, err := bwcli.QuoteValue(op.Value); err != nil {
 			return fmt.Errorf("%s /%s %s: %w", op.Kind, catalog.CanonicalPath(op.Path), op.Attr, err)
+		}
+		if op.Prompted && op.Value == "" {
+			// A typed password is the whole line: an empty one would
+			// answer the prompt with nothing.
+			return fmt.Errorf("%s /%s %s: %w", op.Kind, catalog.CanonicalPath(op.Path), op.Attr,
+				&bwcli.UnsafeValueError{What: "secret", Rule: bwcli.RuleEmpty, Offset: -1})
+		}
+	}
+	// Optional columns of an add are sent by name (and every column of a
+	// table the catalogue does not know).
+	for _, f := range op.Fields {
+		if err := bwcli.CheckName(f.Name); err != nil {
+			return fmt.Errorf("%s /%s: column: %w", op.Kind, catalog.CanonicalPath(op.Path), err)
 		}
 	}
 	for _, fs := range [][]engine.Field{op.Key, op.Fields} {

@@ -1,7 +1,8 @@
 ssh {
-  port    = 70000
-  timeout = "30"
-  jump    = "ops@bastion example"
+  port            = 70000
+  timeout         = "30"
+  jump            = "ops@bastion example"
+  command_timeout = "-5s"
 }
 
 host "xsp9" {

@@ -31,6 +31,22 @@ func (a Action) String() string {
 	return "no-op"
 }
 
+// ParseAction reads an action's word ("update", "create", "delete",
+// "no-op" or ""); ok is false for any other word.
+func ParseAction(word string) (a Action, ok bool) {
+	switch word {
+	case "update":
+		return Update, true
+	case "create":
+		return Create, true
+	case "delete":
+		return Delete, true
+	case "no-op", "":
+		return NoOp, true
+	}
+	return NoOp, false
+}
+
 // Plan is what bwstate would do: data only, rendered by engine/views.
 type Plan struct {
 	FormatVersion string `json:"format_version"`
@@ -112,6 +128,16 @@ type AttrChange struct {
 	BeforeUnknown bool `json:"before_unknown,omitempty"`
 	// Restart is the application this change needs restarted ("" = none).
 	Restart string `json:"restart,omitempty"`
+}
+
+// EffectiveAction is the change's action: Action, or the word in
+// ActionName for a change read back from JSON (Action is not serialised).
+func (c *Change) EffectiveAction() Action {
+	if c.Action != NoOp {
+		return c.Action
+	}
+	a, _ := ParseAction(c.ActionName)
+	return a
 }
 
 // Restart is one application restart a host needs.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -79,6 +80,20 @@ type Field struct {
 	Name      string `json:"name"`
 	Value     string `json:"value"`
 	Sensitive bool   `json:"sensitive,omitempty"`
+}
+
+// LookupFold finds name in m the way the CLI matches names:
+// case-insensitively. key is the map's own spelling.
+func LookupFold(m map[string]string, name string) (key, value string, ok bool) {
+	if v, ok := m[name]; ok {
+		return name, v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return k, v, true
+		}
+	}
+	return "", "", false
 }
 
 // Observed is the live content of one context as read from a host.

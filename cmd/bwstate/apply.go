@@ -92,15 +92,8 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	colorOut := color.enabled(e, e.stdout)
-	cfg := loadConfig(e, &vars, color.enabled(e, e.stderr))
-	if cfg == nil {
-		return exitError
-	}
-	sel, diags := cfg.Select(selFlags.targets, selFlags.excludes)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
-	}
-	if diags.HasErrors() {
+	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
+	if !ok {
 		return exitError
 	}
 	jn, err := journal.Open(stateDir(e), journal.Options{})
@@ -150,11 +143,7 @@ func runApply(e *env, args []string) int {
 	}
 	// One provider plans and applies: it holds the keys unlocked with a
 	// passphrase, which is asked once per run.
-	prov, err := newProvider(e, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
-		return exitError
-	}
+	prov := newProvider(e)
 	defer prov.Close()
 	opts.Provider = prov
 	switch {

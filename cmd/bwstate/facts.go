@@ -8,7 +8,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bwstate/bwstate/engine"
-	"github.com/bwstate/bwstate/engine/config"
 )
 
 func init() {
@@ -62,22 +61,11 @@ func runFacts(e *env, args []string) int {
 	if !selFlags.validate(e, "facts") {
 		return exitError
 	}
-	cfg := loadConfig(e, &vars, color.enabled(e, e.stderr))
-	if cfg == nil {
+	_, sel, ok := loadSelection(e, &vars, &color, &selFlags)
+	if !ok {
 		return exitError
 	}
-	sel, diags := cfg.Select(selFlags.targets, selFlags.excludes)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
-	}
-	if diags.HasErrors() {
-		return exitError
-	}
-	prov, err := newProvider(e, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate facts: %v\n", err)
-		return exitError
-	}
+	prov := newProvider(e)
 	defer prov.Close()
 	ctx, cancel := e.interruptible()
 	defer cancel()

@@ -84,11 +84,7 @@ func runImport(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate import: host %q is not in the inventory; add a host block first\n", *hostName)
 		return exitError
 	}
-	prov, err := newProvider(e, cfg)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate import: %v\n", err)
-		return exitError
-	}
+	prov := newProvider(e)
 	defer prov.Close()
 	ctx, cancel := e.interruptible()
 	defer cancel()

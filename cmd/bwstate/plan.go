@@ -68,6 +68,23 @@ func (s *selectionFlags) validate(e *env, cmd string) bool {
 	return true
 }
 
+// loadSelection loads the configuration and applies -target and -exclude,
+// printing diagnostics; ok is false when the command must stop.
+func loadSelection(e *env, vars *varOptions, color *colorOptions, s *selectionFlags) (*config.Config, *config.Selection, bool) {
+	cfg := loadConfig(e, vars, color.enabled(e, e.stderr))
+	if cfg == nil {
+		return nil, nil, false
+	}
+	sel, diags := cfg.Select(s.targets, s.excludes)
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
+	}
+	if diags.HasErrors() {
+		return nil, nil, false
+	}
+	return cfg, sel, true
+}
+
 // configSource adapts a configuration and a selection to plan.Source.
 type configSource struct {
 	cfg *config.Config
@@ -127,11 +144,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 	}
 	prov := req.prov
 	if prov == nil {
-		p, err := newProvider(e, req.cfg)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
-			return nil, false
-		}
+		p := newProvider(e)
 		defer p.Close()
 		prov = p
 	}
@@ -183,15 +196,8 @@ func runPlan(e *env, args []string) int {
 	if !selFlags.validate(e, "plan") {
 		return exitError
 	}
-	cfg := loadConfig(e, &vars, color.enabled(e, e.stderr))
-	if cfg == nil {
-		return exitError
-	}
-	sel, diags := cfg.Select(selFlags.targets, selFlags.excludes)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
-	}
-	if diags.HasErrors() {
+	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
+	if !ok {
 		return exitError
 	}
 	jn, err := openJournalIfPresent(e)

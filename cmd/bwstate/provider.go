@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 
-	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/sshconn"
 )
@@ -19,7 +18,7 @@ const (
 )
 
 // newProvider builds the BroadWorks provider for one command.
-func newProvider(e *env, cfg *config.Config) (*broadworks.Provider, error) {
+func newProvider(e *env) *broadworks.Provider {
 	opts := broadworks.Options{
 		Getenv:        e.getenv,
 		SSHConfigPath: e.getenv(envSSHConfig),
@@ -29,5 +28,5 @@ func newProvider(e *env, cfg *config.Config) (*broadworks.Provider, error) {
 	if f, ok := e.stdin.(*os.File); ok && isTerminal(f) {
 		opts.Prompter = &sshconn.TerminalPrompter{In: f, Out: e.stderr}
 	}
-	return broadworks.New(opts), nil
+	return broadworks.New(opts)
 }

@@ -22,17 +22,11 @@ type plannedOp struct {
 	restartApp string
 }
 
-// actionOf returns a change's action, from ActionName when Action is
-// unset (a plan decoded from JSON by someone else).
+// actionOf returns a change's action; a change that names none is an
+// update (attribute contexts are only ever updated).
 func actionOf(c *engine.Change) engine.Action {
-	if c.Action != engine.NoOp {
-		return c.Action
-	}
-	switch c.ActionName {
-	case "create":
-		return engine.Create
-	case "delete":
-		return engine.Delete
+	if a := c.EffectiveAction(); a != engine.NoOp {
+		return a
 	}
 	return engine.Update
 }
@@ -62,15 +56,8 @@ func isKey(key []engine.Field, name string) bool {
 
 // lookup finds an attribute by name the way the CLI does: case-insensitively.
 func lookup(m map[string]string, name string) (string, bool) {
-	if v, ok := m[name]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return "", false
+	_, v, ok := engine.LookupFold(m, name)
+	return v, ok
 }
 
 // equal compares two CLI values with the catalogue's normalisation, or as

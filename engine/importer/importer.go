@@ -390,15 +390,8 @@ func varRef(name string) hclwrite.Tokens {
 
 // liveValue finds an attribute in live values case-insensitively.
 func liveValue(m map[string]string, name string) (string, bool) {
-	if v, ok := m[name]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return "", false
+	_, v, ok := engine.LookupFold(m, name)
+	return v, ok
 }
 
 // context writes an attribute context: every attribute as the server

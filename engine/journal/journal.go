@@ -199,14 +199,18 @@ func (j *Journal) readTail() error {
 	lastStart := bytes.LastIndexByte(body, '\n') + 1
 	last := body[lastStart:]
 	var r Record
-	if err := json.Unmarshal(last, &r); err == nil && r.Hash != "" {
+	jerr := json.Unmarshal(last, &r)
+	if jerr == nil && r.Hash != "" {
 		j.lastSeq, j.lastHash = r.Seq, r.Hash
 		j.needNewline = !endsClean
 		return nil
 	}
-	if endsClean {
+	if endsClean || jerr == nil {
 		// A complete line that is not a record is damage, not a torn write:
-		// refuse to chain onto it and let verify name the line.
+		// refuse to chain onto it and let verify name the line. So is a
+		// whole JSON object without its newline (a torn write cannot end
+		// in one: the closing brace is the last byte of a record) that has
+		// no hash; moving it aside as torn would hide it from verify.
 		return fmt.Errorf("journal %s: the last line is not a valid record; run verify", j.Path())
 	}
 	j.tornAt = off + int64(lastStart)

@@ -87,7 +87,7 @@ func Advise(cat engine.Catalogue, f *engine.Facts, changes []*engine.Change, obs
 		if schema, ok := cat.Lookup(f.Type, a.Path); ok {
 			attr = schema.Attribute(a.Attr)
 		}
-		_, value, ok := lookupFold(obs.Attrs, a.Attr)
+		_, value, ok := engine.LookupFold(obs.Attrs, a.Attr)
 		if !ok {
 			continue
 		}
@@ -184,7 +184,7 @@ func Drift(ctxs []*engine.Context, f *engine.Facts, observed map[string]*engine.
 			if a.Prompted || (f != nil && !a.Releases.Contains(f.Release)) {
 				continue
 			}
-			_, value, ok := lookupFold(obs.Attrs, a.Name)
+			_, value, ok := engine.LookupFold(obs.Attrs, a.Name)
 			if !ok || a.Equal(value, a.Default) {
 				continue
 			}

@@ -146,20 +146,6 @@ func reason(path string) string {
 	return path[strings.LastIndex(path, "/")+1:] + " changed"
 }
 
-// lookupFold finds name in m case-insensitively and returns the name as the
-// map spells it.
-func lookupFold(m map[string]string, name string) (string, string, bool) {
-	if v, ok := m[name]; ok {
-		return name, v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return k, v, true
-		}
-	}
-	return "", "", false
-}
-
 // same compares a live and a declared value: by the schema's normalisation
 // when the attribute is known (TRUE = true, 02206 = 2206, udp = UDP), else
 // as strings.
@@ -194,7 +180,7 @@ func (d *differ) attributes(want *engine.Desired, obs *engine.Observed) ([]*engi
 				return nil, fmt.Errorf("%s has no attribute %s in the catalogue", path, fld.Name)
 			}
 		}
-		liveName, liveValue, ok := lookupFold(obs.Attrs, fld.Name)
+		liveName, liveValue, ok := engine.LookupFold(obs.Attrs, fld.Name)
 		if !ok {
 			return nil, d.missing(path, fld.Name, sa)
 		}
@@ -392,7 +378,7 @@ func (d *differ) keyedTable(want *engine.Desired, obs *engine.Observed, path str
 		match.matched = true
 		// The server's spelling of the key is what it will recognise.
 		for i, ka := range keys {
-			if _, v, ok := lookupFold(match.values, ka.Name); ok {
+			if _, v, ok := engine.LookupFold(match.values, ka.Name); ok {
 				key[i].Value = v
 			}
 		}
@@ -405,7 +391,7 @@ func (d *differ) keyedTable(want *engine.Desired, obs *engine.Observed, path str
 			if sa.Key {
 				continue
 			}
-			_, liveValue, ok := lookupFold(match.values, sa.Name)
+			_, liveValue, ok := engine.LookupFold(match.values, sa.Name)
 			if !ok {
 				return nil, d.missing(path, sa.Name, sa)
 			}
@@ -436,7 +422,7 @@ func (d *differ) keyedTable(want *engine.Desired, obs *engine.Observed, path str
 			}
 			key := make([]engine.Field, len(keys))
 			for i, ka := range keys {
-				_, v, ok := lookupFold(lr.values, ka.Name)
+				_, v, ok := engine.LookupFold(lr.values, ka.Name)
 				if !ok {
 					return nil, d.missing(path, ka.Name, ka)
 				}
@@ -463,7 +449,7 @@ func joinKey(key []engine.Field) string {
 func liveKey(row map[string]string, keys []*engine.Attribute) (string, bool) {
 	var b strings.Builder
 	for _, ka := range keys {
-		_, v, ok := lookupFold(row, ka.Name)
+		_, v, ok := engine.LookupFold(row, ka.Name)
 		if !ok {
 			return "", false
 		}
@@ -482,7 +468,7 @@ func (d *differ) deleteRow(want *engine.Desired, path string, key []engine.Field
 		if sa.Key {
 			continue
 		}
-		if _, v, ok := lookupFold(values, sa.Name); ok {
+		if _, v, ok := engine.LookupFold(values, sa.Name); ok {
 			ch.Attrs = append(ch.Attrs, &engine.AttrChange{Name: sa.Name, Before: v, Sensitive: sa.Sensitive, Restart: restartFor(want, sa.Name, keyMap(key))})
 		}
 	}
@@ -519,7 +505,7 @@ func (d *differ) idTable(want *engine.Desired, obs *engine.Observed, path string
 			}
 			ok := true
 			for _, f := range fields {
-				_, v, found := lookupFold(lr.values, f.Name)
+				_, v, found := engine.LookupFold(lr.values, f.Name)
 				if !found || !schema.Attribute(f.Name).Equal(v, f.Value) {
 					ok = false
 					break
@@ -557,7 +543,7 @@ func (d *differ) idTable(want *engine.Desired, obs *engine.Observed, path string
 			if len(keys) == 0 {
 				return nil, fmt.Errorf("the catalogue has no id column for %s", path)
 			}
-			_, id, ok := lookupFold(lr.values, keys[0].Name)
+			_, id, ok := engine.LookupFold(lr.values, keys[0].Name)
 			if !ok {
 				return nil, d.missing(path, keys[0].Name, keys[0])
 			}
@@ -596,7 +582,7 @@ func (d *differ) unknownTable(want *engine.Desired, obs *engine.Observed, path s
 			}
 			ok := true
 			for _, f := range row {
-				if _, v, found := lookupFold(lr.values, f.Name); !found || v != f.Value {
+				if _, v, found := engine.LookupFold(lr.values, f.Name); !found || v != f.Value {
 					ok = false
 					break
 				}
@@ -614,7 +600,7 @@ func (d *differ) unknownTable(want *engine.Desired, obs *engine.Observed, path s
 		for i, f := range row {
 			key[i] = f
 			for _, lr := range live {
-				if name, _, ok := lookupFold(lr.values, f.Name); ok {
+				if name, _, ok := engine.LookupFold(lr.values, f.Name); ok {
 					key[i].Name = name
 					break
 				}

@@ -234,30 +234,8 @@ func toDocument(p *engine.Plan, s Secrets, salt string, saltFromPlan bool) *docu
 	return doc
 }
 
-func actionOf(c *engine.Change) engine.Action {
-	if c.Action != engine.NoOp {
-		return c.Action
-	}
-	a, _ := parseAction(c.ActionName)
-	return a
-}
-
-func parseAction(s string) (engine.Action, bool) {
-	switch s {
-	case "update":
-		return engine.Update, true
-	case "create":
-		return engine.Create, true
-	case "delete":
-		return engine.Delete, true
-	case "no-op", "":
-		return engine.NoOp, true
-	}
-	return engine.NoOp, false
-}
-
 func changeToDoc(host string, c *engine.Change, s Secrets, salt string, saltFromPlan bool) *changeDoc {
-	cd := &changeDoc{Resource: c.Resource, Path: c.Path, Action: actionOf(c).String(), Key: c.Key, Attrs: []*attrDoc{}, LiveRows: c.LiveRows}
+	cd := &changeDoc{Resource: c.Resource, Path: c.Path, Action: c.EffectiveAction().String(), Key: c.Key, Attrs: []*attrDoc{}, LiveRows: c.LiveRows}
 	for _, ac := range c.Attrs {
 		ad := &attrDoc{Name: ac.Name, Sensitive: ac.Sensitive, BeforeUnknown: ac.BeforeUnknown, Restart: ac.Restart}
 		if !ac.Sensitive {
@@ -443,7 +421,7 @@ func changeFromDoc(f *File, host string, cd *changeDoc) (*engine.Change, error) 
 	if cd == nil {
 		return nil, fmt.Errorf("empty change")
 	}
-	a, ok := parseAction(cd.Action)
+	a, ok := engine.ParseAction(cd.Action)
 	if !ok || a == engine.NoOp {
 		return nil, fmt.Errorf("%s: unknown action %q", cd.Path, cd.Action)
 	}

@@ -203,7 +203,7 @@ func jsonDriftOf(ch *engine.Change) jsonDrift {
 }
 
 func jsonChangeOf(ch *engine.Change) jsonChange {
-	act := action(ch)
+	act := ch.EffectiveAction()
 	jc := jsonChange{Action: act.String(), Resource: ch.Resource, Path: ch.Path, Key: []jsonField{}, Attributes: []jsonAttr{}}
 	for _, k := range ch.Key {
 		f := jsonField{Name: k.Name, Sensitive: k.Sensitive}

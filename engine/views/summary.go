@@ -83,27 +83,10 @@ func Summary(p *engine.Plan) Counts {
 	return c
 }
 
-// action returns a change's action. A plan read back from a file has only
-// the word (Action is not serialised), so fall back to it.
-func action(ch *engine.Change) engine.Action {
-	if ch.Action != engine.NoOp {
-		return ch.Action
-	}
-	switch ch.ActionName {
-	case "update":
-		return engine.Update
-	case "create":
-		return engine.Create
-	case "delete":
-		return engine.Delete
-	}
-	return engine.NoOp
-}
-
 // isRow reports whether a change is a table row: attribute contexts are
 // only ever updated and have no key.
 func isRow(ch *engine.Change) bool {
-	a := action(ch)
+	a := ch.EffectiveAction()
 	return a == engine.Create || a == engine.Delete || len(ch.Key) > 0
 }
 

@@ -44,14 +44,14 @@ func (s *Session) cliRun(ctx context.Context, c *command, navigates bool) (resul
 		return result{}, err
 	}
 	if res.atShell {
-		return result{}, &ProtocolError{Command: c.shown, Reason: "bwcli ended: the shell prompt came back", Text: truncateTail(res.out, 200)}
+		return result{}, &ProtocolError{Command: c.shown, Reason: "bwcli ended: the shell prompt came back", Text: truncateTail(redact(res.out, c.secrets), 200)}
 	}
 	if res.root != s.root {
 		return result{}, s.fail(&ProtocolError{Command: c.shown, Reason: fmt.Sprintf("the prompt's root changed from %s to %s", s.root, res.root)})
 	}
 	s.path = res.path
 	if !navigates && res.path != before {
-		return result{}, &ProtocolError{Command: c.shown, Reason: fmt.Sprintf("the prompt moved from %q to %q", "/"+before, "/"+res.path), Text: truncate(res.out, 200)}
+		return result{}, &ProtocolError{Command: c.shown, Reason: fmt.Sprintf("the prompt moved from %q to %q", "/"+before, "/"+res.path), Text: truncate(redact(res.out, c.secrets), 200)}
 	}
 	return res, nil
 }
@@ -354,14 +354,22 @@ func (s *Session) change(ctx context.Context, c *command) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
+	// The reply is classified as the server wrote it, then every text that
+	// leaves the driver is redacted: the whole text before it is cut, so a
+	// secret is never left half visible.
 	r, err := ClassifyReply(res.out)
+	r.Text = redact(r.Text, c.secrets)
 	var ce *CommandError
 	var pe *ProtocolError
 	switch {
 	case errors.As(err, &ce):
 		ce.Command = c.shown
+		ce.Text = redact(ce.Text, c.secrets)
 	case errors.As(err, &pe):
 		pe.Command = c.shown
+		if pe.Text != "" {
+			pe.Text = truncate(strings.TrimSpace(redact(res.out, c.secrets)), 200)
+		}
 	}
 	return r, err
 }

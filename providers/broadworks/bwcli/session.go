@@ -535,13 +535,17 @@ func (x *exchange) declinedError() error {
 	return &ProtocolError{Command: x.c.shown, Reason: "unexpected confirmation, answered No", Text: truncateTail(redact(x.declined, x.c.secrets), 200)}
 }
 
-// output cleans a command's output for parsing.
+// output cleans a command's output for parsing. Secrets are not redacted
+// here: a short secret (".", "one") can be part of the server's own words
+// ("...Done"), and redacting it would make a successful write unreadable.
+// Whatever leaves the driver as text (errors, Reply.Text) is redacted where
+// it is built (cliRun, change).
 func (s *Session) output(raw []byte, c *command, answers []string) string {
 	out := cleanTerm(raw)
 	if c.line != "" {
 		out, _ = stripEcho(out, c.line, s.prompt)
 	}
-	out = redact(normaliseNewlines(out), c.secrets)
+	out = normaliseNewlines(out)
 	out = stripInterim(out, answers)
 	out = strings.TrimRight(out, " \n")
 	for strings.HasPrefix(out, "\n") {

@@ -29,8 +29,10 @@
 // with cty's rules to the attribute's type (the string "true" is a bool,
 // "yes" is not) and normalised to CLI form. A context the catalogue does not
 // know is a warning and its values are compared as strings. Values that could
-// break out of a CLI command (";", a double quote, a line break or other
-// control character, invalid UTF-8, more than 1024 bytes) are errors.
+// break out of a CLI command (";", a double quote, a line break including
+// U+0085/U+2028/U+2029 or another control character, a trailing backslash,
+// invalid UTF-8, more than 1024 bytes) are errors; the driver applies the
+// same rules.
 // Functions are an allow-list that cannot read files, the clock or the
 // network. Values of sensitive variables are cty-marked: whatever is computed
 // from them is sensitive (engine.Field.Sensitive) and no diagnostic prints

@@ -430,7 +430,7 @@ func (o *output) context(name, p string, s *engine.Context, obs *engine.Observed
 		}
 		sa := at.schema
 		switch {
-		case !hclsyntax.ValidIdentifier(at.name):
+		case !hclsyntax.ValidIdentifier(at.name) || !isASCII(at.name):
 			o.comment(set, "%s: not imported: the name is not an HCL identifier.", clean(at.name))
 			continue
 		case sa != nil && sa.Prompted, sa == nil && live == maskedValue:
@@ -593,4 +593,15 @@ func rowText(s *engine.Context, live map[string]string) string {
 		parts = append(parts, a.Name+"="+clean(v))
 	}
 	return strings.Join(parts, " ")
+}
+
+// isASCII reports whether s is plain ASCII: the configuration refuses other
+// attribute names, so an import must not write one.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

@@ -124,6 +124,14 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	defer lock.Release()
+	// A run that stops before apply.Run (nothing to do, cancelled, a bad
+	// plan file) gives its reserved, still empty, run directory back.
+	started := false
+	defer func() {
+		if !started {
+			os.Remove(jn.RunDir(runID))
+		}
+	}()
 
 	opts := apply.Options{
 		Hosts:       hostsByName(cfg),
@@ -201,6 +209,7 @@ func runApply(e *env, args []string) int {
 	pw := progress.New(e.stdout, progress.Options{Color: colorOut})
 	opts.Hook = pw
 	fmt.Fprintln(e.stdout)
+	started = true
 	res, err := apply.Run(e.ctx, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)

@@ -56,9 +56,10 @@ func runDemo(e *env, args []string) int {
 		return exitError
 	}
 	if *keep {
-		defer fmt.Fprintf(e.stdout, "\nKept %s (configuration in cap-disable/, lab state and commands.log in lab/).\n", tmp)
+		defer fmt.Fprintf(e.stdout, "\nKept %s (configuration, journal and revert plan in cap-disable/, lab state and commands.log in lab/).\n", tmp)
 	} else {
 		defer os.RemoveAll(tmp)
+		defer fmt.Fprintf(e.stdout, "\nThe temporary directory is removed now; run 'bwstate demo -keep' to look at the journal and the revert plan.\n")
 	}
 
 	configDir := filepath.Join(tmp, "cap-disable")

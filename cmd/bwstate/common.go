@@ -5,9 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"golang.org/x/term"
@@ -16,6 +17,9 @@ import (
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // catalogue is the BroadWorks context catalogue (immutable, shared).
 var catalogue = catalog.New()
@@ -131,16 +135,6 @@ func resolve(e *env, p string) string {
 		return p
 	}
 	return filepath.Join(e.dir, p)
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // journalIntact verifies the journal's hash chain. A torn last line is

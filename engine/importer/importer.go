@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -464,14 +465,7 @@ func (o *output) context(name, p string, s *engine.Context, obs *engine.Observed
 	return blk, vars
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // columns lists a table's columns as rows declare them: key columns first
 // in key order, then the others in catalogue order; id-keyed tables leave

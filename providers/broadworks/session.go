@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -384,12 +386,8 @@ func (s *session) Restart(ctx context.Context, app string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := lookupFold(apps, app); !ok {
-		names := make([]string, 0, len(apps))
-		for name := range apps {
-			names = append(names, name)
-		}
-		sort.Strings(names)
+	if _, _, ok := engine.LookupFold(apps, app); !ok {
+		names := slices.Sorted(maps.Keys(apps))
 		return fmt.Errorf("%s does not run %s (showrun lists %s)", s.host.Name, app, strings.Join(names, ", "))
 	}
 	if _, err := s.cli.Restart(ctx, app); err != nil {
@@ -423,7 +421,7 @@ func (s *session) Health(ctx context.Context, app string) (*engine.Health, error
 	if err != nil {
 		return nil, err
 	}
-	state, ok := lookupFold(apps, app)
+	_, state, ok := engine.LookupFold(apps, app)
 	switch {
 	case !ok:
 		out.Healthy, out.Detail = false, fmt.Sprintf("%s is not listed by showrun", app)
@@ -431,18 +429,6 @@ func (s *session) Health(ctx context.Context, app string) (*engine.Health, error
 		out.Healthy, out.Detail = false, fmt.Sprintf("%s is %s", app, state)
 	}
 	return out, nil
-}
-
-func lookupFold(m map[string]string, k string) (string, bool) {
-	if v, ok := m[k]; ok {
-		return v, true
-	}
-	for name, v := range m {
-		if strings.EqualFold(name, k) {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // WaitHealthy implements engine.Session: probes with a growing interval

@@ -1,5 +1,7 @@
 package engine
 
+import "fmt"
+
 // PlanFormatVersion is the version of the plan's JSON form (plan files and
 // `plan -json`). It changes when a field changes meaning or disappears.
 const PlanFormatVersion = "1.0"
@@ -47,6 +49,52 @@ func ParseAction(word string) (a Action, ok bool) {
 	return NoOp, false
 }
 
+// MarshalText writes the action's word, so a Change's JSON carries
+// "action": "update" (plan files, plan -json and show read the same word).
+func (a Action) MarshalText() ([]byte, error) {
+	switch a {
+	case NoOp, Update, Create, Delete:
+		return []byte(a.String()), nil
+	}
+	return nil, fmt.Errorf("unknown action %q", rune(a))
+}
+
+// UnmarshalText reads an action's word (see ParseAction).
+func (a *Action) UnmarshalText(b []byte) error {
+	v, ok := ParseAction(string(b))
+	if !ok {
+		return fmt.Errorf("unknown action %q: want update, create or delete", b)
+	}
+	*a = v
+	return nil
+}
+
+// Mode is what kind of run a plan is for, as recorded in plans, plan files
+// and the journal's run-start records.
+type Mode string
+
+// Modes of a plan and of a run.
+const (
+	// ModeNormal makes the configuration's changes and their restarts.
+	ModeNormal Mode = "normal"
+	// ModeRestartsOnly performs only the restarts earlier runs left pending.
+	ModeRestartsOnly Mode = "restarts-only"
+	// ModeRevert undoes what one earlier run changed (a revert plan).
+	ModeRevert Mode = "revert"
+)
+
+// ParseMode reads a mode's word; "" is ModeNormal (plans written before
+// modes existed). ok is false for any other word.
+func ParseMode(word string) (m Mode, ok bool) {
+	switch Mode(word) {
+	case "", ModeNormal:
+		return ModeNormal, true
+	case ModeRestartsOnly, ModeRevert:
+		return Mode(word), true
+	}
+	return "", false
+}
+
 // Plan is what bwstate would do: data only, rendered by engine/views.
 type Plan struct {
 	FormatVersion string `json:"format_version"`
@@ -60,8 +108,8 @@ type Plan struct {
 	Hosts []*HostPlan `json:"hosts"`
 	// Diagnostics that are not bound to one host (warnings).
 	Warnings []string `json:"warnings,omitempty"`
-	// Mode is "normal", "restarts-only", or "revert".
-	Mode string `json:"mode,omitempty"`
+	// Mode is ModeNormal, ModeRestartsOnly or ModeRevert.
+	Mode Mode `json:"mode,omitempty"`
 }
 
 // HostPlan is the plan for one host.
@@ -95,9 +143,9 @@ type Change struct {
 	// Resource is the configuration address, e.g. "context.cap_proxy_off".
 	Resource string `json:"resource"`
 	Path     string `json:"path"`
-	Action   Action `json:"-"`
-	// ActionName is Action as a word, for JSON.
-	ActionName string `json:"action"`
+	// Action is what the change does; JSON carries its word ("update").
+	// Every change says it: attribute contexts are only ever updated.
+	Action Action `json:"action"`
 	// Key identifies a table row (empty for attribute contexts).
 	Key   []Field       `json:"key,omitempty"`
 	Attrs []*AttrChange `json:"attributes"`
@@ -128,16 +176,6 @@ type AttrChange struct {
 	BeforeUnknown bool `json:"before_unknown,omitempty"`
 	// Restart is the application this change needs restarted ("" = none).
 	Restart string `json:"restart,omitempty"`
-}
-
-// EffectiveAction is the change's action: Action, or the word in
-// ActionName for a change read back from JSON (Action is not serialised).
-func (c *Change) EffectiveAction() Action {
-	if c.Action != NoOp {
-		return c.Action
-	}
-	a, _ := ParseAction(c.ActionName)
-	return a
 }
 
 // Restart is one application restart a host needs.

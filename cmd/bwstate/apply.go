@@ -161,7 +161,7 @@ func runApply(e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 			return exitError
 		}
-		if f.Plan.Mode != apply.ModeRevert && f.Plan.ConfigHash != cfg.Hash {
+		if f.Plan.Mode != engine.ModeRevert && f.Plan.ConfigHash != cfg.Hash {
 			fmt.Fprintf(e.stderr, "bwstate apply: plan file %s was made from another version of the configuration files; make a new plan with 'bwstate plan -out %s'\n", fs.Arg(0), fs.Arg(0))
 			return exitError
 		}
@@ -178,7 +178,7 @@ func runApply(e *env, args []string) int {
 			return exitError
 		}
 		opts.Plan = restartsOnlyPlan(cfg, sel, pending)
-		opts.Mode = apply.ModeRestartsOnly
+		opts.Mode = engine.ModeRestartsOnly
 	default:
 		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, journalChecked: true, par: selFlags.parallelism, prov: prov})
 		if !ok {
@@ -253,7 +253,7 @@ func restartsOnlyPlan(cfg *config.Config, sel *config.Selection, pending map[str
 	p := &engine.Plan{
 		FormatVersion: engine.PlanFormatVersion,
 		ConfigHash:    cfg.Hash,
-		Mode:          apply.ModeRestartsOnly,
+		Mode:          engine.ModeRestartsOnly,
 	}
 	for _, h := range sel.Hosts {
 		hp := &engine.HostPlan{Name: h.Name, Address: h.Endpoint(), Type: h.Type, Changes: []*engine.Change{}, Restarts: []*engine.Restart{}}

@@ -320,7 +320,7 @@ func TestDeferThenRestartsOnly(t *testing.T) {
 	// changes (if any) are ignored.
 	restartsOnly := func() *engine.Plan {
 		rp := plan()
-		rp.Mode = ModeRestartsOnly
+		rp.Mode = engine.ModeRestartsOnly
 		pending, _ := h.j.Pending()
 		for _, n := range []string{"xsp1", "xsp2"} {
 			rp.Hosts = append(rp.Hosts, hostPlan(n, []*engine.Change{capOff()}, pending[n]...))
@@ -736,9 +736,9 @@ func TestRevertPlan(t *testing.T) {
 	const secret = "n3w-c0mmunity"
 	p := plan(hostPlan("xsp1", []*engine.Change{
 		capOff(),
-		{Resource: "table.acl", Path: macl, Action: engine.Create, ActionName: "create", Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}},
+		{Resource: "table.acl", Path: macl, Action: engine.Create, Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}},
 			Attrs: []*engine.AttrChange{attr("description", "", "NOC", "")}},
-		{Resource: "table.acl", Path: macl, Action: engine.Delete, ActionName: "delete", Key: []engine.Field{{Name: "host", Value: "10.9.0.99"}},
+		{Resource: "table.acl", Path: macl, Action: engine.Delete, Key: []engine.Field{{Name: "host", Value: "10.9.0.99"}},
 			Attrs: []*engine.AttrChange{attr("description", "old", "", "")}},
 		update(snmp, &engine.AttrChange{Name: "readCommunity", Before: "public", After: secret, Sensitive: true}),
 	}, ocsRestart()))
@@ -764,14 +764,14 @@ func TestRevertPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []*engine.Change{
-		{Resource: "table.acl", Path: macl, Action: engine.Create, ActionName: "create", Key: []engine.Field{{Name: "host", Value: "10.9.0.99"}},
+		{Resource: "table.acl", Path: macl, Action: engine.Create, Key: []engine.Field{{Name: "host", Value: "10.9.0.99"}},
 			Attrs: []*engine.AttrChange{{Name: "description", Before: "", After: "old"}}},
-		{Resource: "table.acl", Path: macl, Action: engine.Delete, ActionName: "delete", Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}},
+		{Resource: "table.acl", Path: macl, Action: engine.Delete, Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}},
 			Attrs: []*engine.AttrChange{{Name: "description", Before: "NOC", After: ""}}},
-		{Resource: "context.x", Path: capPath, Action: engine.Update, ActionName: "update",
+		{Resource: "context.x", Path: capPath, Action: engine.Update,
 			Attrs: []*engine.AttrChange{{Name: "enabled", Before: "false", After: "true", Restart: "OpenClientServer"}}},
 	}
-	if rp.Mode != ModeRevert || len(rp.Hosts) != 1 {
+	if rp.Mode != engine.ModeRevert || len(rp.Hosts) != 1 {
 		t.Fatalf("wrong revert plan: mode %q, %d hosts", rp.Mode, len(rp.Hosts))
 	}
 	if d := cmp.Diff(want, rp.Hosts[0].Changes); d != "" {
@@ -803,7 +803,7 @@ func TestRevertPlan(t *testing.T) {
 		t.Fatal("no run-end")
 	}
 	for _, r := range recs {
-		if r.Kind == journal.KindRunStart && r.Run == res2.RunID && r.Mode != ModeRevert {
+		if r.Kind == journal.KindRunStart && r.Run == res2.RunID && r.Mode != engine.ModeRevert {
 			t.Errorf("wrong result\ngot: mode %q\nwant: revert", r.Mode)
 		}
 	}

@@ -469,7 +469,7 @@ const (
 )
 
 func update(path string, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: "context.x", Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
+	return &engine.Change{Resource: "context.x", Path: path, Action: engine.Update, Attrs: attrs}
 }
 
 func attr(name, before, after, restart string) *engine.AttrChange {

@@ -185,7 +185,7 @@ func (h *hostRun) after(ac *engine.AttrChange) string {
 func (h *hostRun) resolveSecrets() (string, string) {
 	o := h.r.opts
 	for _, c := range h.jb.changes {
-		if actionOf(c) == engine.Delete {
+		if c.Action == engine.Delete {
 			continue
 		}
 		for _, ac := range c.Attrs {
@@ -250,7 +250,7 @@ func (h *hostRun) staleReason(c *engine.Change, obs *engine.Observed) string {
 	}
 	row, found := findRow(obs, schema, c.Key)
 	rowName := fmt.Sprintf("%s row %s", c.Path, keyString(c.Key))
-	if actionOf(c) == engine.Create {
+	if c.Action == engine.Create {
 		if len(c.Key) == 0 {
 			// Rows numbered by the server (Maintenance/Scheduler) have
 			// no key: a row "exists" when one holds every planned value.
@@ -373,7 +373,7 @@ func (h *hostRun) appliedCount() int {
 func (h *hostRun) markApplied(c *engine.Change, attrs []*engine.AttrChange) {
 	cp, ok := h.applied[c]
 	if !ok {
-		cp = &engine.Change{Resource: c.Resource, Path: c.Path, Action: actionOf(c), ActionName: actionOf(c).String(), Key: c.Key}
+		cp = &engine.Change{Resource: c.Resource, Path: c.Path, Action: c.Action, Key: c.Key}
 		h.applied[c] = cp
 		h.hr.Applied = append(h.hr.Applied, cp)
 	}
@@ -387,15 +387,15 @@ func (h *hostRun) journalChange(c *engine.Change, po plannedOp, reply engine.Rep
 		attrs = []*engine.AttrChange{{}}
 	}
 	for _, ac := range attrs {
-		rec := &journal.Record{Kind: journal.KindChange, Path: c.Path, Key: c.Key, Action: actionOf(c).String(), Attr: ac.Name}
+		rec := &journal.Record{Kind: journal.KindChange, Path: c.Path, Key: c.Key, Action: c.Action.String(), Attr: ac.Name}
 		before, after := ac.Before, h.after(ac)
-		if actionOf(c) == engine.Delete {
+		if c.Action == engine.Delete {
 			after = ""
 		}
 		if ac.Sensitive {
 			rec.Sensitive = true
 			rec.Before, rec.After = journal.Str(journal.Redacted), journal.Str(journal.Redacted)
-			if actionOf(c) != engine.Delete {
+			if c.Action != engine.Delete {
 				rec.ValueHash = h.r.j.HashSecret(after)
 			}
 		} else if ac.Name != "" {
@@ -516,7 +516,7 @@ func (h *hostRun) mismatch(c *engine.Change, schema *engine.Context, obs *engine
 	}
 	row, found := findRow(obs, schema, c.Key)
 	rowName := fmt.Sprintf("%s row %s", c.Path, keyString(c.Key))
-	if actionOf(c) == engine.Delete {
+	if c.Action == engine.Delete {
 		if found {
 			return rowName + " is still present after the delete"
 		}
@@ -551,7 +551,7 @@ func (h *hostRun) mismatchIDKeyed(path string, schema *engine.Context, changes [
 		want = len(before.Rows)
 	}
 	for _, c := range changes {
-		switch actionOf(c) {
+		switch c.Action {
 		case engine.Create:
 			want++
 		case engine.Delete:
@@ -562,7 +562,7 @@ func (h *hostRun) mismatchIDKeyed(path string, schema *engine.Context, changes [
 		return fmt.Sprintf("%s has %d rows after the change, want %d", path, len(obs.Rows), want)
 	}
 	for _, c := range changes {
-		if actionOf(c) == engine.Delete {
+		if c.Action == engine.Delete {
 			continue
 		}
 		found := false

@@ -7,13 +7,6 @@ import (
 	"github.com/bwstate/bwstate/engine/journal"
 )
 
-// Modes of a run, as recorded in the journal and in Plan.Mode.
-const (
-	ModeNormal       = "normal"
-	ModeRestartsOnly = "restarts-only"
-	ModeRevert       = "revert"
-)
-
 // Host outcomes, as recorded in host-end journal records.
 const (
 	OutcomeChanged     = "changed"
@@ -55,9 +48,9 @@ type Options struct {
 	Lock *journal.Lock
 	// RunID is the run's id; empty makes a new one (Journal.NewRunID).
 	RunID string
-	// Mode is ModeNormal, ModeRestartsOnly or ModeRevert; empty takes
-	// Plan.Mode, then ModeNormal.
-	Mode string
+	// Mode is engine.ModeNormal, ModeRestartsOnly or ModeRevert; empty
+	// takes Plan.Mode, then engine.ModeNormal.
+	Mode engine.Mode
 	Hook Hook
 	// SensitiveAfter supplies sensitive after-values that a saved plan
 	// does not hold, from a fresh evaluation of the configuration. Nil

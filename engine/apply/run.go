@@ -23,7 +23,7 @@ type runner struct {
 	opts   Options
 	j      *journal.Journal
 	runID  string
-	mode   string
+	mode   engine.Mode
 	policy engine.RestartPolicy
 	start  time.Time
 	hook   Hook
@@ -65,19 +65,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if r.mode == "" {
 		r.mode = opts.Plan.Mode
 	}
-	if r.mode == "" {
-		r.mode = ModeNormal
-	}
-	switch r.mode {
-	case ModeNormal, ModeRestartsOnly, ModeRevert:
-	default:
+	mode, ok := engine.ParseMode(string(r.mode))
+	if !ok {
 		return nil, fmt.Errorf("apply: unknown mode %q", r.mode)
 	}
+	r.mode = mode
 	r.policy = opts.Rollout.Restart
 	if r.policy == "" {
 		r.policy = engine.RestartNow
 	}
-	if r.mode == ModeRestartsOnly {
+	if r.mode == engine.ModeRestartsOnly {
 		// Performing pending restarts is the whole point of this mode.
 		r.policy = engine.RestartNow
 	}
@@ -225,7 +222,7 @@ func (r *runner) classify(hp *engine.HostPlan) (*job, *HostResult) {
 	if hp.Error != "" {
 		return jb, &HostResult{Name: hp.Name, Outcome: OutcomeFailed, Reason: hp.Error}
 	}
-	if r.mode != ModeRestartsOnly {
+	if r.mode != engine.ModeRestartsOnly {
 		jb.changes = hp.Changes
 	}
 	seen := map[string]bool{}
@@ -394,7 +391,7 @@ func (r *runner) batches(jobs []*job) [][]*job {
 func hasSensitiveWrites(p *engine.Plan) bool {
 	for _, hp := range p.Hosts {
 		for _, c := range hp.Changes {
-			if actionOf(c) == engine.Delete {
+			if c.Action == engine.Delete {
 				continue
 			}
 			for _, ac := range c.Attrs {

@@ -51,12 +51,12 @@ type Record struct {
 	Run  string `json:"run"`
 	Kind Kind   `json:"kind"`
 
-	Operator      string   `json:"operator,omitempty"`
-	Mode          string   `json:"mode,omitempty"`
-	PlanHash      string   `json:"plan_hash,omitempty"`
-	ConfigHash    string   `json:"config_hash,omitempty"`
-	RestartPolicy string   `json:"restart_policy,omitempty"`
-	Hosts         []string `json:"hosts,omitempty"`
+	Operator      string      `json:"operator,omitempty"`
+	Mode          engine.Mode `json:"mode,omitempty"`
+	PlanHash      string      `json:"plan_hash,omitempty"`
+	ConfigHash    string      `json:"config_hash,omitempty"`
+	RestartPolicy string      `json:"restart_policy,omitempty"`
+	Hosts         []string    `json:"hosts,omitempty"`
 
 	Host   string         `json:"host,omitempty"`
 	App    string         `json:"app,omitempty"`

@@ -172,7 +172,7 @@ func (d *differ) attributes(want *engine.Desired, obs *engine.Observed) ([]*engi
 	if obs.Kind != engine.AttributeContext {
 		return nil, fmt.Errorf("%s is a table on this server, not an attribute context", path)
 	}
-	ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Update, ActionName: engine.Update.String()}
+	ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Update}
 	for _, fld := range want.Attrs {
 		var sa *engine.Attribute
 		if want.Schema != nil {
@@ -355,7 +355,7 @@ func (d *differ) keyedTable(want *engine.Desired, obs *engine.Observed, path str
 			}
 		}
 		if match == nil {
-			ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, ActionName: engine.Create.String(), Key: key}
+			ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, Key: key}
 			for _, f := range row {
 				sa := schema.Attribute(f.Name)
 				if sa == nil {
@@ -382,7 +382,7 @@ func (d *differ) keyedTable(want *engine.Desired, obs *engine.Observed, path str
 				key[i].Value = v
 			}
 		}
-		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Update, ActionName: engine.Update.String(), Key: key}
+		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Update, Key: key}
 		for _, f := range row {
 			sa := schema.Attribute(f.Name)
 			if sa == nil {
@@ -463,7 +463,7 @@ func liveKey(row map[string]string, keys []*engine.Attribute) (string, bool) {
 // as before-values, so apply can check that the row it deletes is still the
 // one the operator reviewed (ids of IDKeyed tables shift).
 func (d *differ) deleteRow(want *engine.Desired, path string, key []engine.Field, values map[string]string) *engine.Change {
-	ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Delete, ActionName: engine.Delete.String(), Key: key}
+	ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Delete, Key: key}
 	for _, sa := range want.Schema.Attributes {
 		if sa.Key {
 			continue
@@ -520,7 +520,7 @@ func (d *differ) idTable(want *engine.Desired, obs *engine.Observed, path string
 			match.matched = true
 			continue
 		}
-		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, ActionName: engine.Create.String()}
+		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create}
 		for _, f := range fields {
 			ch.Attrs = append(ch.Attrs, &engine.AttrChange{Name: f.Name, After: f.Value, Sensitive: f.Sensitive, Restart: restartFor(want, f.Name, nil)})
 		}
@@ -607,7 +607,7 @@ func (d *differ) unknownTable(want *engine.Desired, obs *engine.Observed, path s
 			}
 		}
 		d.rowNeeds(want, path, key)
-		creates = append(creates, &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, ActionName: engine.Create.String(), Key: key})
+		creates = append(creates, &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, Key: key})
 	}
 	return creates, nil
 }

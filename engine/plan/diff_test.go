@@ -28,15 +28,15 @@ var (
 
 // upd, create and del build expected changes.
 func upd(resource, path string, key []engine.Field, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, ActionName: "update", Key: key, Attrs: attrs}
+	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, Key: key, Attrs: attrs}
 }
 
 func create(resource, path string, key []engine.Field, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: resource, Path: path, Action: engine.Create, ActionName: "create", Key: key, Attrs: attrs}
+	return &engine.Change{Resource: resource, Path: path, Action: engine.Create, Key: key, Attrs: attrs}
 }
 
 func del(resource, path string, key []engine.Field, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: resource, Path: path, Action: engine.Delete, ActionName: "delete", Key: key, Attrs: attrs}
+	return &engine.Change{Resource: resource, Path: path, Action: engine.Delete, Key: key, Attrs: attrs}
 }
 
 func ac(name, before, after, restart string) *engine.AttrChange {

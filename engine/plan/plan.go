@@ -119,7 +119,7 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 		CreatedAt:     now().UTC().Format(time.RFC3339),
 		Salt:          hex.EncodeToString(salt),
 		Hosts:         make([]*engine.HostPlan, len(opts.Hosts)),
-		Mode:          "normal",
+		Mode:          engine.ModeNormal,
 	}
 	r := &runner{opts: opts, salt: p.Salt}
 

@@ -27,15 +27,15 @@ type Secrets func(host, path, attr string, key []engine.Field) (value string, ok
 // it refuses to carry: sensitive attributes have hashes and no values, and
 // Before/After are pointers so that "" and "absent" stay distinct.
 type document struct {
-	FormatVersion string     `json:"format_version"`
-	Kind          string     `json:"kind"`
-	Checksum      string     `json:"checksum"`
-	CreatedAt     string     `json:"created_at"`
-	ConfigHash    string     `json:"config_hash"`
-	Salt          string     `json:"salt"`
-	Mode          string     `json:"mode,omitempty"`
-	Warnings      []string   `json:"warnings,omitempty"`
-	Hosts         []*hostDoc `json:"hosts"`
+	FormatVersion string      `json:"format_version"`
+	Kind          string      `json:"kind"`
+	Checksum      string      `json:"checksum"`
+	CreatedAt     string      `json:"created_at"`
+	ConfigHash    string      `json:"config_hash"`
+	Salt          string      `json:"salt"`
+	Mode          engine.Mode `json:"mode,omitempty"`
+	Warnings      []string    `json:"warnings,omitempty"`
+	Hosts         []*hostDoc  `json:"hosts"`
 }
 
 type hostDoc struct {
@@ -235,7 +235,7 @@ func toDocument(p *engine.Plan, s Secrets, salt string, saltFromPlan bool) *docu
 }
 
 func changeToDoc(host string, c *engine.Change, s Secrets, salt string, saltFromPlan bool) *changeDoc {
-	cd := &changeDoc{Resource: c.Resource, Path: c.Path, Action: c.EffectiveAction().String(), Key: c.Key, Attrs: []*attrDoc{}, LiveRows: c.LiveRows}
+	cd := &changeDoc{Resource: c.Resource, Path: c.Path, Action: c.Action.String(), Key: c.Key, Attrs: []*attrDoc{}, LiveRows: c.LiveRows}
 	for _, ac := range c.Attrs {
 		ad := &attrDoc{Name: ac.Name, Sensitive: ac.Sensitive, BeforeUnknown: ac.BeforeUnknown, Restart: ac.Restart}
 		if !ac.Sensitive {
@@ -350,9 +350,7 @@ func Parse(name string, data []byte) (*File, error) {
 		FormatVersion: doc.FormatVersion, ConfigHash: doc.ConfigHash, CreatedAt: doc.CreatedAt,
 		Salt: doc.Salt, Mode: doc.Mode, Warnings: doc.Warnings,
 	}
-	switch p.Mode {
-	case "", "normal", "restarts-only", "revert":
-	default:
+	if _, ok := engine.ParseMode(string(p.Mode)); !ok {
 		return nil, fail("unknown mode %q", p.Mode)
 	}
 	for i, hd := range doc.Hosts {
@@ -428,7 +426,7 @@ func changeFromDoc(f *File, host string, cd *changeDoc) (*engine.Change, error) 
 	if cd.Path == "" {
 		return nil, fmt.Errorf("a change has no path")
 	}
-	c := &engine.Change{Resource: cd.Resource, Path: cd.Path, Action: a, ActionName: a.String(), Key: cd.Key, Attrs: []*engine.AttrChange{}, LiveRows: cd.LiveRows}
+	c := &engine.Change{Resource: cd.Resource, Path: cd.Path, Action: a, Key: cd.Key, Attrs: []*engine.AttrChange{}, LiveRows: cd.LiveRows}
 	for _, ad := range cd.Attrs {
 		if ad == nil || ad.Name == "" {
 			return nil, fmt.Errorf("%s: an attribute has no name", cd.Path)

@@ -176,7 +176,7 @@ func actionColor(a engine.Action) string {
 }
 
 func (h *human) change(ch *engine.Change) {
-	act := ch.EffectiveAction()
+	act := ch.Action
 	text := clean(ch.Path)
 	if len(ch.Key) > 0 {
 		text += " " + formatKey(ch.Key)

@@ -176,15 +176,17 @@ func TestSummary(t *testing.T) {
 			plan: driftPlan(),
 			want: Counts{Hosts: 4, HostsToChange: 1, HostsInDesiredState: 2, HostsFailed: 1, Attributes: 1, Restarts: 1, DriftContexts: 4, DriftHosts: 2},
 		},
-		"a plan read back from a file has only action words": {
+		"a plan read back from JSON keeps its actions": {
 			plan: func() *engine.Plan {
-				p := fullPlan()
-				for _, hp := range p.Hosts {
-					for _, ch := range hp.Changes {
-						ch.Action = engine.NoOp
-					}
+				data, err := json.Marshal(fullPlan())
+				if err != nil {
+					t.Fatal(err)
 				}
-				return p
+				var p engine.Plan
+				if err := json.Unmarshal(data, &p); err != nil {
+					t.Fatal(err)
+				}
+				return &p
 			}(),
 			want: Counts{Hosts: 6, HostsToChange: 2, HostsInDesiredState: 3, HostsFailed: 1, Attributes: 6, Rows: 7, Restarts: 4, PendingRestarts: 2, ChecksFailed: 1},
 		},
@@ -199,7 +201,7 @@ func TestSummary(t *testing.T) {
 }
 
 // TestFilePlanRendersTheSame: `bwstate show FILE` renders a plan decoded
-// from JSON, where Action is lost and only ActionName survives.
+// from JSON: the action survives as its word.
 func TestFilePlanRendersTheSame(t *testing.T) {
 	data, err := json.Marshal(fullPlan())
 	if err != nil {
@@ -285,11 +287,11 @@ func TestSensitiveNeverRendered(t *testing.T) {
 	const secret = "s3cr3t"
 	p := fullPlan()
 	p.Hosts[0].Changes = append(p.Hosts[0].Changes, &engine.Change{
-		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Create, ActionName: "create",
+		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Create,
 		Key:   []engine.Field{{Name: "name", Value: secret, Sensitive: true}},
 		Attrs: []*engine.AttrChange{{Name: "token", After: secret, Sensitive: true}},
 	}, &engine.Change{
-		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Delete, ActionName: "delete",
+		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Delete,
 		Key:   []engine.Field{{Name: "name", Value: "old"}},
 		Attrs: []*engine.AttrChange{{Name: "token", Before: secret, Sensitive: true}},
 	})

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -222,19 +223,19 @@ func TestMaxFailures(t *testing.T) {
 	tests := map[string]struct {
 		maxFailures int
 		sick        []string
-		want        map[string]string
+		want        map[string]Outcome
 	}{
 		"0 stops after the first failure": {
 			maxFailures: 0, sick: []string{"xsp1"},
-			want: map[string]string{"xsp1": OutcomeFailed, "xsp2": OutcomeUntouched, "xsp3": OutcomeUntouched},
+			want: map[string]Outcome{"xsp1": OutcomeFailed, "xsp2": OutcomeUntouched, "xsp3": OutcomeUntouched},
 		},
 		"1 continues past one failure": {
 			maxFailures: 1, sick: []string{"xsp1"},
-			want: map[string]string{"xsp1": OutcomeFailed, "xsp2": OutcomeChanged, "xsp3": OutcomeChanged},
+			want: map[string]Outcome{"xsp1": OutcomeFailed, "xsp2": OutcomeChanged, "xsp3": OutcomeChanged},
 		},
 		"1 stops after the second failure": {
 			maxFailures: 1, sick: []string{"xsp1", "xsp2"},
-			want: map[string]string{"xsp1": OutcomeFailed, "xsp2": OutcomeFailed, "xsp3": OutcomeUntouched},
+			want: map[string]Outcome{"xsp1": OutcomeFailed, "xsp2": OutcomeFailed, "xsp3": OutcomeUntouched},
 		},
 	}
 	for name, tc := range tests {
@@ -250,7 +251,7 @@ func TestMaxFailures(t *testing.T) {
 			ro := now()
 			ro.MaxFailures = tc.maxFailures
 			res := h.run(t, h.options(plan(hps...), ro))
-			got := map[string]string{}
+			got := map[string]Outcome{}
 			for _, hr := range res.Hosts {
 				got[hr.Name] = hr.Outcome
 			}
@@ -529,6 +530,39 @@ func TestConnectFailure(t *testing.T) {
 	}
 }
 
+// hostKeyError stands for a provider's typed connection error.
+type hostKeyError struct{ fingerprint string }
+
+func (e *hostKeyError) Error() string { return "host key changed: " + e.fingerprint }
+
+// A host's failure keeps the error that caused it: callers reach typed
+// errors with errors.As instead of parsing the reason.
+func TestHostErrorsKeepTheirCause(t *testing.T) {
+	h := newHarness(t, "xsp1", "xsp2", "xsp3")
+	h.fleet.hosts["xsp1"].openErr = fmt.Errorf("ssh xsp1: %w", &hostKeyError{fingerprint: "SHA256:abc"})
+	h.fleet.hosts["xsp2"].cliErrOn["enabled"] = "[CLIError] Command set: Failed to update the configuration"
+	h.fleet.hosts["xsp3"].neverHealthy = true
+	ro := now()
+	ro.MaxFailures = 5
+	var hps []*engine.HostPlan
+	for _, n := range []string{"xsp1", "xsp2", "xsp3"} {
+		hps = append(hps, hostPlan(n, []*engine.Change{capOff()}, ocsRestart()))
+	}
+	res := h.run(t, h.options(plan(hps...), ro))
+
+	var hke *hostKeyError
+	if hr := h.result(res, "xsp1"); !errors.As(hr.Err, &hke) || hke.fingerprint != "SHA256:abc" {
+		t.Errorf("xsp1: wrong cause\ngot: %#v\nwant: the provider's *hostKeyError", hr.Err)
+	}
+	var ce *engine.CLIError
+	if hr := h.result(res, "xsp2"); !errors.As(hr.Err, &ce) || ce.Command != "set enabled false" {
+		t.Errorf("xsp2: wrong cause\ngot: %#v\nwant: the *engine.CLIError of set enabled false", hr.Err)
+	}
+	if hr := h.result(res, "xsp3"); !errors.Is(hr.Err, engine.ErrHealthTimeout) {
+		t.Errorf("xsp3: wrong cause\ngot: %v\nwant: one wrapping engine.ErrHealthTimeout", hr.Err)
+	}
+}
+
 func TestVerifyMismatchFailsTheHost(t *testing.T) {
 	h := newHarness(t, "xsp1")
 	h.fleet.hosts["xsp1"].ignoreSet["enabled"] = true
@@ -646,7 +680,7 @@ func TestStopChannel(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, hr := range res.Hosts {
-		got[hr.Name] = hr.Outcome + ": " + hr.Reason
+		got[hr.Name] = string(hr.Outcome) + ": " + hr.Reason
 	}
 	want := map[string]string{
 		"xsp1": "interrupted: stopped after 1 change(s); the rest were not made",
@@ -669,7 +703,7 @@ func TestStopChannel(t *testing.T) {
 		t.Errorf("journal after %d records: %v", n, err)
 	}
 	runs, _ := h.j.Runs()
-	if len(runs) != 1 || runs[0].Counts[OutcomeInterrupted] != 1 || runs[0].Counts[OutcomeUntouched] != 3 || runs[0].ExitCode != 3 {
+	if len(runs) != 1 || runs[0].Counts[string(OutcomeInterrupted)] != 1 || runs[0].Counts[string(OutcomeUntouched)] != 3 || runs[0].ExitCode != 3 {
 		t.Errorf("wrong run summary: %+v", runs)
 	}
 }
@@ -819,7 +853,7 @@ func TestSavedPlanSecrets(t *testing.T) {
 	}
 	tests := map[string]struct {
 		fresh       string
-		wantOutcome string
+		wantOutcome Outcome
 		wantReason  string
 	}{
 		"same value is applied": {fresh: secret, wantOutcome: OutcomeChanged},

@@ -29,7 +29,7 @@ func TestChecksAfterApply(t *testing.T) {
 		alarmsStay bool
 		factsErr   error
 		checks     func(*engine.Host, *engine.Facts) ([]*engine.Check, error)
-		outcome    string
+		outcome    Outcome
 		reason     string
 		warnings   []string
 		results    []*engine.Check
@@ -156,11 +156,11 @@ func TestFailedCheckStopsTheRollout(t *testing.T) {
 	opts := h.options(plan(hostPlan("xsp1", []*engine.Change{capOff()}, ocsRestart()), hostPlan("xsp2", []*engine.Change{capOff()}, ocsRestart())), now())
 	opts.Checks = noCAPAlarms
 	res := h.run(t, opts)
-	got := map[string]string{}
+	got := map[string]Outcome{}
 	for _, hr := range res.Hosts {
 		got[hr.Name] = hr.Outcome
 	}
-	if d := cmp.Diff(map[string]string{"xsp1": OutcomeFailed, "xsp2": OutcomeUntouched}, got); d != "" {
+	if d := cmp.Diff(map[string]Outcome{"xsp1": OutcomeFailed, "xsp2": OutcomeUntouched}, got); d != "" {
 		t.Errorf("wrong result (-want +got):\n%s", d)
 	}
 	if len(h.fleet.seqOf("xsp2", "open")) != 0 {

@@ -11,6 +11,32 @@ import (
 	"github.com/bwstate/bwstate/engine/journal"
 )
 
+// A host goes through phases, in order. Each phase returns nil to let the
+// next one run, or a *HostError that ends the host with its outcome; a
+// phase that does not apply to the host is skipped. This is the whole
+// per-host pipeline: reading the list below tells what apply does to a
+// host and in which order (docs/architecture.md).
+type phase struct {
+	name string
+	// skip reports that the phase has nothing to do for this host (nil:
+	// never skipped).
+	skip func() bool
+	run  func(ctx context.Context) error
+}
+
+func (h *hostRun) phases() []phase {
+	noChanges := func() bool { return len(h.jb.changes) == 0 }
+	return []phase{
+		{name: "connect", run: h.connect},
+		{name: "stale check", skip: noChanges, run: h.checkStale},
+		{name: "record pending restarts", run: h.recordPending},
+		{name: "changes", skip: noChanges, run: h.applyChanges},
+		{name: "read back", skip: noChanges, run: h.verify},
+		{name: "restarts", run: h.restarts},
+		{name: "checks", run: h.checks},
+	}
+}
+
 // hostRun is one host being applied. Only its own goroutine touches it.
 type hostRun struct {
 	r       *runner
@@ -29,7 +55,9 @@ type hostRun struct {
 	// applied maps a plan change to its copy in hr.Applied.
 	applied    map[*engine.Change]*engine.Change
 	unknownApp map[string]bool
-	changed    bool
+	// changed is set once the server accepted a write or an application
+	// was restarted.
+	changed bool
 }
 
 func (r *runner) runHost(ctx context.Context, jb *job) {
@@ -44,17 +72,42 @@ func (r *runner) runHost(ctx context.Context, jb *job) {
 			h.addPending(rs)
 		}
 	}
-	outcome, reason := h.run(ctx)
-	if outcome == OutcomeChanged && !h.changed {
-		outcome = OutcomeUnchanged
+	h.hr.Outcome = OutcomeChanged
+	if err := h.run(ctx); err != nil {
+		var he *HostError
+		if !errors.As(err, &he) {
+			he = &HostError{Outcome: OutcomeFailed, Reason: err.Error(), Err: err}
+		}
+		h.hr.Outcome, h.hr.Reason, h.hr.Err = he.Outcome, he.Reason, he.Err
 	}
-	h.hr.Outcome, h.hr.Reason = outcome, reason
+	if h.hr.Outcome == OutcomeChanged && !h.changed {
+		h.hr.Outcome = OutcomeUnchanged
+	}
 	for _, k := range h.pendingOrder {
 		if p, ok := h.pending[k]; ok {
 			h.hr.PendingLeft = append(h.hr.PendingLeft, p)
 		}
 	}
 	r.finish(jb, h.hr, true, time.Since(h.started))
+}
+
+// run goes through the phases; the session opened by connect is closed at
+// the end whatever happened.
+func (h *hostRun) run(ctx context.Context) error {
+	defer func() {
+		if h.sess != nil {
+			h.sess.Close()
+		}
+	}()
+	for _, p := range h.phases() {
+		if p.skip != nil && p.skip() {
+			continue
+		}
+		if err := p.run(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (h *hostRun) name() string { return h.jb.hp.Name }
@@ -68,13 +121,38 @@ func (h *hostRun) journal(rec *journal.Record) error {
 	return h.r.j.Append(rec)
 }
 
-// fail turns a problem into failed, or interrupted when the run's context
-// was cancelled (a second Ctrl-C) and caused it.
-func (h *hostRun) fail(ctx context.Context, reason string) (string, string) {
+// failed ends the host as failed, or as interrupted when the run's context
+// was cancelled (a second Ctrl-C) and caused it. err is kept as the cause.
+func (h *hostRun) failed(ctx context.Context, err error, format string, args ...any) *HostError {
+	outcome := OutcomeFailed
 	if ctx.Err() != nil {
-		return OutcomeInterrupted, reason
+		outcome = OutcomeInterrupted
 	}
-	return OutcomeFailed, reason
+	return &HostError{Outcome: outcome, Reason: fmt.Sprintf(format, args...), Err: err}
+}
+
+// failedJournal ends the host as failed because the journal could not
+// record a step: going on without a record would break its promise.
+func failedJournal(err error, format string, args ...any) *HostError {
+	return &HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf(format, args...) + ": " + err.Error(), Err: err}
+}
+
+func interrupted(reason string) *HostError {
+	return &HostError{Outcome: OutcomeInterrupted, Reason: reason}
+}
+
+func stale(reason string) *HostError {
+	return &HostError{Outcome: OutcomeStale, Reason: reason}
+}
+
+// withJournalErr adds to a host's failure that the journal could not
+// record it either.
+func withJournalErr(he *HostError, jerr error) *HostError {
+	if jerr != nil {
+		he.Reason += fmt.Sprintf(" (and the journal could not record it: %v)", jerr)
+		he.Err = errors.Join(he.Err, jerr)
+	}
+	return he
 }
 
 func (h *hostRun) schema(path string) *engine.Context {
@@ -100,47 +178,24 @@ func (h *hostRun) addPending(rs *engine.Restart) {
 	h.pending[k] = rs
 }
 
-func (h *hostRun) run(ctx context.Context) (string, string) {
+// connect opens the host's session.
+func (h *hostRun) connect(ctx context.Context) error {
 	sess, err := h.r.opts.Provider.Open(ctx, h.jb.host)
 	if err != nil {
-		return h.fail(ctx, fmt.Sprintf("connect: %v", err))
+		return h.failed(ctx, err, "connect: %v", err)
 	}
 	h.sess = sess
-	defer sess.Close()
 	h.emit(StepConnected, "", "", 0)
-
-	if len(h.jb.changes) > 0 {
-		outcome, reason := h.checkStale(ctx)
-		if outcome != "" {
-			return outcome, reason
-		}
-	}
-	if h.r.stopped(ctx) {
-		return OutcomeInterrupted, "stopped before any change"
-	}
-	if err := h.recordPending(); err != nil {
-		return OutcomeFailed, err.Error()
-	}
-	for _, c := range h.jb.changes {
-		if outcome, reason := h.applyChange(ctx, c); outcome != "" {
-			return outcome, reason
-		}
-	}
-	if len(h.jb.changes) > 0 {
-		if outcome, reason := h.verify(ctx); outcome != "" {
-			return outcome, reason
-		}
-	}
-	if outcome, reason := h.restarts(ctx); outcome != OutcomeChanged {
-		return outcome, reason
-	}
-	return h.checks(ctx)
+	return nil
 }
 
 // recordPending journals the restarts this host will need before anything
 // changes, so a run killed after the first set still leaves them pending.
 // Under restart = never nothing is recorded: the operator said no restarts.
-func (h *hostRun) recordPending() error {
+func (h *hostRun) recordPending(ctx context.Context) error {
+	if h.r.stopped(ctx) {
+		return interrupted("stopped before any change")
+	}
 	if h.r.policy == engine.RestartNever {
 		return nil
 	}
@@ -149,7 +204,7 @@ func (h *hostRun) recordPending() error {
 			continue
 		}
 		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: rs.App, Reason: strings.Join(rs.Reasons, "; ")}); err != nil {
-			return fmt.Errorf("journal the pending restart of %s: %w", rs.App, err)
+			return failedJournal(err, "journal the pending restart of %s", rs.App)
 		}
 		h.addPending(&engine.Restart{App: rs.App, Reasons: rs.Reasons, Pending: true, PendingSince: h.r.runID})
 	}
@@ -182,7 +237,7 @@ func (h *hostRun) after(ac *engine.AttrChange) string {
 // resolveSecrets finds every sensitive after-value before anything is
 // read or written. For a saved plan the value comes from a fresh evaluation
 // of the configuration and must hash to what the plan recorded.
-func (h *hostRun) resolveSecrets() (string, string) {
+func (h *hostRun) resolveSecrets() error {
 	o := h.r.opts
 	for _, c := range h.jb.changes {
 		if c.Action == engine.Delete {
@@ -194,38 +249,38 @@ func (h *hostRun) resolveSecrets() (string, string) {
 			}
 			v, ok := o.SensitiveAfter(h.name(), c.Path, ac.Name, c.Key)
 			if !ok {
-				return OutcomeFailed, fmt.Sprintf("%s %s %s is sensitive and the configuration gives no value for it", h.name(), c.Path, ac.Name)
+				return &HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s %s %s is sensitive and the configuration gives no value for it", h.name(), c.Path, ac.Name)}
 			}
 			if o.AfterHash != nil {
 				if want, ok := o.AfterHash(h.name(), c.Path, ac.Name, c.Key); ok && journal.HashSalted(o.Plan.Salt, v) != want {
-					return OutcomeStale, fmt.Sprintf("stale plan: %s %s %s: the configuration's sensitive value differs from the one planned", h.name(), c.Path, ac.Name)
+					return stale(fmt.Sprintf("stale plan: %s %s %s: the configuration's sensitive value differs from the one planned", h.name(), c.Path, ac.Name))
 				}
 			}
 			h.secrets[ac] = v
 		}
 	}
-	return "", ""
+	return nil
 }
 
 // checkStale re-reads every context the host's changes touch and refuses
 // the host when a live value is not what the plan saw.
-func (h *hostRun) checkStale(ctx context.Context) (string, string) {
-	if outcome, reason := h.resolveSecrets(); outcome != "" {
-		return outcome, reason
+func (h *hostRun) checkStale(ctx context.Context) error {
+	if err := h.resolveSecrets(); err != nil {
+		return err
 	}
 	for _, c := range h.jb.changes {
 		if h.r.stopped(ctx) {
-			return OutcomeInterrupted, "stopped before any change"
+			return interrupted("stopped before any change")
 		}
 		obs, err := h.read(ctx, c.Path)
 		if err != nil {
-			return h.fail(ctx, fmt.Sprintf("read %s: %v", c.Path, err))
+			return h.failed(ctx, err, "read %s: %v", c.Path, err)
 		}
 		if why := h.staleReason(c, obs); why != "" {
-			return OutcomeStale, "stale plan: " + h.name() + " " + why
+			return stale("stale plan: " + h.name() + " " + why)
 		}
 	}
-	return "", ""
+	return nil
 }
 
 func (h *hostRun) staleReason(c *engine.Change, obs *engine.Observed) string {
@@ -289,37 +344,32 @@ func (h *hostRun) sameBefore(schema *engine.Context, ac *engine.AttrChange, live
 	return equal(schema, ac.Name, ac.Before, live)
 }
 
+// applyChanges makes the host's changes in plan order.
+func (h *hostRun) applyChanges(ctx context.Context) error {
+	for _, c := range h.jb.changes {
+		if err := h.applyChange(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // applyChange performs one change's operations in order; a refusal stops
 // the host.
-func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) (string, string) {
+func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) error {
 	schema := h.schema(c.Path)
 	for _, po := range h.opsFor(c, schema) {
 		if h.r.stopped(ctx) {
-			return OutcomeInterrupted, fmt.Sprintf("stopped after %d change(s); the rest were not made", h.appliedCount())
+			return interrupted(fmt.Sprintf("stopped after %d change(s); the rest were not made", h.appliedCount()))
 		}
 		reply, err := h.sess.Exec(ctx, po.op)
 		if err != nil {
-			var ce *engine.CLIError
-			if errors.As(err, &ce) {
-				jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: ce.Command, Reply: "error", Text: ce.Text})
-				if jerr == nil && !h.changed {
-					jerr = h.withdrawPending()
-				}
-				return OutcomeFailed, withJournalErr(fmt.Sprintf("%s failed: %s", ce.Command, ce.Text), jerr)
-			}
-			jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: po.command, Reply: "error", Text: err.Error()})
-			// The driver's errors usually start with the command already.
-			msg := err.Error()
-			if !strings.HasPrefix(msg, po.command+": ") {
-				msg = po.command + ": " + msg
-			}
-			outcome, reason := h.fail(ctx, msg+"; whether the server applied it is unknown")
-			return outcome, withJournalErr(reason, jerr)
+			return h.execFailed(ctx, po, err)
 		}
 		h.changed = true
 		h.markApplied(c, po.attrs)
 		if err := h.journalChange(c, po, reply); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal %s: %v", po.command, err)
+			return failedJournal(err, "journal %s", po.command)
 		}
 		detail := po.detail
 		if reply.Kind == engine.ReplyRestart || po.restartApp != "" {
@@ -328,11 +378,32 @@ func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) (string, st
 		h.emit(StepSet, "", detail, 0)
 		if reply.Kind == engine.ReplyRestart && po.restartApp == "" {
 			if err := h.unknownRestart(c, po, reply.Text); err != nil {
-				return OutcomeFailed, err.Error()
+				return failedJournal(err, "journal the pending restart after %s", c.Path)
 			}
 		}
 	}
-	return "", ""
+	return nil
+}
+
+// execFailed journals a write that did not succeed and ends the host. A
+// refusal by the server (*engine.CLIError) changed nothing; any other error
+// may have lost the reply of a write the server made.
+func (h *hostRun) execFailed(ctx context.Context, po plannedOp, err error) error {
+	var ce *engine.CLIError
+	if errors.As(err, &ce) {
+		jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: ce.Command, Reply: journal.ReplyError, Text: ce.Text})
+		if jerr == nil && !h.changed {
+			jerr = h.withdrawPending()
+		}
+		return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s failed: %s", ce.Command, ce.Text), Err: err}, jerr)
+	}
+	jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: po.command, Reply: journal.ReplyError, Text: err.Error()})
+	// The driver's errors usually start with the command already.
+	msg := err.Error()
+	if !strings.HasPrefix(msg, po.command+": ") {
+		msg = po.command + ": " + msg
+	}
+	return withJournalErr(h.failed(ctx, err, "%s; whether the server applied it is unknown", msg), jerr)
 }
 
 // withdrawPending clears the restarts this run recorded pending on the
@@ -353,13 +424,6 @@ func (h *hostRun) withdrawPending() error {
 		delete(h.pending, k)
 	}
 	return nil
-}
-
-func withJournalErr(reason string, err error) string {
-	if err != nil {
-		return reason + fmt.Sprintf(" (and the journal could not record it: %v)", err)
-	}
-	return reason
 }
 
 func (h *hostRun) appliedCount() int {
@@ -405,9 +469,9 @@ func (h *hostRun) journalChange(c *engine.Change, po plannedOp, reply engine.Rep
 			return err
 		}
 	}
-	kind := "done"
+	kind := journal.ReplyDone
 	if reply.Kind == engine.ReplyRestart {
-		kind = "restart"
+		kind = journal.ReplyRestart
 	}
 	return h.journal(&journal.Record{Kind: journal.KindReply, Command: po.command, Reply: kind, Text: reply.Text})
 }
@@ -427,7 +491,7 @@ func (h *hostRun) unknownRestart(c *engine.Change, po plannedOp, text string) er
 	warn := fmt.Sprintf("the server asked for a restart after %s changed, but which application needs it is unknown; not restarted", what)
 	if h.r.policy != engine.RestartNever {
 		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: "", Reason: reason, Text: text, Message: journal.UnknownAppMessage}); err != nil {
-			return fmt.Errorf("journal the pending restart after %s: %w", what, err)
+			return err
 		}
 		reasons := []string{reason}
 		if prev, ok := h.pending[""]; ok {
@@ -443,7 +507,7 @@ func (h *hostRun) unknownRestart(c *engine.Change, po plannedOp, text string) er
 
 // verify reads back every changed context and compares it with the plan's
 // after values.
-func (h *hostRun) verify(ctx context.Context) (string, string) {
+func (h *hostRun) verify(ctx context.Context) error {
 	byPath := map[string][]*engine.Change{}
 	var paths []string
 	for _, c := range h.hr.Applied {
@@ -456,19 +520,19 @@ func (h *hostRun) verify(ctx context.Context) (string, string) {
 	checked := 0
 	for _, path := range paths {
 		if h.r.stopped(ctx) {
-			return OutcomeInterrupted, "stopped before the changes were read back"
+			return interrupted("stopped before the changes were read back")
 		}
 		schema := h.schema(path)
 		obs, err := h.sess.Read(ctx, path, schema)
 		if err != nil {
-			return h.fail(ctx, fmt.Sprintf("read back %s: %v", path, err))
+			return h.failed(ctx, err, "read back %s: %v", path, err)
 		}
 		for _, c := range byPath[strings.ToLower(path)] {
 			for _, ac := range c.Attrs {
 				if isPrompted(schema, ac) || ac.BeforeUnknown {
-					if err := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Key: c.Key, Attr: ac.Name, Outcome: "skipped",
+					if err := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Key: c.Key, Attr: ac.Name, Outcome: journal.VerifySkipped,
 						Detail: "prompted attribute: the server masks it, so it cannot be read back"}); err != nil {
-						return OutcomeFailed, fmt.Sprintf("journal verify: %v", err)
+						return failedJournal(err, "journal verify")
 					}
 				}
 			}
@@ -484,16 +548,16 @@ func (h *hostRun) verify(ctx context.Context) (string, string) {
 			}
 		}
 		if why != "" {
-			jerr := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Outcome: "mismatch", Detail: why})
-			return OutcomeFailed, withJournalErr("verify: "+h.name()+" "+why, jerr)
+			jerr := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Outcome: journal.VerifyMismatch, Detail: why})
+			return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: "verify: " + h.name() + " " + why}, jerr)
 		}
-		if err := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Outcome: "ok"}); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal verify: %v", err)
+		if err := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Outcome: journal.VerifyOK}); err != nil {
+			return failedJournal(err, "journal verify")
 		}
 		checked++
 	}
 	h.emit(StepVerify, "", fmt.Sprintf("read back %d context(s): as planned", checked), 0)
-	return "", ""
+	return nil
 }
 
 func (h *hostRun) mismatch(c *engine.Change, schema *engine.Context, obs *engine.Observed) string {
@@ -590,65 +654,71 @@ func (h *hostRun) mismatchIDKeyed(path string, schema *engine.Context, changes [
 }
 
 // restarts performs, defers or skips this host's restarts per the policy.
-func (h *hostRun) restarts(ctx context.Context) (string, string) {
+func (h *hostRun) restarts(ctx context.Context) error {
 	switch h.r.policy {
 	case engine.RestartNever:
 		for _, rs := range h.jb.apps {
 			h.emit(StepDeferred, rs.App, fmt.Sprintf("not restarting %s (restart = never)", rs.App), 0)
 		}
-		return OutcomeChanged, ""
+		return nil
 	case engine.RestartDefer:
 		for _, rs := range h.jb.apps {
 			h.emit(StepDeferred, rs.App, fmt.Sprintf("restart of %s deferred: pending in the journal", rs.App), 0)
 		}
-		return OutcomeChanged, ""
+		return nil
 	}
-	timeout := h.r.opts.Rollout.HealthTimeout
 	for _, rs := range h.jb.apps {
-		app := rs.App
-		if h.r.stopped(ctx) {
-			return OutcomeInterrupted, fmt.Sprintf("stopped before restarting %s; the restart stays pending", app)
+		if err := h.restart(ctx, rs.App); err != nil {
+			return err
 		}
-		h.emit(StepRestarting, app, "", 0)
-		if err := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "started"}); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal restart of %s: %v", app, err)
-		}
-		t := time.Now()
-		if err := h.sess.Restart(ctx, app); err != nil {
-			jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "failed", Detail: err.Error()})
-			outcome, reason := h.fail(ctx, fmt.Sprintf("restart %s: %v; the restart stays pending", app, err))
-			return outcome, withJournalErr(reason, jerr)
-		}
-		h.changed = true
-		err := h.waitHealthy(ctx, app, timeout)
-		took := time.Since(t)
-		if err != nil {
-			switch {
-			case errors.Is(err, engine.ErrHealthTimeout):
-				jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "timeout", Detail: err.Error()})
-				return OutcomeFailed, withJournalErr(fmt.Sprintf("%s not healthy within %s after the restart: %v", app, timeout, err), jerr)
-			case h.r.stopped(ctx):
-				jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "failed", Detail: "interrupted while waiting for health"})
-				return OutcomeInterrupted, withJournalErr(fmt.Sprintf("stopped while waiting for %s to become healthy; the restart stays pending", app), jerr)
-			}
-			jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "failed", Detail: err.Error()})
-			return OutcomeFailed, withJournalErr(fmt.Sprintf("wait for %s to become healthy: %v", app, err), jerr)
-		}
-		if err := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "healthy", Detail: "after " + roundDur(took)}); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal restart of %s: %v", app, err)
-		}
-		since := h.r.runID
-		if p, ok := h.pending[strings.ToLower(app)]; ok && p.PendingSince != "" {
-			since = p.PendingSince
-		}
-		if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: app, Since: since, Reason: "restarted and healthy"}); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal restart of %s: %v", app, err)
-		}
-		delete(h.pending, strings.ToLower(app))
-		h.hr.Restarted = append(h.hr.Restarted, app)
-		h.emit(StepHealthy, app, "", took)
 	}
-	return OutcomeChanged, ""
+	return nil
+}
+
+// restart restarts one application and waits for the host to be healthy.
+func (h *hostRun) restart(ctx context.Context, app string) error {
+	timeout := h.r.opts.Rollout.HealthTimeout
+	if h.r.stopped(ctx) {
+		return interrupted(fmt.Sprintf("stopped before restarting %s; the restart stays pending", app))
+	}
+	h.emit(StepRestarting, app, "", 0)
+	if err := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartStarted}); err != nil {
+		return failedJournal(err, "journal restart of %s", app)
+	}
+	t := time.Now()
+	if err := h.sess.Restart(ctx, app); err != nil {
+		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartFailed, Detail: err.Error()})
+		return withJournalErr(h.failed(ctx, err, "restart %s: %v; the restart stays pending", app, err), jerr)
+	}
+	h.changed = true
+	err := h.waitHealthy(ctx, app, timeout)
+	took := time.Since(t)
+	switch {
+	case err == nil:
+	case errors.Is(err, engine.ErrHealthTimeout):
+		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartTimeout, Detail: err.Error()})
+		return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s not healthy within %s after the restart: %v", app, timeout, err), Err: err}, jerr)
+	case h.r.stopped(ctx):
+		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartFailed, Detail: "interrupted while waiting for health"})
+		return withJournalErr(&HostError{Outcome: OutcomeInterrupted, Reason: fmt.Sprintf("stopped while waiting for %s to become healthy; the restart stays pending", app), Err: err}, jerr)
+	default:
+		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartFailed, Detail: err.Error()})
+		return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("wait for %s to become healthy: %v", app, err), Err: err}, jerr)
+	}
+	if err := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartHealthy, Detail: "after " + roundDur(took)}); err != nil {
+		return failedJournal(err, "journal restart of %s", app)
+	}
+	since := h.r.runID
+	if p, ok := h.pending[strings.ToLower(app)]; ok && p.PendingSince != "" {
+		since = p.PendingSince
+	}
+	if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: app, Since: since, Reason: "restarted and healthy"}); err != nil {
+		return failedJournal(err, "journal restart of %s", app)
+	}
+	delete(h.pending, strings.ToLower(app))
+	h.hr.Restarted = append(h.hr.Restarted, app)
+	h.emit(StepHealthy, app, "", took)
+	return nil
 }
 
 // waitHealthy waits for health, giving up early when the run is stopped:

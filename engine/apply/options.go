@@ -7,15 +7,43 @@ import (
 	"github.com/bwstate/bwstate/engine/journal"
 )
 
-// Host outcomes, as recorded in host-end journal records.
+// Outcome is how a host ended in a run, as recorded in its host-end
+// journal record.
+type Outcome string
+
+// Host outcomes.
 const (
-	OutcomeChanged     = "changed"
-	OutcomeUnchanged   = "unchanged"
-	OutcomeFailed      = "failed"
-	OutcomeUntouched   = "untouched"
-	OutcomeStale       = "stale"
-	OutcomeInterrupted = "interrupted"
+	// OutcomeChanged: the host's work is done and something was written or
+	// restarted.
+	OutcomeChanged Outcome = "changed"
+	// OutcomeUnchanged: nothing needed doing, or nothing was changed.
+	OutcomeUnchanged Outcome = "unchanged"
+	// OutcomeFailed: a step failed (it counts against max_failures when the
+	// host was contacted).
+	OutcomeFailed Outcome = "failed"
+	// OutcomeUntouched: never started (max_failures exceeded, or Ctrl-C).
+	OutcomeUntouched Outcome = "untouched"
+	// OutcomeStale: a live value moved since the plan; nothing was written.
+	OutcomeStale Outcome = "stale"
+	// OutcomeInterrupted: stopped by Ctrl-C in the middle of its work.
+	OutcomeInterrupted Outcome = "interrupted"
 )
+
+// HostError ends a host's pipeline: the outcome it gives the host, the
+// reason the operator reads, and the error that caused it (nil when the
+// reason is all there is). Err is wrapped, not flattened, so callers reach
+// typed errors (a provider's connection or host-key errors, *engine.CLIError,
+// engine.ErrHealthTimeout) with errors.As and errors.Is.
+type HostError struct {
+	Outcome Outcome
+	Reason  string
+	Err     error
+}
+
+func (e *HostError) Error() string { return e.Reason }
+
+// Unwrap returns the cause.
+func (e *HostError) Unwrap() error { return e.Err }
 
 // Exit codes of an apply (DESIGN.md section 4).
 const (
@@ -88,8 +116,8 @@ type Result struct {
 }
 
 // Counts returns the number of hosts per outcome.
-func (r *Result) Counts() map[string]int {
-	c := map[string]int{}
+func (r *Result) Counts() map[Outcome]int {
+	c := map[Outcome]int{}
 	for _, h := range r.Hosts {
 		c[h.Outcome]++
 	}
@@ -99,9 +127,12 @@ func (r *Result) Counts() map[string]int {
 // HostResult is what happened on one host.
 type HostResult struct {
 	Name    string
-	Outcome string
+	Outcome Outcome
 	// Reason explains every outcome but changed and unchanged.
 	Reason string
+	// Err is the error behind a failed, stale or interrupted outcome, when
+	// there is one: use errors.As on it rather than parsing Reason.
+	Err error
 	// Applied are the changes (or the attributes of a change) that the
 	// server accepted, in the order they were made.
 	Applied []*engine.Change

@@ -16,7 +16,7 @@ func TestAddToNumberedTable(t *testing.T) {
 	tests := []struct {
 		name        string
 		live        []map[string]string
-		wantOutcome string
+		wantOutcome Outcome
 		wantReason  string
 	}{
 		{

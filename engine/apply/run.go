@@ -146,7 +146,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	code := res.ExitCode
-	if err := r.j.Append(&journal.Record{Run: r.runID, Kind: journal.KindRunEnd, Counts: res.Counts(), ExitCode: &code}); err != nil {
+	counts := map[string]int{}
+	for o, n := range res.Counts() {
+		counts[string(o)] = n
+	}
+	if err := r.j.Append(&journal.Record{Run: r.runID, Kind: journal.KindRunEnd, Counts: counts, ExitCode: &code}); err != nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("run-end not journaled: %v", err))
 	}
 	if lock != nil {
@@ -302,7 +306,7 @@ func (r *runner) untouched(jb *job, why string) {
 // rollout; and hosts never contacted get no "done" event (a fleet of
 // unchanged hosts would drown the progress output).
 func (r *runner) finish(jb *job, hr *HostResult, contacted bool, took time.Duration) {
-	if err := r.j.Append(&journal.Record{Run: r.runID, Kind: journal.KindHostEnd, Host: hr.Name, Outcome: hr.Outcome, Reason: hr.Reason}); err != nil {
+	if err := r.j.Append(&journal.Record{Run: r.runID, Kind: journal.KindHostEnd, Host: hr.Name, Outcome: string(hr.Outcome), Reason: hr.Reason}); err != nil {
 		hr.Warnings = append(hr.Warnings, fmt.Sprintf("host-end not journaled: %v", err))
 	}
 	r.mu.Lock()
@@ -325,7 +329,7 @@ func (r *runner) finish(jb *job, hr *HostResult, contacted bool, took time.Durat
 		if !contacted {
 			return
 		}
-		e.Step, e.Detail = StepDone, hr.Outcome
+		e.Step, e.Detail = StepDone, string(hr.Outcome)
 	}
 	r.emit(e)
 }

@@ -27,6 +27,40 @@ const (
 	KindRunEnd         Kind = "run-end"
 )
 
+// Outcomes of restart records (KindRestart).
+const (
+	// RestartStarted is written just before the restart command.
+	RestartStarted = "started"
+	// RestartHealthy: the application came back and the host is healthy.
+	RestartHealthy = "healthy"
+	// RestartTimeout: the restart ran but the host was not healthy within
+	// the health timeout.
+	RestartTimeout = "timeout"
+	// RestartFailed: the restart command failed, or the wait for health was
+	// interrupted or lost its connection.
+	RestartFailed = "failed"
+)
+
+// Outcomes of verify records (KindVerify).
+const (
+	VerifyOK       = "ok"
+	VerifyMismatch = "mismatch"
+	VerifySkipped  = "skipped"
+)
+
+// Outcomes of check records (KindCheck).
+const (
+	CheckPassed = "passed"
+	CheckFailed = "failed"
+)
+
+// Replies of reply records (KindReply).
+const (
+	ReplyDone    = "done"
+	ReplyRestart = "restart"
+	ReplyError   = "error"
+)
+
 // Redacted replaces sensitive values wherever bwstate writes or prints them.
 const Redacted = "(sensitive)"
 

@@ -363,7 +363,7 @@ func runLoad(t *testing.T, size loadSize) []phase {
 	for i, h := range hosts {
 		if h.fault != nil {
 			t.Logf("%-18s %s: plan: %s | apply: %s | second plan: %s", h.fault.name, h.name,
-				shortOutcome(p1.Hosts[i]), short(res.Hosts[i].Outcome+": "+res.Hosts[i].Reason), shortOutcome(p2.Hosts[i]))
+				shortOutcome(p1.Hosts[i]), short(string(res.Hosts[i].Outcome)+": "+res.Hosts[i].Reason), shortOutcome(p2.Hosts[i]))
 		}
 	}
 	return phases

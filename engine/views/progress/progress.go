@@ -82,7 +82,7 @@ func describe(e apply.Event) (text, colour string) {
 	case apply.StepHealthy:
 		return fmt.Sprintf("healthy after %.1fs", e.Took.Seconds()), green
 	case apply.StepDone:
-		if e.Detail == apply.OutcomeUnchanged {
+		if e.Detail == string(apply.OutcomeUnchanged) {
 			return "done (unchanged)", green
 		}
 		return "done", green

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -102,45 +102,29 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	defer jn.Close()
-	if err := journalIntact(jn); err != nil {
+	// The run begins before anything is planned: the lock first, then the
+	// journal is read (pending restarts, verification), so nobody changes
+	// the fleet through this configuration between planning and applying.
+	run, err := jn.BeginRun()
+	var ve *journal.VerifyError
+	switch {
+	case errors.As(err, &ve):
 		// Its pending restarts cannot be trusted, and new records chained
 		// onto it would bury the evidence: an operator must look first.
 		fmt.Fprintf(e.stderr, "bwstate apply: %v; nothing was applied. Find out who changed it; then restore it from your copy, or move it aside to start a new journal (docs/reliability.md)\n", err)
 		return exitError
-	}
-	runID, err := jn.NewRunID()
-	if err != nil {
+	case err != nil:
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 		return exitError
 	}
-	// One lock across planning and applying: nobody may change the fleet
-	// through this configuration between the two.
-	lock, err := jn.Acquire(runID)
-	if err != nil {
-		// The run never started: give its reserved id back, as apply.Run
-		// does, so refused applies leave no empty run directories.
-		os.Remove(jn.RunDir(runID))
-		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
-		return exitError
-	}
-	defer lock.Release()
-	// A run that stops before apply.Run (nothing to do, cancelled, a bad
-	// plan file) gives its reserved, still empty, run directory back.
-	started := false
-	defer func() {
-		if !started {
-			os.Remove(jn.RunDir(runID))
-		}
-	}()
+	defer run.Release()
 
 	opts := apply.Options{
 		Hosts:       hostsByName(cfg),
 		Catalogue:   catalogue,
 		Rollout:     cfg.Rollout,
 		Parallelism: selFlags.parallelism,
-		Journal:     jn,
-		Lock:        lock,
-		RunID:       runID,
+		Run:         run,
 		Stop:        e.interrupt,
 		// Checks run after each host is done, against the configuration
 		// as it is now (also for saved plans).
@@ -172,15 +156,10 @@ func runApply(e *env, args []string) int {
 		}
 		opts.Plan, opts.SensitiveAfter, opts.AfterHash = f.Plan, secrets, f.AfterHash
 	case *restartsOnly:
-		pending, err := jn.Pending()
-		if err != nil {
-			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
-			return exitError
-		}
-		opts.Plan = restartsOnlyPlan(cfg, sel, pending)
+		opts.Plan = restartsOnlyPlan(cfg, sel, run.Pending())
 		opts.Mode = engine.ModeRestartsOnly
 	default:
-		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, journalChecked: true, par: selFlags.parallelism, prov: prov})
+		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, pending: run.Pending(), par: selFlags.parallelism, prov: prov})
 		if !ok {
 			return exitError
 		}
@@ -209,7 +188,6 @@ func runApply(e *env, args []string) int {
 	pw := progress.New(e.stdout, progress.Options{Color: colorOut})
 	opts.Hook = pw
 	fmt.Fprintln(e.stdout)
-	started = true
 	res, err := apply.Run(e.ctx, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)

@@ -113,11 +113,12 @@ type planRequest struct {
 	cfg     *config.Config
 	sel     *config.Selection
 	journal *journal.Journal // nil: no pending restarts, secrets always change
-	// journalChecked: the caller verified the journal already (apply
-	// refuses a broken one); otherwise a broken chain is a warning.
-	journalChecked bool
-	par            int
-	drift          bool
+	// pending, when not nil, are the pending restarts the caller read
+	// already (apply's run, which refuses a broken journal); otherwise they
+	// are read from journal and a broken chain is a warning.
+	pending map[string][]*engine.Restart
+	par     int
+	drift   bool
 	// prov, when set, is used (and left open) instead of a provider of
 	// the plan's own: apply plans and applies through one, so a key's
 	// passphrase is asked once per run.
@@ -127,18 +128,18 @@ type planRequest struct {
 // makePlan runs the read pass. It returns nil after printing why when the
 // plan could not be made at all.
 func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
-	var pending map[string][]*engine.Restart
+	pending := req.pending
 	var secretMatches plan.SecretMatcher
 	if req.journal != nil {
-		if !req.journalChecked {
-			if err := journalIntact(req.journal); err != nil {
+		if pending == nil {
+			if err := req.journal.Intact(); err != nil {
 				fmt.Fprintf(e.stderr, "bwstate: warning: %v; the pending restarts shown come from it and may be wrong\n", err)
 			}
-		}
-		var err error
-		if pending, err = req.journal.Pending(); err != nil {
-			fmt.Fprintf(e.stderr, "bwstate: read pending restarts: %v\n", err)
-			return nil, false
+			var err error
+			if pending, err = req.journal.Pending(); err != nil {
+				fmt.Fprintf(e.stderr, "bwstate: read pending restarts: %v\n", err)
+				return nil, false
+			}
 		}
 		secretMatches = req.journal.SecretMatches
 	}

@@ -117,8 +117,8 @@ func (h *hostRun) emit(step Step, app, detail string, took time.Duration) {
 }
 
 func (h *hostRun) journal(rec *journal.Record) error {
-	rec.Run, rec.Host = h.r.runID, h.name()
-	return h.r.j.Append(rec)
+	rec.Host = h.name()
+	return h.r.run.Append(rec)
 }
 
 // failed ends the host as failed, or as interrupted when the run's context

@@ -70,12 +70,12 @@ type Options struct {
 	// Parallelism is how many hosts without restarts run at once
 	// (DefaultParallelism when 0).
 	Parallelism int
-	Journal     *journal.Journal
-	// Lock, when set, is a lock the caller already holds (for instance
-	// across plan and apply); otherwise Run takes and releases one.
-	Lock *journal.Lock
-	// RunID is the run's id; empty makes a new one (Journal.NewRunID).
-	RunID string
+	// Run is the run begun by the caller (journal.BeginRun), which holds
+	// the lock across planning and applying; Run writes its run-start and
+	// run-end records and leaves releasing it to the caller. When nil, Run
+	// begins one on Journal and releases it at the end.
+	Run     *journal.Run
+	Journal *journal.Journal
 	// Mode is engine.ModeNormal, ModeRestartsOnly or ModeRevert; empty
 	// takes Plan.Mode, then engine.ModeNormal.
 	Mode engine.Mode

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ const RevertFile = "revert.json"
 type runner struct {
 	opts   Options
 	j      *journal.Journal
+	run    *journal.Run
 	runID  string
 	mode   engine.Mode
 	policy engine.RestartPolicy
@@ -49,15 +49,15 @@ type job struct {
 // (bad options, the lock is held, the journal cannot be written); every
 // host-level problem is in the Result.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	if opts.Plan == nil || opts.Provider == nil || opts.Journal == nil {
-		return nil, errors.New("apply: a plan, a provider and a journal are required")
+	if opts.Plan == nil || opts.Provider == nil || (opts.Run == nil && opts.Journal == nil) {
+		return nil, errors.New("apply: a plan, a provider and a run (or a journal) are required")
 	}
 	if opts.AfterHash != nil && opts.SensitiveAfter == nil && hasSensitiveWrites(opts.Plan) {
 		// A saved plan holds no sensitive values: without a fresh
 		// evaluation apply would write empty secrets.
 		return nil, errors.New("apply: the saved plan sets sensitive values, but no configuration values were given for them")
 	}
-	r := &runner{opts: opts, j: opts.Journal, start: time.Now(), hook: opts.Hook, results: map[string]*HostResult{}}
+	r := &runner{opts: opts, start: time.Now(), hook: opts.Hook, results: map[string]*HostResult{}}
 	if r.hook == nil {
 		r.hook = NilHook{}
 	}
@@ -85,42 +85,26 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		r.opts.Parallelism = DefaultParallelism
 	}
 
-	r.runID = opts.RunID
-	madeID := false
-	if r.runID == "" {
-		id, err := r.j.NewRunID()
-		if err != nil {
-			return nil, fmt.Errorf("apply: %w", err)
-		}
-		r.runID, madeID = id, true
-	}
-	var lock *journal.Lock
-	if opts.Lock == nil {
-		l, err := r.j.Acquire(r.runID)
-		if err != nil {
-			if madeID {
-				os.Remove(r.j.RunDir(r.runID)) // a run that never started leaves no directory
-			}
-			return nil, fmt.Errorf("apply: %w", err)
-		}
-		lock = l
-		defer func() {
-			if lock != nil {
-				lock.Release()
-			}
-		}()
-	}
 	planHash, err := planfile.Hash(opts.Plan)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
+	r.run = opts.Run
+	if r.run == nil {
+		run, err := opts.Journal.BeginRun()
+		if err != nil {
+			return nil, fmt.Errorf("apply: %w", err)
+		}
+		defer run.Release()
+		r.run = run
+	}
+	r.j, r.runID = r.run.Journal(), r.run.ID()
 	var names []string
 	for _, hp := range opts.Plan.Hosts {
 		names = append(names, hp.Name)
 	}
-	if err := r.j.Append(&journal.Record{
-		Run: r.runID, Kind: journal.KindRunStart, Operator: r.j.Operator(), Mode: r.mode,
-		PlanHash: planHash, ConfigHash: opts.Plan.ConfigHash, RestartPolicy: string(r.policy), Hosts: names,
+	if err := r.run.Start(journal.RunStart{
+		Mode: r.mode, PlanHash: planHash, ConfigHash: opts.Plan.ConfigHash, RestartPolicy: r.policy, Hosts: names,
 	}); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
@@ -136,31 +120,30 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	if rp := Revert(opts.Plan, res.Hosts, opts.Catalogue, r.j.Now()); rp != nil {
-		path := filepath.Join(r.j.RunDir(r.runID), RevertFile)
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("revert plan not saved: %v", err))
-		} else if err := planfile.Write(path, rp, nil); err != nil {
+		if path, err := r.saveRevert(rp); err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("revert plan not saved: %v", err))
 		} else {
 			res.RevertPath = path
 		}
 	}
-	code := res.ExitCode
 	counts := map[string]int{}
 	for o, n := range res.Counts() {
 		counts[string(o)] = n
 	}
-	if err := r.j.Append(&journal.Record{Run: r.runID, Kind: journal.KindRunEnd, Counts: counts, ExitCode: &code}); err != nil {
+	if err := r.run.End(counts, res.ExitCode); err != nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("run-end not journaled: %v", err))
 	}
-	if lock != nil {
-		err := lock.Release()
-		lock = nil
-		if err != nil {
-			res.Warnings = append(res.Warnings, err.Error())
-		}
-	}
 	return res, nil
+}
+
+// saveRevert writes the run's revert plan into its directory.
+func (r *runner) saveRevert(rp *engine.Plan) (string, error) {
+	dir, err := r.run.Dir()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, RevertFile)
+	return path, planfile.Write(path, rp, nil)
 }
 
 // schedule runs every host: failed and idle hosts at once, hosts without
@@ -306,7 +289,7 @@ func (r *runner) untouched(jb *job, why string) {
 // rollout; and hosts never contacted get no "done" event (a fleet of
 // unchanged hosts would drown the progress output).
 func (r *runner) finish(jb *job, hr *HostResult, contacted bool, took time.Duration) {
-	if err := r.j.Append(&journal.Record{Run: r.runID, Kind: journal.KindHostEnd, Host: hr.Name, Outcome: string(hr.Outcome), Reason: hr.Reason}); err != nil {
+	if err := r.run.Append(&journal.Record{Kind: journal.KindHostEnd, Host: hr.Name, Outcome: string(hr.Outcome), Reason: hr.Reason}); err != nil {
 		hr.Warnings = append(hr.Warnings, fmt.Sprintf("host-end not journaled: %v", err))
 	}
 	r.mu.Lock()

@@ -202,10 +202,10 @@ func TestTornLastLine(t *testing.T) {
 	// A new process appends: the torn bytes move aside and the chain goes on.
 	logBuf.Reset()
 	j2 := openAt(t, dir, t0, log)
-	if !strings.Contains(logBuf.String(), "torn") {
-		t.Errorf("open must warn about the torn record; log:\n%s", logBuf.String())
-	}
 	sampleRun(t, j2, "20261127T111500Z")
+	if !strings.Contains(logBuf.String(), "torn") {
+		t.Errorf("the append must warn about the torn record; log:\n%s", logBuf.String())
+	}
 	if n, err := j2.Verify(); err != nil || n != 14 {
 		t.Fatalf("after repair: wrong result\ngot: %d, %v\nwant: 14, <nil>", n, err)
 	}
@@ -340,22 +340,102 @@ func TestSaltIsStableAndPrivate(t *testing.T) {
 	}
 }
 
+// Runs are named after the time they begin, uniquely: a name used by a run
+// of the journal or by a run directory gets -2, -3, ...; a run that writes
+// nothing leaves no directory.
 func TestRunIDsAreUnique(t *testing.T) {
-	j := openAt(t, t.TempDir(), t0, nil)
+	dir := t.TempDir()
+	j := openAt(t, dir, t0, nil)
 	var got []string
 	for range 3 {
-		id, err := j.NewRunID()
+		run, err := j.BeginRun()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, id)
+		if err := run.Start(RunStart{Mode: engine.ModeNormal}); err != nil {
+			t.Fatal(err)
+		}
+		holder, held, err := j.LockHolder()
+		if err != nil || !held || holder.Run != run.ID() {
+			t.Errorf("wrong lock\ngot: %+v, %v, %v\nwant: held for run %s", holder, held, err, run.ID())
+		}
+		got = append(got, run.ID())
+		if err := run.Release(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	want := []string{"20261127T101500Z", "20261127T101500Z-2", "20261127T101500Z-3"}
+	// An old bwstate reserved names with a directory.
+	if err := os.MkdirAll(j.RunDir("20261127T101500Z-4"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run, err := j.BeginRun()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, run.ID())
+	if _, err := run.Dir(); err != nil {
+		t.Fatal(err)
+	}
+	run.Release()
+	want := []string{"20261127T101500Z", "20261127T101500Z-2", "20261127T101500Z-3", "20261127T101500Z-5"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("wrong result (-want +got):\n%s", d)
 	}
-	if st, err := os.Stat(j.RunDir(got[2])); err != nil || !st.IsDir() {
-		t.Errorf("run directory not created: %v", err)
+	entries, _ := os.ReadDir(filepath.Join(dir, RunsDir))
+	var dirs []string
+	for _, e := range entries {
+		dirs = append(dirs, e.Name())
+	}
+	if d := cmp.Diff([]string{"20261127T101500Z-4", "20261127T101500Z-5"}, dirs); d != "" {
+		t.Errorf("wrong run directories (-want +got):\n%s", d)
+	}
+}
+
+// BeginRun takes the lock before it reads the journal, refuses one that
+// fails verification (and gives the lock back), and refuses records before
+// the run-start.
+func TestBeginRun(t *testing.T) {
+	dir := t.TempDir()
+	j := openAt(t, dir, t0, nil)
+	sampleRun(t, j, "r1")
+	appendAll(t, j, &Record{Run: "r2", Kind: KindPending, Host: "xsp9", App: "OpenClientServer", Reason: "CAPProxy changed"})
+
+	other := openAt(t, dir, t0, nil)
+	held, err := other.Acquire("other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var le *LockedError
+	if _, err := j.BeginRun(); !errors.As(err, &le) || le.Holder.Run != "other" {
+		t.Fatalf("wrong result\ngot: %v\nwant: a *LockedError naming run other", err)
+	}
+	held.Release()
+
+	run, err := j.BeginRun()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := run.Pending()["xsp9"]; len(p) != 1 || p[0].PendingSince != "r2" {
+		t.Errorf("wrong pending\ngot: %+v\nwant: xsp9's restart pending since r2", run.Pending())
+	}
+	if err := run.Append(&Record{Kind: KindHostEnd, Host: "xsp1"}); err == nil || !strings.Contains(err.Error(), "before the run-start record") {
+		t.Errorf("wrong result\ngot: %v\nwant: no record before run-start", err)
+	}
+	run.Release()
+
+	lines := readLines(t, j.Path())
+	lines[2] = strings.Replace(lines[2], `"after":"false"`, `"after":"fals3"`, 1)
+	writeLines(t, j.Path(), lines)
+	_, err = j.BeginRun()
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Line != 3 || !strings.HasPrefix(err.Error(), "the journal fails verification: ") {
+		t.Fatalf("wrong result\ngot: %v\nwant: the journal fails verification at line 3", err)
+	}
+	if _, held, _ := j.LockHolder(); held {
+		t.Error("a refused run kept the lock")
+	}
+	if n := len(readLines(t, j.Path())); n != 8 {
+		t.Errorf("wrong result\ngot: %d lines\nwant: nothing appended to a tampered journal", n)
 	}
 }
 

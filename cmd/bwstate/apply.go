@@ -194,7 +194,15 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	fmt.Fprintln(e.stdout)
-	_ = progress.Summary(e.stdout, res, progress.Options{Color: colorOut})
+	err = progress.Summary(e.stdout, res, progress.Options{Color: colorOut})
+	if perr := pw.Err(); perr != nil {
+		err = perr
+	}
+	if err != nil {
+		// A closed pipe (tee killed by Ctrl-C) loses output, never the
+		// run: it is journaled whole.
+		fmt.Fprintf(e.stderr, "bwstate apply: warning: some output was lost (%v); the journal has the whole run %s (bwstate journal)\n", err, res.RunID)
+	}
 	return res.ExitCode
 }
 

@@ -101,6 +101,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"tear":     cmdTear,
 			"nosecret": cmdNoSecret,
+			"intgroup": cmdIntGroup,
 		},
 	})
 }
@@ -907,6 +908,9 @@ func TestCheckPlanJSONCatchesViolations(t *testing.T) {
 //	exitcode NAME CODE         after `wait NAME`: require its exact exit code (-1: killed)
 //	tear FILE                  append half of FILE's last line, without newline:
 //	                           a record torn by a process killed while writing it
+//	intgroup NAME              send SIGINT to the process group the tracked command NAME
+//	                           leads, as a terminal's Ctrl-C does to a whole pipeline
+//	                           (start it with `exec setsid bash -c '...' &NAME&`)
 //	nosecret [-allow RE] VARS PATH...
 //	                           fail if a value of the comma-separated environment
 //	                           variables VARS occurs in a file under PATH (lines
@@ -953,6 +957,23 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got := cmd.ProcessState.ExitCode(); got != want {
 		ts.Fatalf("wrong exit code\ngot: %d (%v)\nwant: %d", got, cmd.ProcessState, want)
 	}
+}
+
+// cmdIntGroup interrupts a whole pipeline at once: the tracked command
+// must lead its own process group (setsid), and every process in it gets
+// SIGINT, the way a terminal delivers Ctrl-C to its foreground job.
+func cmdIntGroup(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: intgroup NAME (a command tracked with track NAME)")
+	}
+	s := state(ts)
+	s.mu.Lock()
+	cmd := s.bg[args[0]]
+	s.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		ts.Fatalf("intgroup: no command tracked as %q", args[0])
+	}
+	ts.Check(interruptGroup(cmd.Process.Pid))
 }
 
 // cmdTear appends the first half of a file's last line without a newline:

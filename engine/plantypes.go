@@ -102,7 +102,8 @@ type Plan struct {
 	ConfigHash string `json:"config_hash"`
 	// CreatedAt is RFC 3339 UTC.
 	CreatedAt string `json:"created_at"`
-	// Salt seeds the hashes of sensitive before-values in saved plans.
+	// Salt is a saved plan's random nonce, mixed into its keyed hashes of
+	// sensitive values (engine/digest); empty until the plan is saved.
 	Salt string `json:"salt,omitempty"`
 	// Hosts in inventory order (deterministic).
 	Hosts []*HostPlan `json:"hosts"`
@@ -163,14 +164,15 @@ type Change struct {
 const DriftResource = "drift"
 
 // AttrChange is one attribute that changes. Before and After are CLI values;
-// for sensitive attributes they are empty in any rendering and file, and
-// BeforeHash carries a salted hash of the live value instead.
+// for sensitive attributes they are empty in any rendering and file, and a
+// saved plan carries BeforeHash, a keyed hash of the live value, instead.
 type AttrChange struct {
 	Name      string `json:"name"`
 	Before    string `json:"before"`
 	After     string `json:"after"`
 	Sensitive bool   `json:"sensitive,omitempty"`
-	// BeforeHash is hex(sha256(salt + before)) for sensitive attributes.
+	// BeforeHash is the keyed hash of before (digest.Key.Sum with the plan's
+	// Salt) for sensitive attributes of a saved plan.
 	BeforeHash string `json:"before_hash,omitempty"`
 	// BeforeUnknown means the live value cannot be read (prompted passwords).
 	BeforeUnknown bool `json:"before_unknown,omitempty"`

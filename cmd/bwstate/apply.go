@@ -150,7 +150,12 @@ func runApply(e *env, args []string) int {
 			return exitError
 		}
 		secrets := savedPlanSecrets(cfg, f.Plan)
-		if err := f.CheckSecrets(secrets); err != nil {
+		key, err := jn.Key()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+			return exitError
+		}
+		if err := f.CheckSecrets(secrets, key); err != nil {
 			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 			return exitError
 		}

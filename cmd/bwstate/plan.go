@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/engine/digest"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/plan"
 	"github.com/bwstate/bwstate/engine/planfile"
@@ -219,7 +220,15 @@ func runPlan(e *env, args []string) int {
 		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout)})
 	}
 	if *out != "" {
-		if err := planfile.Write(resolve(e, *out), p, nil); err != nil {
+		// Sensitive values are written as hashes keyed with the state
+		// directory's key: saving a plan creates .bwstate/hmac.key the
+		// first time (plan never writes the journal).
+		key, err := digest.LoadOrCreateKey(stateDir(e))
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
+			return exitError
+		}
+		if err := planfile.Write(resolve(e, *out), p, nil, key); err != nil {
 			fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
 			return exitError
 		}

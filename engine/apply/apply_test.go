@@ -847,8 +847,6 @@ func TestSavedPlanSecrets(t *testing.T) {
 	const secret = "fr3sh-S3cret"
 	mk := func() *engine.Plan {
 		p := plan(hostPlan("xsp1", []*engine.Change{update(snmp, &engine.AttrChange{Name: "readCommunity", Before: "public", After: secret, Sensitive: true})}))
-		p.Salt = "abc123"
-		p.Hosts[0].Changes[0].Attrs[0].BeforeHash = journal.HashSalted("abc123", "public")
 		return p
 	}
 	tests := map[string]struct {
@@ -864,7 +862,11 @@ func TestSavedPlanSecrets(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t, "xsp1")
 			path := filepath.Join(t.TempDir(), "plan.json")
-			if err := planfile.Write(path, mk(), nil); err != nil {
+			key, err := h.j.Key()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := planfile.Write(path, mk(), nil, key); err != nil {
 				t.Fatal(err)
 			}
 			f, err := planfile.Load(path)

@@ -252,8 +252,10 @@ func (h *hostRun) resolveSecrets() error {
 				return &HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s %s %s is sensitive and the configuration gives no value for it", h.name(), c.Path, ac.Name)}
 			}
 			if o.AfterHash != nil {
-				if want, ok := o.AfterHash(h.name(), c.Path, ac.Name, c.Key); ok && journal.HashSalted(o.Plan.Salt, v) != want {
-					return stale(fmt.Sprintf("stale plan: %s %s %s: the configuration's sensitive value differs from the one planned", h.name(), c.Path, ac.Name))
+				if want, ok := o.AfterHash(h.name(), c.Path, ac.Name, c.Key); ok {
+					if match, _ := h.r.key.Match(want, o.Plan.Salt, v); !match {
+						return stale(fmt.Sprintf("stale plan: %s %s %s: the configuration's sensitive value differs from the one planned", h.name(), c.Path, ac.Name))
+					}
 				}
 			}
 			h.secrets[ac] = v
@@ -336,10 +338,11 @@ func (h *hostRun) staleReason(c *engine.Change, obs *engine.Observed) string {
 }
 
 // sameBefore compares a live value with the plan's before value; for a
-// sensitive attribute of a saved plan only the salted hash is known.
+// sensitive attribute of a saved plan only its keyed hash is known.
 func (h *hostRun) sameBefore(schema *engine.Context, ac *engine.AttrChange, live string) bool {
-	if ac.Sensitive && ac.BeforeHash != "" && h.r.opts.Plan.Salt != "" {
-		return journal.HashSalted(h.r.opts.Plan.Salt, live) == ac.BeforeHash
+	if ac.Sensitive && ac.BeforeHash != "" {
+		match, _ := h.r.key.Match(ac.BeforeHash, h.r.opts.Plan.Salt, live)
+		return match
 	}
 	return equal(schema, ac.Name, ac.Before, live)
 }
@@ -460,7 +463,7 @@ func (h *hostRun) journalChange(c *engine.Change, po plannedOp, reply engine.Rep
 			rec.Sensitive = true
 			rec.Before, rec.After = journal.Str(journal.Redacted), journal.Str(journal.Redacted)
 			if c.Action != engine.Delete {
-				rec.ValueHash = h.r.j.HashSecret(after)
+				rec.ValueHash = h.r.key.Sum("", after)
 			}
 		} else if ac.Name != "" {
 			rec.Before, rec.After = journal.Str(before), journal.Str(after)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/digest"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/planfile"
 )
@@ -19,10 +20,12 @@ const RevertFile = "revert.json"
 
 // runner is one run in progress.
 type runner struct {
-	opts   Options
-	j      *journal.Journal
-	run    *journal.Run
-	runID  string
+	opts  Options
+	j     *journal.Journal
+	run   *journal.Run
+	runID string
+	// key hashes sensitive values (journal records, saved plans' hashes).
+	key    *digest.Key
 	mode   engine.Mode
 	policy engine.RestartPolicy
 	start  time.Time
@@ -99,6 +102,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		r.run = run
 	}
 	r.j, r.runID = r.run.Journal(), r.run.ID()
+	if r.key, err = r.j.Key(); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
 	var names []string
 	for _, hp := range opts.Plan.Hosts {
 		names = append(names, hp.Name)
@@ -143,7 +149,7 @@ func (r *runner) saveRevert(rp *engine.Plan) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, RevertFile)
-	return path, planfile.Write(path, rp, nil)
+	return path, planfile.Write(path, rp, nil, r.key)
 }
 
 // schedule runs every host: failed and idle hosts at once, hosts without

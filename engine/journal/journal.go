@@ -3,8 +3,6 @@ package journal
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,17 +12,20 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // File names inside the state directory.
 const (
 	JournalFile = "journal.jsonl"
-	SaltFile    = "salt"
-	LockFile    = "lock"
-	RunsDir     = "runs"
+	// SaltFile held the salt of the hashes an earlier bwstate wrote; it is
+	// only read, to compare journal records written then.
+	SaltFile = "salt"
+	LockFile = "lock"
+	RunsDir  = "runs"
 	// TornFile keeps the bytes of a torn last record that Append cut off,
 	// so nothing that was on disk is thrown away silently.
 	TornFile = "journal.torn"
@@ -54,7 +55,9 @@ type Journal struct {
 	hostname string
 	now      func() time.Time
 	log      *slog.Logger
-	salt     string
+
+	keyMu sync.Mutex
+	key   *digest.Key // loaded (or created) by the first HashSecret
 
 	mu sync.Mutex // serialises this process's appends
 	// f is the journal file, opened for appending by the first Append and
@@ -67,8 +70,8 @@ type Journal struct {
 }
 
 // Open opens (creating if needed) the state directory dir, typically the
-// configuration directory's .bwstate, and its salt. It does not read the
-// journal: every Append reads the file's tail itself, under the file lock.
+// configuration directory's .bwstate. It does not read the journal: every
+// Append reads the file's tail itself, under the file lock.
 func Open(dir string, opts Options) (*Journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open state directory: %w", err)
@@ -91,11 +94,6 @@ func Open(dir string, opts Options) (*Journal, error) {
 		}
 		j.operator = name + "@" + j.hostname
 	}
-	salt, err := loadSalt(filepath.Join(dir, SaltFile))
-	if err != nil {
-		return nil, err
-	}
-	j.salt = salt
 	return j, nil
 }
 
@@ -114,48 +112,29 @@ func (j *Journal) Path() string { return filepath.Join(j.dir, JournalFile) }
 // RunDir returns the directory of one run (revert.json lives there).
 func (j *Journal) RunDir(run string) string { return filepath.Join(j.dir, RunsDir, run) }
 
-// Salt returns the configuration's salt for hashing sensitive values.
-func (j *Journal) Salt() string { return j.salt }
-
-// HashSecret returns the salted hash of a sensitive value, the form the
-// journal records instead of the value.
-func (j *Journal) HashSecret(value string) string { return HashSalted(j.salt, value) }
-
-// loadSalt reads the salt file, creating it with 32 random bytes the first
-// time. O_EXCL makes two first runs agree on one salt.
-func loadSalt(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		s := strings.TrimSpace(string(b))
-		if _, derr := hex.DecodeString(s); derr != nil || len(s) != 64 {
-			return "", fmt.Errorf("read salt %s: not 64 hex digits; delete it only if no plan or journal hash must still match", path)
+// Key returns the state directory's secret-hash key, creating it the first
+// time (apply needs it; plan does not create it: see SecretMatches).
+func (j *Journal) Key() (*digest.Key, error) {
+	j.keyMu.Lock()
+	defer j.keyMu.Unlock()
+	if j.key == nil {
+		k, err := digest.LoadOrCreateKey(j.dir)
+		if err != nil {
+			return nil, err
 		}
-		return s, nil
+		j.key = k
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read salt: %w", err)
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("create salt: %w", err)
-	}
-	s := hex.EncodeToString(raw)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return loadSalt(path)
-	}
+	return j.key, nil
+}
+
+// HashSecret returns the keyed hash of a sensitive value, the form the
+// journal records instead of the value (record.ValueHash).
+func (j *Journal) HashSecret(value string) (string, error) {
+	k, err := j.Key()
 	if err != nil {
-		return "", fmt.Errorf("create salt: %w", err)
+		return "", err
 	}
-	if _, err := f.WriteString(s + "\n"); err != nil {
-		f.Close()
-		return "", fmt.Errorf("write salt: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return "", fmt.Errorf("write salt: %w", err)
-	}
-	return s, f.Close()
+	return k.Sum("", value), nil
 }
 
 // tail is what an append needs to know about the end of the file.

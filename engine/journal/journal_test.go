@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 var t0 = time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC)
@@ -299,8 +300,12 @@ func TestPendingAcrossRuns(t *testing.T) {
 func TestSecretsNeverWritten(t *testing.T) {
 	j := openAt(t, t.TempDir(), t0, nil)
 	const secret = "s3cr3t-community"
+	hash, err := j.HashSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
 	appendAll(t, j, &Record{Run: "r1", Kind: KindChange, Host: "xsp1", Path: "Interface/SNMP/Agent", Attr: "readCommunity",
-		Before: Str(Redacted), After: Str(Redacted), Sensitive: true, ValueHash: j.HashSecret(secret)})
+		Before: Str(Redacted), After: Str(Redacted), Sensitive: true, ValueHash: hash})
 	b, _ := os.ReadFile(j.Path())
 	if strings.Contains(string(b), secret) {
 		t.Fatalf("the secret is in the journal:\n%s", b)
@@ -324,19 +329,62 @@ func TestSecretsNeverWritten(t *testing.T) {
 	}
 }
 
-func TestSaltIsStableAndPrivate(t *testing.T) {
+// The hash key is made once, kept private, and shared by every process of
+// the state directory; plan (SecretMatches) never creates it.
+func TestKeyIsStableAndPrivate(t *testing.T) {
 	dir := t.TempDir()
 	j1 := openAt(t, dir, t0, nil)
-	j2 := openAt(t, dir, t0, nil)
-	if j1.Salt() != j2.Salt() || len(j1.Salt()) != 64 {
-		t.Errorf("wrong result\ngot: %q and %q\nwant: one 64-digit salt", j1.Salt(), j2.Salt())
+	if j1.SecretMatches("xsp1", "A", "b", "x") {
+		t.Error("a secret matched with nothing recorded")
 	}
-	st, err := os.Stat(filepath.Join(dir, SaltFile))
+	if _, err := os.Stat(filepath.Join(dir, digest.KeyFile)); !os.IsNotExist(err) {
+		t.Errorf("reading the journal created the key: %v", err)
+	}
+	j2 := openAt(t, dir, t0, nil)
+	h1, err1 := j1.HashSecret("x")
+	h2, err2 := j2.HashSecret("x")
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	if h1 != h2 || !strings.HasPrefix(h1, "hmac-sha256:") {
+		t.Errorf("wrong result\ngot: %q and %q\nwant: one keyed hash", h1, h2)
+	}
+	st, err := os.Stat(filepath.Join(dir, digest.KeyFile))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("wrong result\ngot: %v, %v\nwant: mode 0600", st.Mode(), err)
 	}
-	if j1.HashSecret("x") == HashSalted("", "x") {
-		t.Error("HashSecret does not use the salt")
+	if _, err := os.Stat(filepath.Join(dir, SaltFile)); !os.IsNotExist(err) {
+		t.Errorf("a salt file was created: %v", err)
+	}
+}
+
+// Journals written by an earlier bwstate hold hex(sha256(salt + value))
+// with .bwstate/salt: a later plan still compares them while the salt file
+// is there, so an upgrade does not set every write-only secret again. A
+// record hashed with another key (the key file was recreated) compares as
+// unknown.
+func TestSecretMatchesOldRecords(t *testing.T) {
+	dir := t.TempDir()
+	j := openAt(t, dir, t0, nil)
+	const salt, secret = "5a17", "old-secret"
+	appendAll(t, j,
+		&Record{Run: "r1", Kind: KindChange, Host: "xsp1", Path: "A", Attr: "legacy", Sensitive: true, ValueHash: digest.Legacy(salt, secret)},
+		&Record{Run: "r1", Kind: KindChange, Host: "xsp1", Path: "A", Attr: "foreign", Sensitive: true, ValueHash: "hmac-sha256:00000000:" + strings.Repeat("ab", 32)},
+	)
+	if j.SecretMatches("xsp1", "A", "legacy", secret) {
+		t.Error("a salted record matched without the salt file")
+	}
+	if err := os.WriteFile(filepath.Join(dir, SaltFile), []byte(salt+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !j.SecretMatches("xsp1", "A", "legacy", secret) || j.SecretMatches("xsp1", "A", "legacy", "other") {
+		t.Error("a salted record of an earlier bwstate does not compare with .bwstate/salt")
+	}
+	if _, err := j.HashSecret("x"); err != nil {
+		t.Fatal(err)
+	}
+	if j.SecretMatches("xsp1", "A", "foreign", secret) {
+		t.Error("a record hashed with another key matched")
 	}
 }
 

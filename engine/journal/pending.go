@@ -1,10 +1,14 @@
 package journal
 
 import (
+	"crypto/hmac"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // UnknownAppMessage explains a pending restart whose application nobody
@@ -109,10 +113,12 @@ func (j *Journal) ClearPending(host, app, reason string) error {
 }
 
 // SecretMatches reports whether the last value recorded for a sensitive
-// attribute of host (path and attr matched case-insensitively) hashes to
-// the same salted hash as value: a later plan uses it to tell whether a
-// write-only secret changed. It is false when nothing was recorded or the
-// journal cannot be read.
+// attribute of host (path and attr matched case-insensitively) is value: a
+// later plan uses it to tell whether a write-only secret changed. It is
+// false when nothing was recorded, the journal cannot be read, or the
+// record cannot be compared (made with another key, or an earlier
+// bwstate's salted hash without .bwstate/salt): the secret is then shown
+// as a change and set once more. It never creates the key.
 func (j *Journal) SecretMatches(host, path, attr, value string) bool {
 	recs, err := j.Records()
 	if err != nil {
@@ -125,5 +131,22 @@ func (j *Journal) SecretMatches(host, path, attr, value string) bool {
 			last = r.ValueHash
 		}
 	}
-	return last != "" && last == j.HashSecret(value)
+	if last == "" {
+		return false
+	}
+	if !digest.IsKeyed(last) {
+		b, err := os.ReadFile(filepath.Join(j.dir, SaltFile))
+		salt := strings.TrimSpace(string(b))
+		return err == nil && salt != "" && hmac.Equal([]byte(last), []byte(digest.Legacy(salt, value)))
+	}
+	j.keyMu.Lock()
+	k := j.key
+	j.keyMu.Unlock()
+	if k == nil {
+		if k, err = digest.LoadKey(j.dir); err != nil {
+			return false
+		}
+	}
+	ok, err := k.Match(last, "", value)
+	return err == nil && ok
 }

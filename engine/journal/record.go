@@ -1,13 +1,10 @@
 package journal
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // Kind is the kind of a journal record.
@@ -103,8 +100,9 @@ type Record struct {
 	Before    *string `json:"before,omitempty"`
 	After     *string `json:"after,omitempty"`
 	Sensitive bool    `json:"sensitive,omitempty"`
-	// ValueHash is the salted hash of an applied sensitive value (see
-	// Journal.HashSecret): it lets a later plan tell whether a write-only
+	// ValueHash is the keyed hash of an applied sensitive value (see
+	// Journal.HashSecret; plain hex in records of earlier versions, salted
+	// with .bwstate/salt): it lets a later plan tell whether a write-only
 	// secret changed without the secret ever being stored.
 	ValueHash string `json:"value_hash,omitempty"`
 
@@ -124,56 +122,6 @@ type Record struct {
 // Str returns a pointer to s, for Record.Before and Record.After.
 func Str(s string) *string { return &s }
 
-// canonicalJSON re-encodes a JSON document with object keys sorted and no
-// insignificant white space, keeping numbers as written. Writer and verifier
-// both hash this form, so the field order on disk does not matter.
-func canonicalJSON(doc []byte, drop string) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("trailing data after the JSON object")
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	if drop != "" {
-		delete(m, drop)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// CanonicalHash returns hex(sha256(prefix + canonical JSON of doc without
-// the field drop)). The journal chains records with it and plan files use it
-// as their checksum.
-func CanonicalHash(prefix string, doc []byte, drop string) (string, error) {
-	c, err := canonicalJSON(doc, drop)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	h.Write([]byte(prefix))
-	h.Write(c)
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// HashSalted returns hex(sha256(salt + value)), the form of every hash of a
-// sensitive value in plans, plan files and the journal.
-func HashSalted(salt, value string) string {
-	sum := sha256.Sum256([]byte(salt + value))
-	return hex.EncodeToString(sum[:])
-}
-
 // seal fills r.Hash from r's content and returns the line to write,
 // without the trailing newline.
 func seal(r *Record) ([]byte, error) {
@@ -182,7 +130,7 @@ func seal(r *Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := CanonicalHash(r.Prev, body, "hash")
+	h, err := digest.Canonical(r.Prev, body, "hash")
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // VerifyError says which line of the journal breaks the chain and how.
@@ -68,7 +70,7 @@ func (j *Journal) verify(fn func(*Record)) (int, error) {
 		if r.Hash == "" {
 			return fail("the record has no hash (it was edited or inserted)")
 		}
-		want, err := CanonicalHash(r.Prev, raw, "hash")
+		want, err := digest.Canonical(r.Prev, raw, "hash")
 		if err != nil {
 			return fail("cannot hash the record: %v", err)
 		}

@@ -2,9 +2,6 @@ package plan
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -109,19 +106,14 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 	if now == nil {
 		now = time.Now
 	}
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return nil, fmt.Errorf("plan: salt: %w", err)
-	}
 	p := &engine.Plan{
 		FormatVersion: engine.PlanFormatVersion,
 		ConfigHash:    opts.ConfigHash,
 		CreatedAt:     now().UTC().Format(time.RFC3339),
-		Salt:          hex.EncodeToString(salt),
 		Hosts:         make([]*engine.HostPlan, len(opts.Hosts)),
 		Mode:          engine.ModeNormal,
 	}
-	r := &runner{opts: opts, salt: p.Salt}
+	r := &runner{opts: opts}
 
 	var g errgroup.Group
 	g.SetLimit(limit)
@@ -154,7 +146,6 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 // runner is the state of one Run shared by its host goroutines.
 type runner struct {
 	opts   Options
-	salt   string
 	hookMu sync.Mutex
 }
 
@@ -248,7 +239,6 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 		hp.Drift = drift
 		hp.Warnings = append(hp.Warnings, warnings...)
 	}
-	hashSensitive(hp, r.salt)
 	return hp
 }
 
@@ -271,17 +261,4 @@ func (r *runner) withSchemas(hostType string, desired []*engine.Desired) []*engi
 		}
 	}
 	return out
-}
-
-// hashSensitive fills BeforeHash of sensitive attributes, so a saved plan
-// can prove a secret unchanged at apply time without holding it.
-func hashSensitive(hp *engine.HostPlan, salt string) {
-	for _, ch := range hp.Changes {
-		for _, ac := range ch.Attrs {
-			if ac.Sensitive && !ac.BeforeUnknown && ch.Action != engine.Create {
-				sum := sha256.Sum256([]byte(salt + ac.Before))
-				ac.BeforeHash = hex.EncodeToString(sum[:])
-			}
-		}
-	}
 }

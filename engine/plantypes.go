@@ -189,6 +189,13 @@ type Restart struct {
 	Pending bool `json:"pending,omitempty"`
 	// PendingSince is the run id that left it pending.
 	PendingSince string `json:"pending_since,omitempty"`
+	// Unhealthy is set on a pending restart that a run performed (the
+	// restart command ran) but whose application did not become healthy
+	// within the health timeout: what was wrong then. RestartedIn is that
+	// run. The next apply probes the host's health first and restarts the
+	// application again only if it is still not healthy (docs/journal.md).
+	Unhealthy   string `json:"unhealthy,omitempty"`
+	RestartedIn string `json:"restarted_in,omitempty"`
 }
 
 // Check is the outcome of one check block on one host.

@@ -182,6 +182,8 @@ func (s *scriptState) commands(ts *testscript.TestScript) []string {
 
 const labUsageText = `usage:
   lab start [FILE]                   serve FILE (default: a copy of examples/lab/lab.hcl)
+  lab stop                           stop the lab (host keys and the lab directory stay: a
+                                     later lab start serves the same hosts, from its file)
   lab cmds [HOST] [shell|cli]        print recorded commands after the mark
   lab count PATTERN N                assert N recorded commands (after the mark) match PATTERN
   lab only PATTERN                   assert every recorded command (after the mark) matches PATTERN
@@ -192,6 +194,9 @@ const labUsageText = `usage:
   lab value HOST PATH ATTR           print a stored value
   lab pending HOST                   print the applications waiting for a restart
   lab state HOST APP                 print an application's state
+  lab restart HOST APP               restart an application out of band (an operator's
+                                     restartbw on the server; not in the command log) and
+                                     wait until it runs
   lab alarms HOST                    print the raised alarms' names
   lab fault HOST knob=value...|clear change fault knobs (lab file names; clear resets all)
   lab gate HOST PORT|down|up         a TCP forwarder on $LAB_IP:PORT in front of HOST (its key
@@ -297,6 +302,15 @@ func cmdLab(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return false
 		})
+	case "stop":
+		need(0)
+		s.running(ts)
+		s.close()
+	case "restart":
+		need(2)
+		h := s.host(ts, args[0])
+		ts.Check(h.Restart(args[1]))
+		waitFor(ts, args[1]+" running on "+args[0], func() bool { return h.AppState(args[1]) == "Running" })
 	case "mark":
 		need(0)
 		f := s.running(ts)

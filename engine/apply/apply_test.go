@@ -262,7 +262,8 @@ func TestMaxFailures(t *testing.T) {
 				t.Errorf("wrong result\ngot: exit %d\nwant: 3", res.ExitCode)
 			}
 			failed := h.result(res, "xsp1")
-			wantReason := "OpenClientServer not healthy within 10m0s after the restart: xsp1: not healthy before the health timeout: Application OpenClientServer is not running (state: Starting)"
+			// Said once, in the server's words.
+			wantReason := "OpenClientServer restarted but not healthy within 10m0s: severity MAJOR: Application OpenClientServer is not running (state: Starting)"
 			if failed.Reason != wantReason {
 				t.Errorf("wrong result\ngot: %s\nwant: %s", failed.Reason, wantReason)
 			}
@@ -278,10 +279,63 @@ func TestMaxFailures(t *testing.T) {
 					t.Errorf("wrong untouched reason: %q", hr.Reason)
 				}
 			}
-			// The failed host's restart stays pending for the next run.
+			// The failed host's restart stays pending for the next run,
+			// marked as made but not healthy.
 			pending, _ := h.j.Pending()
-			if len(pending["xsp1"]) != 1 || pending["xsp1"][0].App != "OpenClientServer" {
-				t.Errorf("wrong result\ngot: %v\nwant: OpenClientServer pending on xsp1", pending["xsp1"])
+			if p := pending["xsp1"]; len(p) != 1 || p[0].App != "OpenClientServer" || p[0].RestartedIn != res.RunID ||
+				p[0].Unhealthy != "not healthy within 10m0s: severity MAJOR: Application OpenClientServer is not running (state: Starting)" {
+				t.Errorf("wrong result\ngot: %+v\nwant: OpenClientServer pending on xsp1, unhealthy after its restart in this run", p)
+			}
+			if left := failed.PendingLeft; len(left) != 1 || left[0].Unhealthy == "" {
+				t.Errorf("wrong PendingLeft: %+v", left)
+			}
+		})
+	}
+}
+
+// A restart that was made but left its application unhealthy is not made
+// again when the host is healthy by the next apply (the new values are
+// loaded, another restart would only interrupt clients): the pending
+// restart is cleared saying why. While it is still unhealthy, the next
+// apply restarts it again.
+func TestUnhealthyRestartNextApply(t *testing.T) {
+	for _, stillSick := range []bool{false, true} {
+		t.Run(fmt.Sprintf("still unhealthy %v", stillSick), func(t *testing.T) {
+			h := newHarness(t, "xsp1")
+			h.fleet.hosts["xsp1"].neverHealthy = true
+			res1 := h.run(t, h.options(plan(hostPlan("xsp1", []*engine.Change{capOff()}, ocsRestart())), now()))
+			if hr := h.result(res1, "xsp1"); hr.Outcome != OutcomeFailed {
+				t.Fatalf("wrong result\ngot: %s: %s\nwant: failed", hr.Outcome, hr.Reason)
+			}
+			h.fleet.hosts["xsp1"].neverHealthy = stillSick
+			pending, _ := h.j.Pending()
+			h.fleet.mu.Lock()
+			h.fleet.calls = nil
+			h.fleet.mu.Unlock()
+			h.hook = &recHook{}
+			res2 := h.run(t, h.options(plan(hostPlan("xsp1", nil, pending["xsp1"]...)), now()))
+			hr := h.result(res2, "xsp1")
+			left, _ := h.j.Pending()
+			if !stillSick {
+				if hr.Outcome != OutcomeUnchanged || len(h.fleet.Calls("restart")) != 0 || len(left) != 0 {
+					t.Errorf("wrong result\ngot: %s: %s, restarts %v, pending %v\nwant: unchanged, no restart, nothing pending", hr.Outcome, hr.Reason, h.fleet.Calls("restart"), left)
+				}
+				recs, _ := h.j.Records()
+				last := recs[len(recs)-3]
+				if last.Kind != journal.KindPendingCleared || last.Since != res1.RunID || last.Reason != "healthy after its restart in run "+res1.RunID+": not restarted again" {
+					t.Errorf("wrong record: %+v", last)
+				}
+				want := []string{"connected", "cleared OpenClientServer: OpenClientServer healthy since its restart in run " + res1.RunID + ": not restarted again", "done: unchanged"}
+				if d := cmp.Diff(want, h.hook.lines("xsp1")); d != "" {
+					t.Errorf("wrong events (-want +got):\n%s", d)
+				}
+				return
+			}
+			if got := h.fleet.Calls("health", "restart"); !slices.Equal(got, []string{"xsp1 health OpenClientServer", "xsp1 restart OpenClientServer", "xsp1 health OpenClientServer"}) {
+				t.Errorf("wrong calls\ngot: %v\nwant: a health probe, the restart again, the probe after its timeout", got)
+			}
+			if p := left["xsp1"]; len(p) != 1 || p[0].RestartedIn != res2.RunID {
+				t.Errorf("wrong pending: %+v", p)
 			}
 		})
 	}
@@ -464,6 +518,16 @@ func TestCLIErrorStopsOnlyThatHost(t *testing.T) {
 	if len(hr.Applied) != 1 || len(hr.Applied[0].Attrs) != 1 || hr.Applied[0].Attrs[0].Name != "enabled" {
 		t.Errorf("wrong applied: %+v", hr.Applied)
 	}
+	// Its first write was made: the host was changed before it failed.
+	if !hr.Changed || res.ChangedHosts() != 2 {
+		t.Errorf("wrong result\ngot: changed %v, %d hosts changed\nwant: xsp1 changed, 2 hosts changed", hr.Changed, res.ChangedHosts())
+	}
+	recs, _ := h.j.Records()
+	for _, r := range recs {
+		if r.Kind == journal.KindHostEnd && r.Host == "xsp1" && !r.Changed {
+			t.Errorf("host-end record does not say xsp1 was changed: %+v", r)
+		}
+	}
 	if got := h.fleet.seqOf("xsp1", "restart"); len(got) != 0 {
 		t.Error("a failed host was restarted")
 	}
@@ -474,7 +538,7 @@ func TestCLIErrorStopsOnlyThatHost(t *testing.T) {
 	if len(pending["xsp1"]) != 1 {
 		t.Errorf("wrong result\ngot: %v\nwant: xsp1's restart still pending", pending)
 	}
-	recs, _ := h.j.Records()
+	recs, _ = h.j.Records()
 	var sawChange, sawErr bool
 	for _, r := range recs {
 		if r.Host == "xsp1" && r.Kind == journal.KindChange && r.Attr == "enabled" {

@@ -80,6 +80,7 @@ func (r *runner) runHost(ctx context.Context, jb *job) {
 		}
 		h.hr.Outcome, h.hr.Reason, h.hr.Err = he.Outcome, he.Reason, he.Err
 	}
+	h.hr.Changed = h.changed
 	if h.hr.Outcome == OutcomeChanged && !h.changed {
 		h.hr.Outcome = OutcomeUnchanged
 	}
@@ -671,11 +672,52 @@ func (h *hostRun) restarts(ctx context.Context) error {
 		return nil
 	}
 	for _, rs := range h.jb.apps {
+		if rs.Unhealthy != "" {
+			healthy, err := h.healthyAgain(ctx, rs)
+			if err != nil {
+				return err
+			}
+			if healthy {
+				continue
+			}
+		}
 		if err := h.restart(ctx, rs.App); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// healthyAgain handles a pending restart that an earlier run performed but
+// whose application was not healthy in time. The restart command ran, so
+// the new values are loaded: if the host is healthy now (the application
+// was only slow, or an operator fixed it), the restart is done and another
+// one would only interrupt its clients again, so it is cleared without
+// restarting. If it is still not healthy, restarting it is what the pending
+// restart asks for, and the caller does it.
+func (h *hostRun) healthyAgain(ctx context.Context, rs *engine.Restart) (bool, error) {
+	if h.r.stopped(ctx) {
+		return false, interrupted(fmt.Sprintf("stopped before checking the health of %s; its restart stays pending", rs.App))
+	}
+	health, err := h.sess.Health(ctx, rs.App)
+	if err != nil {
+		return false, h.failed(ctx, err, "check the health of %s (not healthy after its restart in run %s): %v", rs.App, rs.RestartedIn, err)
+	}
+	if !health.Healthy {
+		h.emit(StepDeferred, rs.App, fmt.Sprintf("%s still not healthy after its restart in run %s (%s): restarting it again", rs.App, rs.RestartedIn, health.Detail), 0)
+		return false, nil
+	}
+	since := rs.PendingSince
+	if since == "" {
+		since = h.r.runID
+	}
+	if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: rs.App, Since: since,
+		Reason: fmt.Sprintf("healthy after its restart in run %s: not restarted again", rs.RestartedIn)}); err != nil {
+		return false, failedJournal(err, "journal the health of %s", rs.App)
+	}
+	delete(h.pending, strings.ToLower(rs.App))
+	h.emit(StepCleared, rs.App, fmt.Sprintf("%s healthy since its restart in run %s: not restarted again", rs.App, rs.RestartedIn), 0)
+	return true, nil
 }
 
 // restart restarts one application and waits for the host to be healthy.
@@ -699,8 +741,7 @@ func (h *hostRun) restart(ctx context.Context, app string) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, engine.ErrHealthTimeout):
-		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartTimeout, Detail: err.Error()})
-		return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s not healthy within %s after the restart: %v", app, timeout, err), Err: err}, jerr)
+		return h.unhealthy(ctx, app, timeout, err)
 	case h.r.stopped(ctx):
 		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartFailed, Detail: "interrupted while waiting for health"})
 		return withJournalErr(&HostError{Outcome: OutcomeInterrupted, Reason: fmt.Sprintf("stopped while waiting for %s to become healthy; the restart stays pending", app), Err: err}, jerr)
@@ -722,6 +763,33 @@ func (h *hostRun) restart(ctx context.Context, app string) error {
 	h.hr.Restarted = append(h.hr.Restarted, app)
 	h.emit(StepHealthy, app, "", took)
 	return nil
+}
+
+// unhealthy ends a host whose application was restarted but did not become
+// healthy within the health timeout. It is its own state, said once: the
+// journal records the restart as unhealthy with what was wrong, the
+// restart stays pending marked so, and the next plan and apply know that
+// the restart was made (see healthyAgain).
+func (h *hostRun) unhealthy(ctx context.Context, app string, timeout time.Duration, err error) error {
+	// What is wrong now, in the server's words: one more probe, because
+	// the wait's error tells it wrapped in the wait's own words.
+	detail := ""
+	if health, herr := h.sess.Health(ctx, app); herr == nil && !health.Healthy && health.Detail != "" {
+		detail = health.Detail
+	} else if herr == nil && health.Healthy {
+		detail = "healthy only after the health timeout"
+	} else {
+		detail = err.Error()
+	}
+	jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartUnhealthy,
+		Detail: fmt.Sprintf("not healthy within %s: %s", timeout, detail)})
+	k := strings.ToLower(app)
+	if p, ok := h.pending[k]; ok {
+		cp := *p
+		cp.Unhealthy, cp.RestartedIn = fmt.Sprintf("not healthy within %s: %s", timeout, detail), h.r.runID
+		h.pending[k] = &cp
+	}
+	return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s restarted but not healthy within %s: %s", app, timeout, detail), Err: err}, jerr)
 }
 
 // waitHealthy waits for health, giving up early when the run is stopped:

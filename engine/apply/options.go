@@ -96,6 +96,8 @@ type Options struct {
 	// healthy (optional; cmd wires config.Config.Checks with the run's
 	// selection). A failed check makes the host's outcome failed with the
 	// reason "check.NAME: message"; nothing is undone (docs/journal.md).
+	// A revert plan skips them: it restores the state before an earlier
+	// run, and the checks describe the state the configuration asks for.
 	Checks func(h *engine.Host, f *engine.Facts) ([]*engine.Check, error)
 }
 
@@ -113,6 +115,18 @@ type Result struct {
 	// Warnings are problems after the hosts were done (the journal's
 	// run-end record or the revert plan could not be written).
 	Warnings []string
+}
+
+// ChangedHosts returns the number of hosts the run changed, whatever
+// their outcome (HostResult.Changed).
+func (r *Result) ChangedHosts() int {
+	n := 0
+	for _, h := range r.Hosts {
+		if h.Changed || h.Outcome == OutcomeChanged {
+			n++
+		}
+	}
+	return n
 }
 
 // Counts returns the number of hosts per outcome.
@@ -133,6 +147,11 @@ type HostResult struct {
 	// Err is the error behind a failed, stale or interrupted outcome, when
 	// there is one: use errors.As on it rather than parsing Reason.
 	Err error
+	// Changed is set when the run changed the host (a write was accepted,
+	// or an application restarted), whatever its outcome: a host that
+	// failed after its writes (an unhealthy restart, a failed check, a
+	// later write refused) was changed, and summaries count it so.
+	Changed bool
 	// Applied are the changes (or the attributes of a change) that the
 	// server accepted, in the order they were made.
 	Applied []*engine.Change
@@ -156,12 +175,15 @@ type Step string
 
 // Steps a Hook sees, in the order a host goes through them.
 const (
-	StepConnected   Step = "connected"
-	StepStale       Step = "stale"
-	StepSet         Step = "set"
-	StepVerify      Step = "verify"
-	StepRestarting  Step = "restarting"
-	StepHealthy     Step = "healthy"
+	StepConnected  Step = "connected"
+	StepStale      Step = "stale"
+	StepSet        Step = "set"
+	StepVerify     Step = "verify"
+	StepRestarting Step = "restarting"
+	StepHealthy    Step = "healthy"
+	// StepCleared: a pending restart turned out done (the application
+	// healthy since an earlier restart): cleared without restarting.
+	StepCleared     Step = "cleared"
 	StepCheck       Step = "check"
 	StepDeferred    Step = "deferred"
 	StepDone        Step = "done"

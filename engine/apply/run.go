@@ -87,6 +87,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if r.opts.Parallelism <= 0 {
 		r.opts.Parallelism = DefaultParallelism
 	}
+	var warnings []string
+	if r.mode == engine.ModeRevert && r.opts.Checks != nil {
+		r.opts.Checks = nil
+		warnings = append(warnings, "the configuration's checks were not evaluated: a revert plan restores the state before an earlier run, and the checks describe the state the configuration asks for")
+	}
 
 	planHash, err := planfile.Hash(opts.Plan)
 	if err != nil {
@@ -117,7 +122,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 
 	r.schedule(ctx)
 
-	res := &Result{RunID: r.runID}
+	res := &Result{RunID: r.runID, Warnings: warnings}
 	for _, hp := range opts.Plan.Hosts {
 		hr := r.results[hp.Name]
 		res.Hosts = append(res.Hosts, hr)
@@ -219,22 +224,25 @@ func (r *runner) classify(hp *engine.HostPlan) (*job, *HostResult) {
 		jb.changes = hp.Changes
 	}
 	seen := map[string]bool{}
-	addApp := func(app string, reasons []string, pending bool, since string) {
-		k := strings.ToLower(app)
-		if app == "" || seen[k] {
+	addApp := func(rs *engine.Restart) {
+		k := strings.ToLower(rs.App)
+		if rs.App == "" || seen[k] {
 			return
 		}
 		seen[k] = true
-		jb.apps = append(jb.apps, &engine.Restart{App: app, Reasons: reasons, Pending: pending, PendingSince: since})
+		// The plan cleared the health mark of a pending restart that a new
+		// change needs anyway (plan.DiffHost).
+		cp := *rs
+		jb.apps = append(jb.apps, &cp)
 	}
 	for _, rs := range hp.Restarts {
-		addApp(rs.App, rs.Reasons, rs.Pending, rs.PendingSince)
+		addApp(rs)
 	}
 	// A restart the plan's changes imply but its Restarts forgot is still
 	// needed: the catalogue said so when the change was planned.
 	for _, c := range jb.changes {
 		for _, ac := range c.Attrs {
-			addApp(ac.Restart, []string{c.Path + " " + ac.Name + " changed"}, false, "")
+			addApp(&engine.Restart{App: ac.Restart, Reasons: []string{c.Path + " " + ac.Name + " changed"}})
 		}
 	}
 	restartWork := r.policy == engine.RestartNow && len(jb.apps) > 0
@@ -295,7 +303,11 @@ func (r *runner) untouched(jb *job, why string) {
 // rollout; and hosts never contacted get no "done" event (a fleet of
 // unchanged hosts would drown the progress output).
 func (r *runner) finish(jb *job, hr *HostResult, contacted bool, took time.Duration) {
-	if err := r.run.Append(&journal.Record{Kind: journal.KindHostEnd, Host: hr.Name, Outcome: string(hr.Outcome), Reason: hr.Reason}); err != nil {
+	rec := &journal.Record{Kind: journal.KindHostEnd, Host: hr.Name, Outcome: string(hr.Outcome), Reason: hr.Reason}
+	if hr.Changed && hr.Outcome != OutcomeChanged {
+		rec.Changed = true
+	}
+	if err := r.run.Append(rec); err != nil {
 		hr.Warnings = append(hr.Warnings, fmt.Sprintf("host-end not journaled: %v", err))
 	}
 	r.mu.Lock()

@@ -24,7 +24,10 @@ type pendingKey struct{ host, app string }
 // Pending replays the journal and returns, per host, the restarts recorded
 // pending and not cleared since: PendingSince is the earliest run that
 // recorded it, Reasons every reason given (with the server's text and a
-// message for App ""). Restarts are in the order they were first recorded.
+// message for App ""). A restart performed whose application was not
+// healthy in time stays pending with Unhealthy and RestartedIn set, until a
+// later restart starts or a later change records it pending again.
+// Restarts are in the order they were first recorded.
 func (j *Journal) Pending() (map[string][]*engine.Restart, error) {
 	recs, err := j.Records()
 	if err != nil {
@@ -73,6 +76,22 @@ func pendingFrom(recs []*Record) map[string][]*engine.Restart {
 					add("server said: " + r.Text)
 				}
 				add(r.Message)
+			}
+			// A change recorded since needs a restart whatever the health.
+			p.Unhealthy, p.RestartedIn = "", ""
+		case KindRestart:
+			p := open[pendingKey{r.Host, strings.ToLower(r.App)}]
+			if p == nil {
+				continue
+			}
+			switch r.Outcome {
+			case RestartStarted:
+				p.Unhealthy, p.RestartedIn = "", ""
+			case RestartUnhealthy, RestartTimeout:
+				p.Unhealthy, p.RestartedIn = r.Detail, r.Run
+				if p.Unhealthy == "" {
+					p.Unhealthy = "not healthy within the health timeout"
+				}
 			}
 		case KindPendingCleared:
 			delete(open, pendingKey{r.Host, strings.ToLower(r.App)})

@@ -30,8 +30,12 @@ const (
 	RestartStarted = "started"
 	// RestartHealthy: the application came back and the host is healthy.
 	RestartHealthy = "healthy"
-	// RestartTimeout: the restart ran but the host was not healthy within
-	// the health timeout.
+	// RestartUnhealthy: the restart command ran, but the host was not
+	// healthy within the health timeout; Detail says what was wrong. The
+	// restart stays pending, marked unhealthy.
+	RestartUnhealthy = "unhealthy"
+	// RestartTimeout is what versions before RestartUnhealthy wrote for
+	// it; it is read the same way.
 	RestartTimeout = "timeout"
 	// RestartFailed: the restart command failed, or the wait for health was
 	// interrupted or lost its connection.
@@ -69,10 +73,11 @@ const Redacted = "(sensitive)"
 //	change           Host, Path, Key, Action, Attr, Before, After, Sensitive, ValueHash
 //	reply            Host, Command (redacted), Reply (done|restart|error), Text
 //	verify           Host, Path, Key, Attr, Outcome (ok|mismatch|skipped), Detail
-//	restart          Host, App, Outcome (started|healthy|timeout|failed), Detail
+//	restart          Host, App, Outcome (started|healthy|unhealthy|failed; timeout in older journals), Detail
 //	pending-cleared  Host, App, Since (the run that set it), Reason, Operator when by hand
 //	check            Host, Detail (the check's address), Outcome (passed|failed), Message
-//	host-end         Host, Outcome (changed|unchanged|failed|untouched|stale|interrupted), Reason
+//	host-end         Host, Outcome (changed|unchanged|failed|untouched|stale|interrupted), Reason,
+//	                 Changed (the host was changed although its outcome is not changed)
 //	run-end          Counts (hosts per outcome), ExitCode
 type Record struct {
 	Seq  int64  `json:"seq"`
@@ -114,6 +119,11 @@ type Record struct {
 	Outcome string `json:"outcome,omitempty"`
 	Detail  string `json:"detail,omitempty"`
 	Since   string `json:"since,omitempty"`
+
+	// Changed marks a host-end record of a host that the run changed (a
+	// write accepted, an application restarted) before it failed or was
+	// interrupted.
+	Changed bool `json:"changed,omitempty"`
 
 	Counts   map[string]int `json:"counts,omitempty"`
 	ExitCode *int           `json:"exit_code,omitempty"`

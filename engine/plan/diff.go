@@ -654,7 +654,8 @@ func appendNew(list []string, v string) []string {
 // merge combines the needed restarts with those pending from earlier runs:
 // an application both needed and pending is restarted once, and stays
 // marked pending with the run that left it so, because its earlier change
-// is still not in effect.
+// is still not in effect. A pending restart that was performed but left its
+// application unhealthy keeps that mark unless a new change needs it.
 func (s *restartSet) merge(pending []*engine.Restart) []*engine.Restart {
 	var out []*engine.Restart
 	find := func(app string) *engine.Restart {
@@ -675,7 +676,8 @@ func (s *restartSet) merge(pending []*engine.Restart) []*engine.Restart {
 			}
 			continue
 		}
-		out = append(out, &engine.Restart{App: p.App, Reasons: append([]string(nil), p.Reasons...), Pending: true, PendingSince: p.PendingSince})
+		out = append(out, &engine.Restart{App: p.App, Reasons: append([]string(nil), p.Reasons...), Pending: true, PendingSince: p.PendingSince,
+			Unhealthy: p.Unhealthy, RestartedIn: p.RestartedIn})
 	}
 	for _, app := range s.apps {
 		r := find(app)
@@ -683,6 +685,9 @@ func (s *restartSet) merge(pending []*engine.Restart) []*engine.Restart {
 			r = &engine.Restart{App: app}
 			out = append(out, r)
 		}
+		// A new change needs the restart, whatever the health after the
+		// last one.
+		r.Unhealthy, r.RestartedIn = "", ""
 		for _, why := range s.reasons[app] {
 			r.Reasons = appendNew(r.Reasons, why)
 		}

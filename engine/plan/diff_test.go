@@ -59,6 +59,12 @@ func pendingRestart(app, since string, reasons ...string) *engine.Restart {
 	return &engine.Restart{App: app, Reasons: reasons, Pending: true, PendingSince: since}
 }
 
+func unhealthyRestart(app, since, restartedIn string) *engine.Restart {
+	r := pendingRestart(app, since, "X changed")
+	r.Unhealthy, r.RestartedIn = "not healthy within 2s: "+app+" is Starting", restartedIn
+	return r
+}
+
 func TestDiffHost(t *testing.T) {
 	type want struct {
 		changes  []*engine.Change
@@ -342,6 +348,23 @@ func TestDiffHost(t *testing.T) {
 				restarts: []*engine.Restart{
 					pendingRestart("AuthenticationService", "20261126T090000Z"),
 					pendingRestart("OpenClientServer", "20261127T101500Z", "CAPProxy changed", "OCIProxy changed"),
+				},
+			},
+		},
+		"a restart left unhealthy keeps its mark, unless a new change needs it": {
+			desired: []*engine.Desired{ctxWant("context.cis", cisWithDefaults, "", f("enabled", "false"))},
+			observed: map[string]*engine.Observed{
+				cisPath: attrsLive(cisPath, "enabled", "true"),
+			},
+			pending: []*engine.Restart{
+				unhealthyRestart("OpenClientServer", "r1", "r2"),
+				unhealthyRestart("AuthenticationService", "r1", "r2"),
+			},
+			want: want{
+				changes: []*engine.Change{upd("context.cis", cisPath, nil, ac("enabled", "true", "false", "AuthenticationService"))},
+				restarts: []*engine.Restart{
+					pendingRestart("AuthenticationService", "r1", "X changed", "CISTokenValidation changed"),
+					unhealthyRestart("OpenClientServer", "r1", "r2"),
 				},
 			},
 		},

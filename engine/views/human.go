@@ -211,6 +211,11 @@ func (h *human) restart(r *engine.Restart) {
 		h.line(symRestart, ansiCyan, "restart "+clean(r.App), reasons)
 		return
 	}
+	if r.Unhealthy != "" {
+		// The restart was made; its application was not healthy in time.
+		h.line(symPending, ansiMagenta, clean(r.App)+" not healthy after its restart in run "+clean(r.RestartedIn), reasons)
+		return
+	}
 	since := "pending from an earlier run"
 	if r.PendingSince != "" {
 		since = "pending since run " + clean(r.PendingSince)

@@ -350,3 +350,18 @@ func TestControlCharactersEscaped(t *testing.T) {
 		t.Errorf("wrong result\ngot:\n%s\nwant it to contain: %s", out, want)
 	}
 }
+
+// A pending restart that was made but left its application unhealthy is
+// shown as that state, not as a restart nobody made.
+func TestUnhealthyRestartShownAsSuch(t *testing.T) {
+	p := &engine.Plan{Hosts: []*engine.HostPlan{{
+		Name: "xsp1", Address: "10.1.0.11", Type: "xsp", Release: "Rel_22.0_1.1123", Changes: []*engine.Change{},
+		Restarts: []*engine.Restart{{App: "OpenClientServer", Reasons: []string{"CAPProxy changed"}, Pending: true, PendingSince: "20261127T101500Z",
+			Unhealthy: "not healthy within 2s: OpenClientServer is Starting", RestartedIn: "20261127T101500Z"}},
+	}}}
+	got := string(renderHuman(p, false))
+	want := "  ! OpenClientServer not healthy after its restart in run 20261127T101500Z  (CAPProxy changed)\n"
+	if !strings.Contains(got, want) || strings.Contains(got, "restart OpenClientServer pending") {
+		t.Errorf("wrong result\ngot:\n%s\nwant a line:\n%s", got, want)
+	}
+}

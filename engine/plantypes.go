@@ -126,8 +126,12 @@ type HostPlan struct {
 	Error    string     `json:"error,omitempty"`
 	Changes  []*Change  `json:"changes"`
 	Restarts []*Restart `json:"restarts"`
-	Checks   []*Check   `json:"checks,omitempty"`
-	Warnings []string   `json:"warnings,omitempty"`
+	// Satisfied are restarts earlier runs left pending that the host shows
+	// were done anyway (Restart.Satisfied says how). Apply records them
+	// cleared and restarts nothing for them; they are not changes.
+	Satisfied []*Restart `json:"satisfied,omitempty"`
+	Checks    []*Check   `json:"checks,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
 	// Drift lists unmanaged catalogue contexts whose live values differ
 	// from the catalogue defaults (plan -drift); see DriftResource.
 	Drift []*Change `json:"drift,omitempty"`
@@ -196,6 +200,14 @@ type Restart struct {
 	// application again only if it is still not healthy (docs/journal.md).
 	Unhealthy   string `json:"unhealthy,omitempty"`
 	RestartedIn string `json:"restarted_in,omitempty"`
+	// Release is the host's release (bwshowver) when the restart was
+	// recorded pending; "" in journals of earlier versions.
+	Release string `json:"release,omitempty"`
+	// Satisfied says why a pending restart is no longer needed although
+	// bwstate did not perform it: the host's release differs from Release,
+	// so an upgrade restarted every application since. Such restarts are
+	// in HostPlan.Satisfied, never in HostPlan.Restarts.
+	Satisfied string `json:"satisfied,omitempty"`
 }
 
 // Check is the outcome of one check block on one host.

@@ -173,11 +173,25 @@ func runApply(e *env, args []string) int {
 
 	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut})
 	counts := views.Summary(opts.Plan)
+	noChangeExit := exitOK
+	if counts.HostsFailed > 0 {
+		noChangeExit = exitError
+	}
 	if !counts.HasChanges() {
-		if counts.HostsFailed > 0 {
+		if !hasSatisfied(opts.Plan) {
+			return noChangeExit
+		}
+		// Nothing to send to any server, only pending restarts an upgrade
+		// did to record as done: no question to ask.
+		opts.Hook = progress.New(e.stdout, progress.Options{Color: colorOut})
+		fmt.Fprintln(e.stdout)
+		res, err := apply.Run(e.ctx, opts)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 			return exitError
 		}
-		return exitOK
+		fmt.Fprintf(e.stdout, "\nRecorded in the journal (run %s): the pending restarts marked ✓ are done; nothing was sent to the servers.\n", res.RunID)
+		return noChangeExit
 	}
 	if !*autoApprove && !confirm(e) {
 		fmt.Fprintln(e.stdout, "\nApply cancelled: nothing was changed.")
@@ -227,6 +241,17 @@ func confirm(e *env) bool {
 		fmt.Fprintln(e.stdout)
 		return false
 	}
+}
+
+// hasSatisfied reports whether a plan found pending restarts done anyway
+// (engine.HostPlan.Satisfied), which an apply records.
+func hasSatisfied(p *engine.Plan) bool {
+	for _, hp := range p.Hosts {
+		if hp.Error == "" && len(hp.Satisfied) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func hostsByName(cfg *config.Config) map[string]*engine.Host {

@@ -28,6 +28,7 @@ func (h *hostRun) phases() []phase {
 	noChanges := func() bool { return len(h.jb.changes) == 0 }
 	return []phase{
 		{name: "connect", run: h.connect},
+		{name: "release check", skip: func() bool { return !h.needsReleaseCheck() }, run: h.checkRelease},
 		{name: "stale check", skip: noChanges, run: h.checkStale},
 		{name: "record pending restarts", run: h.recordPending},
 		{name: "changes", skip: noChanges, run: h.applyChanges},
@@ -190,6 +191,47 @@ func (h *hostRun) connect(ctx context.Context) error {
 	return nil
 }
 
+// needsReleaseCheck reports whether the host's restarts come without the
+// facts a plan read (apply -restarts-only reads no plan) while one of them
+// was recorded on a known release.
+func (h *hostRun) needsReleaseCheck() bool {
+	if h.jb.hp.Release != "" || h.r.policy != engine.RestartNow {
+		return false
+	}
+	for _, rs := range h.jb.apps {
+		if rs.Pending && rs.Release != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRelease does for apply -restarts-only what plan does for a normal
+// apply: a pending restart recorded on another release than the host runs
+// now was done by an upgrade (it restarts every application), so it is
+// cleared, saying why, and not performed.
+func (h *hostRun) checkRelease(ctx context.Context) error {
+	facts, err := h.sess.Facts(ctx)
+	if err != nil {
+		return h.failed(ctx, err, "read facts: %v", err)
+	}
+	var owed []*engine.Restart
+	for _, rs := range h.jb.apps {
+		if !rs.Pending || rs.Release == "" || facts.ReleaseString == "" || strings.EqualFold(rs.Release, facts.ReleaseString) {
+			owed = append(owed, rs)
+			continue
+		}
+		why := fmt.Sprintf("the release changed from %s to %s since it was recorded (an upgrade restarts every application)", rs.Release, facts.ReleaseString)
+		if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: rs.App, Since: rs.PendingSince, Reason: "satisfied: " + why}); err != nil {
+			return failedJournal(err, "journal the satisfied restart of %s", rs.App)
+		}
+		delete(h.pending, strings.ToLower(rs.App))
+		h.emit(StepCleared, rs.App, fmt.Sprintf("restart of %s pending since run %s cleared: %s; not restarted", rs.App, rs.PendingSince, why), 0)
+	}
+	h.jb.apps = owed
+	return nil
+}
+
 // recordPending journals the restarts this host will need before anything
 // changes, so a run killed after the first set still leaves them pending.
 // Under restart = never nothing is recorded: the operator said no restarts.
@@ -204,10 +246,10 @@ func (h *hostRun) recordPending(ctx context.Context) error {
 		if rs.Pending {
 			continue
 		}
-		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: rs.App, Reason: strings.Join(rs.Reasons, "; ")}); err != nil {
+		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: rs.App, Reason: strings.Join(rs.Reasons, "; "), Release: h.jb.hp.Release}); err != nil {
 			return failedJournal(err, "journal the pending restart of %s", rs.App)
 		}
-		h.addPending(&engine.Restart{App: rs.App, Reasons: rs.Reasons, Pending: true, PendingSince: h.r.runID})
+		h.addPending(&engine.Restart{App: rs.App, Reasons: rs.Reasons, Pending: true, PendingSince: h.r.runID, Release: h.jb.hp.Release})
 	}
 	return nil
 }
@@ -494,14 +536,14 @@ func (h *hostRun) unknownRestart(c *engine.Change, po plannedOp, text string) er
 	reason := what + " changed"
 	warn := fmt.Sprintf("the server asked for a restart after %s changed, but which application needs it is unknown; not restarted", what)
 	if h.r.policy != engine.RestartNever {
-		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: "", Reason: reason, Text: text, Message: journal.UnknownAppMessage}); err != nil {
+		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: "", Reason: reason, Text: text, Message: journal.UnknownAppMessage, Release: h.jb.hp.Release}); err != nil {
 			return err
 		}
 		reasons := []string{reason}
 		if prev, ok := h.pending[""]; ok {
 			reasons = append(append([]string{}, prev.Reasons...), reason)
 		}
-		h.addPending(&engine.Restart{App: "", Reasons: reasons, Pending: true, PendingSince: h.r.runID})
+		h.addPending(&engine.Restart{App: "", Reasons: reasons, Pending: true, PendingSince: h.r.runID, Release: h.jb.hp.Release})
 		warn += ", recorded as pending"
 	}
 	h.hr.Warnings = append(h.hr.Warnings, warn)

@@ -163,6 +163,11 @@ func (r *runner) schedule(ctx context.Context) {
 	var parallel, batched []*job
 	for _, hp := range r.opts.Plan.Hosts {
 		jb, done := r.classify(hp)
+		if err := r.clearSatisfied(hp); err != nil && done == nil {
+			// The restart would be done again for nothing, or the journal
+			// cannot be trusted to record the rest: stop before contact.
+			done = &HostResult{Name: hp.Name, Outcome: OutcomeFailed, Reason: err.Error(), Err: err}
+		}
 		if done != nil {
 			r.finish(jb, done, false, 0)
 			continue
@@ -211,6 +216,31 @@ func (r *runner) schedule(ctx context.Context) {
 		// Each batch is fully healthy (or failed) before the next starts.
 		wg.Wait()
 	}
+}
+
+// clearSatisfied records the pending restarts the plan found done anyway
+// (the host's release changed: an upgrade restarted every application)
+// as cleared, saying why. Nothing is sent to the host for them.
+func (r *runner) clearSatisfied(hp *engine.HostPlan) error {
+	if hp.Error != "" {
+		return nil
+	}
+	for _, rs := range hp.Satisfied {
+		if err := r.run.Append(&journal.Record{Kind: journal.KindPendingCleared, Host: hp.Name, App: rs.App, Since: rs.PendingSince,
+			Reason: "satisfied: " + rs.Satisfied}); err != nil {
+			return fmt.Errorf("journal the satisfied restart of %s: %w", orUnknownApp(rs.App), err)
+		}
+		r.emit(Event{Host: hp.Name, Step: StepCleared, App: rs.App,
+			Detail: fmt.Sprintf("restart of %s pending since run %s cleared: %s; not restarted", orUnknownApp(rs.App), rs.PendingSince, rs.Satisfied)})
+	}
+	return nil
+}
+
+func orUnknownApp(app string) string {
+	if app == "" {
+		return "an unknown application"
+	}
+	return app
 }
 
 // classify decides what a host needs. A non-nil HostResult means the host

@@ -26,7 +26,8 @@ type pendingKey struct{ host, app string }
 // recorded it, Reasons every reason given (with the server's text and a
 // message for App ""). A restart performed whose application was not
 // healthy in time stays pending with Unhealthy and RestartedIn set, until a
-// later restart starts or a later change records it pending again.
+// later restart starts or a later change records it pending again. Release
+// is the host's release recorded with the last pending record.
 // Restarts are in the order they were first recorded.
 func (j *Journal) Pending() (map[string][]*engine.Restart, error) {
 	recs, err := j.Records()
@@ -77,8 +78,10 @@ func pendingFrom(recs []*Record) map[string][]*engine.Restart {
 				}
 				add(r.Message)
 			}
-			// A change recorded since needs a restart whatever the health.
+			// A change recorded since needs a restart whatever the health,
+			// and the release it was recorded on is the one that counts.
 			p.Unhealthy, p.RestartedIn = "", ""
+			p.Release = r.Release
 		case KindRestart:
 			p := open[pendingKey{r.Host, strings.ToLower(r.App)}]
 			if p == nil {

@@ -91,3 +91,24 @@ func TestPendingUnhealthy(t *testing.T) {
 		t.Errorf("wrong result (-want +got):\n%s", d)
 	}
 }
+
+// A pending restart keeps the release of its last pending record: that is
+// the release whose upgrade would have done it.
+func TestPendingRelease(t *testing.T) {
+	j := openAt(t, t.TempDir(), t0, nil)
+	appendAll(t, j,
+		&Record{Run: "r1", Kind: KindPending, Host: "xsp1", App: "OpenClientServer", Reason: "CAPProxy changed", Release: "Rel_21.0_1.551"},
+		&Record{Run: "r2", Kind: KindPending, Host: "xsp1", App: "OpenClientServer", Reason: "OCIProxy changed", Release: "Rel_22.0_1.1123"},
+		&Record{Run: "r1", Kind: KindPending, Host: "xsp2", App: "OpenClientServer", Reason: "CAPProxy changed"},
+	)
+	got, err := j.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := got["xsp1"][0]; r.Release != "Rel_22.0_1.1123" || r.PendingSince != "r1" {
+		t.Errorf("wrong result\ngot: %+v\nwant: pending since r1, on Rel_22.0_1.1123", r)
+	}
+	if r := got["xsp2"][0]; r.Release != "" {
+		t.Errorf("wrong result\ngot: release %q\nwant: none recorded", r.Release)
+	}
+}

@@ -69,7 +69,7 @@ const Redacted = "(sensitive)"
 // by Append; the other fields depend on Kind:
 //
 //	run-start        Operator, Mode, PlanHash, ConfigHash, RestartPolicy, Hosts
-//	pending          Host, App, Reason; App "" adds Text (the server's words) and Message
+//	pending          Host, App, Reason, Release (the host's, when recorded); App "" adds Text (the server's words) and Message
 //	change           Host, Path, Key, Action, Attr, Before, After, Sensitive, ValueHash
 //	reply            Host, Command (redacted), Reply (done|restart|error), Text
 //	verify           Host, Path, Key, Attr, Outcome (ok|mismatch|skipped), Detail
@@ -119,6 +119,10 @@ type Record struct {
 	Outcome string `json:"outcome,omitempty"`
 	Detail  string `json:"detail,omitempty"`
 	Since   string `json:"since,omitempty"`
+	// Release is the host's release when a pending restart was recorded:
+	// once the host runs another release, an upgrade has restarted every
+	// application, and the pending restart is satisfied.
+	Release string `json:"release,omitempty"`
 
 	// Changed marks a host-end record of a host that the run changed (a
 	// write accepted, an application restarted) before it failed or was

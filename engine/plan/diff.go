@@ -75,6 +75,7 @@ func DiffHost(h *engine.Host, f *engine.Facts, desired []*engine.Desired, observ
 		hp.Changes = []*engine.Change{}
 		return hp
 	}
+	pending, hp.Satisfied = satisfied(pending, f)
 	hp.Restarts = d.restarts.merge(pending)
 	for _, p := range pending {
 		if p != nil && p.App == "" {
@@ -87,6 +88,28 @@ func DiffHost(h *engine.Host, f *engine.Facts, desired []*engine.Desired, observ
 		}
 	}
 	return hp
+}
+
+// satisfied separates the pending restarts that the host shows were done
+// anyway: one recorded on another release than the host runs now was
+// overtaken by an upgrade, which restarts every application (the founding
+// case: CAP disabled with the restart deferred, then the 22.0 upgrade). A
+// restart recorded without a release (earlier versions) is never taken as
+// satisfied.
+func satisfied(pending []*engine.Restart, f *engine.Facts) (owed, done []*engine.Restart) {
+	for _, p := range pending {
+		if p == nil {
+			continue
+		}
+		if p.Release == "" || f == nil || f.ReleaseString == "" || strings.EqualFold(p.Release, f.ReleaseString) {
+			owed = append(owed, p)
+			continue
+		}
+		cp := *p
+		cp.Satisfied = fmt.Sprintf("the release changed from %s to %s since it was recorded (an upgrade restarts every application)", p.Release, f.ReleaseString)
+		done = append(done, &cp)
+	}
+	return owed, done
 }
 
 // pathKey is the map key of a context path: the CLI matches paths

@@ -492,3 +492,44 @@ func TestUnknownApplicationPendingIsShown(t *testing.T) {
 		t.Errorf("wrong warnings\ngot:  %q\nwant: [%q...]", got.Warnings, want)
 	}
 }
+
+// A pending restart recorded on another release than the host runs now
+// was done by the upgrade (it restarts every application): it is listed
+// as satisfied, not as a restart, and plan changes nothing. One recorded
+// on this release, or without a release (earlier versions), is still owed.
+func TestPendingSatisfiedByAnUpgrade(t *testing.T) {
+	onRelease := func(app, since, release string) *engine.Restart {
+		r := pendingRestart(app, since, "CAPProxy changed")
+		r.Release = release
+		return r
+	}
+	pending := []*engine.Restart{
+		onRelease("OpenClientServer", "r1", "Rel_21.0_1.551"),
+		onRelease("AuthenticationService", "r1", xsp22.ReleaseString),
+		pendingRestart("ExecutionServer", "r0"),
+		onRelease("", "r1", "Rel_21.0_1.551"),
+	}
+	desired := []*engine.Desired{ctxWant("context.cap", capProxy, "", f("enabled", "false"))}
+	observed := map[string]*engine.Observed{capPath: attrsLive(capPath, "enabled", "false")}
+	hp := DiffHost(xsp1, xsp22, desired, observed, pending, nil)
+	var owed, done []string
+	for _, r := range hp.Restarts {
+		owed = append(owed, r.App)
+	}
+	for _, r := range hp.Satisfied {
+		done = append(done, r.App+": "+r.Satisfied)
+	}
+	why := "the release changed from Rel_21.0_1.551 to " + xsp22.ReleaseString + " since it was recorded (an upgrade restarts every application)"
+	if d := cmp.Diff([]string{"AuthenticationService", "ExecutionServer"}, owed); d != "" {
+		t.Errorf("wrong restarts (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"OpenClientServer: " + why, ": " + why}, done); d != "" {
+		t.Errorf("wrong satisfied (-want +got):\n%s", d)
+	}
+	if len(hp.Warnings) != 0 {
+		t.Errorf("a satisfied unknown-application restart is still a warning: %v", hp.Warnings)
+	}
+	if pending[0].Satisfied != "" {
+		t.Error("DiffHost modified the pending restarts it was given")
+	}
+}

@@ -53,8 +53,11 @@ type hostDoc struct {
 	// pending, apart so a reader sees at once what is new.
 	Restarts        []*engine.Restart `json:"restarts"`
 	PendingRestarts []*engine.Restart `json:"pending_restarts"`
-	Checks          []*engine.Check   `json:"checks,omitempty"`
-	Drift           []*changeDoc      `json:"drift,omitempty"`
+	// SatisfiedRestarts were pending but are done (an upgrade): apply
+	// records them cleared (engine.HostPlan.Satisfied).
+	SatisfiedRestarts []*engine.Restart `json:"satisfied_restarts,omitempty"`
+	Checks            []*engine.Check   `json:"checks,omitempty"`
+	Drift             []*changeDoc      `json:"drift,omitempty"`
 }
 
 type changeDoc struct {
@@ -294,6 +297,7 @@ func toDocument(p *engine.Plan, s Secrets, hs *hasher) (*document, error) {
 				hd.Restarts = append(hd.Restarts, r)
 			}
 		}
+		hd.SatisfiedRestarts = hp.Satisfied
 		doc.Hosts = append(doc.Hosts, hd)
 	}
 	return doc, nil
@@ -457,6 +461,12 @@ func Parse(name string, data []byte) (*File, error) {
 			}
 			r.Pending = true
 			hp.Restarts = append(hp.Restarts, r)
+		}
+		for _, r := range hd.SatisfiedRestarts {
+			if r == nil || r.Satisfied == "" {
+				return nil, fail("host %s: a satisfied restart does not say why", hd.Name)
+			}
+			hp.Satisfied = append(hp.Satisfied, r)
 		}
 		p.Hosts = append(p.Hosts, hp)
 	}

@@ -72,6 +72,8 @@ func samplePlan() *engine.Plan {
 					{App: "OpenClientServer", Reasons: []string{"CAPProxy changed"}},
 					{App: "AuthenticationService", Reasons: []string{"CISTokenValidation changed"}, Pending: true, PendingSince: "20261120T080000Z"},
 				},
+				Satisfied: []*engine.Restart{{App: "ExecutionServer", Reasons: []string{"SIP changed"}, Pending: true, PendingSince: "20261101T080000Z",
+					Release: "Rel_21.0_1.551", Satisfied: "the release changed from Rel_21.0_1.551 to Rel_22.0_1.1123 since it was recorded (an upgrade restarts every application)"}},
 				Checks: []*engine.Check{{Resource: "check.no_cap_alarms", Passed: false, Message: "CAP connection alarms are still raised"}},
 			},
 			{Name: "xsp4", Address: "10.1.0.14", Type: "xsp", Error: "unreachable: connection refused", Changes: []*engine.Change{}, Restarts: []*engine.Restart{}},

@@ -35,6 +35,8 @@ const (
 	symPending = '!'
 	symFailed  = '✗'
 	symDrift   = '≠'
+	// symDone marks a pending restart that the host shows was done anyway.
+	symDone = '✓'
 )
 
 // resourceColumn is the width, after the two-space indent, that the text
@@ -76,7 +78,7 @@ func (h *human) paint(code, s string) string {
 
 // listed reports whether a host appears in the human view.
 func listed(hp *engine.HostPlan) bool {
-	if hp.Error != "" || len(hp.Changes) > 0 || len(hp.Restarts) > 0 || len(hp.Warnings) > 0 || len(hp.Drift) > 0 {
+	if hp.Error != "" || len(hp.Changes) > 0 || len(hp.Restarts) > 0 || len(hp.Satisfied) > 0 || len(hp.Warnings) > 0 || len(hp.Drift) > 0 {
 		return true
 	}
 	for _, c := range hp.Checks {
@@ -109,6 +111,14 @@ func (h *human) host(hp *engine.HostPlan) {
 	}
 	for _, r := range hp.Restarts {
 		h.restart(r)
+	}
+	for _, r := range hp.Satisfied {
+		app := "restart " + clean(r.App)
+		if r.App == "" {
+			app = "restart of an unknown application"
+		}
+		h.b.WriteString("  " + h.paint(ansiGreen, string(symDone)) + " " + app + " pending since run " + clean(r.PendingSince) +
+			" is satisfied: " + clean(r.Satisfied) + "\n")
 	}
 	for _, c := range hp.Checks {
 		if c.Passed {

@@ -42,6 +42,8 @@ import (
 //	jsonplan FILE             check a JSON plan's documented shape, print its items
 //	capture FILE REGEXP VAR   set $VAR to REGEXP's first group in FILE (stdout, stderr)
 //	tamper FILE LINE OLD NEW  replace OLD by NEW (same length) on line LINE of FILE
+//	dochcl DOC N FILE         write the N-th ```hcl block of DOC (a path in the
+//	                          repository) to FILE: a runbook's own text, step by step
 //
 // Every bwstate run gets HOME=$WORK/home, BWSTATE_SSH_CONFIG=none and
 // NO_COLOR=1; `lab start` adds LAB_IP, LAB_DIR and the BWSTATE_VAR_lab_ip
@@ -102,6 +104,7 @@ func TestScripts(t *testing.T) {
 			"tear":     cmdTear,
 			"nosecret": cmdNoSecret,
 			"intgroup": cmdIntGroup,
+			"dochcl":   cmdDocHCL,
 		},
 	})
 }
@@ -529,6 +532,24 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("capture: no match of %q (with a group) in %s", args[1], args[0])
 	}
 	ts.Setenv(args[2], m[1])
+}
+
+// cmdDocHCL copies an HCL block of a document into the script's work
+// directory, so a script follows a runbook with the runbook's own
+// configuration instead of a copy that could drift from it.
+func cmdDocHCL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: dochcl DOC N FILE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(state(ts).examples), filepath.FromSlash(args[0])))
+	ts.Check(err)
+	blocks := hclBlocks(string(b))
+	if n < 1 || n > len(blocks) {
+		ts.Fatalf("dochcl: %s has %d hcl blocks, not %d", args[0], len(blocks), n)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(blocks[n-1].src), 0o644))
 }
 
 // cmdTamper edits a file in place the way someone hiding a change would:

@@ -167,7 +167,7 @@ func Duration(sec float64) string {
 	case sec < 10:
 		return strings.TrimSuffix(fmt.Sprintf("%.1f", round(sec)), ".0") + "s"
 	case sec < 59.5:
-		return fmt.Sprintf("%.0fs", sec)
+		return fmt.Sprintf("%ds", int(math.Round(sec)))
 	case sec < 3599.5:
 		s := int(math.Round(sec))
 		return fmt.Sprintf("%dm%02ds", s/60, s%60)

@@ -218,3 +218,67 @@ func fixtureRun() *review.RunRecord {
 	}
 	return r
 }
+
+// docsReview is the example of docs/change-review.md: the CAP runbook's
+// change (docs/runbooks/cap-disable.md) on the fleet of examples/lab, after
+// one earlier run restarted OpenClientServer on two XSPs.
+func docsReview() *review.Review {
+	h := func(name, typ string, groups ...string) *engine.Host {
+		return &engine.Host{Name: name, Type: typ, Groups: groups}
+	}
+	hosts := []*engine.Host{
+		h("xsp1", "xsp", "xsp", "farm_a"), h("xsp2", "xsp", "xsp", "farm_a"), h("xsp3", "xsp", "xsp", "farm_b"),
+		h("adp1", "adp", "adp", "farm_b"), h("as1", "as", "as"), h("as2", "as", "as"),
+	}
+	addr := map[string]string{"xsp1": "10.1.0.11", "xsp2": "10.1.0.12", "xsp3": "10.1.0.13", "adp1": "10.1.0.21", "as1": "10.2.0.21", "as2": "10.2.0.22"}
+	rel := map[string]string{"xsp1": "Rel_21.0_1.1123", "xsp2": "Rel_22.0_1.1123", "xsp3": "Rel_24.0_1.944", "adp1": "Rel_2022.11_1.273", "as1": "Rel_24.0_1.944", "as2": "Rel_24.0_1.944"}
+	num := map[string]float64{"xsp1": 21, "xsp2": 22, "xsp3": 24, "adp1": 2022.11, "as1": 24, "as2": 24}
+	p := &engine.Plan{FormatVersion: "1.0", ConfigHash: "a4afb9a08435776fb44968ad35b4d40b4c05834c8755db17a043cc860b2059d0",
+		CreatedAt: "2026-11-27T21:58:12Z", Salt: "00", Mode: "normal"}
+	for _, host := range hosts {
+		hp := &engine.HostPlan{Name: host.Name, Address: addr[host.Name], Type: host.Type, Release: rel[host.Name],
+			Facts: facts(host.Type, rel[host.Name], num[host.Name]), Changes: []*engine.Change{}, Restarts: []*engine.Restart{}}
+		if host.Type != "as" && num[host.Name] >= 22 {
+			hp.Facts.Alarms = []string{"bwOpenClientServerASConnFailed"}
+			hp.Changes = []*engine.Change{capOff()}
+			hp.Restarts = []*engine.Restart{{App: "OpenClientServer", Reasons: []string{"CAPProxy changed"}}}
+			hp.Checks = []*engine.Check{{Resource: "check.no_cap_alarms", Message: "CAP connection alarms are still raised on " + host.Name}}
+		}
+		p.Hosts = append(p.Hosts, hp)
+	}
+	const run = "20261120T220000Z"
+	s := journal.Str
+	code := 0
+	recs := []*journal.Record{
+		rec(0, run, journal.KindRunStart, journal.Record{Operator: "alice@ctl1", Mode: "normal", RestartPolicy: "now", Hosts: []string{"xsp2", "xsp3"}}),
+		rec(1, run, journal.KindPending, journal.Record{Host: "xsp2", App: "OpenClientServer", Reason: "OCIProxy changed"}),
+		rec(2, run, journal.KindChange, journal.Record{Host: "xsp2", Path: "Applications/OpenClientServer/OCIProxy", Action: "update", Attr: "enabled", Before: s("true"), After: s("false")}),
+		rec(2, run, journal.KindReply, journal.Record{Host: "xsp2", Command: "set enabled false", Reply: "restart"}),
+		rec(3, run, journal.KindVerify, journal.Record{Host: "xsp2", Path: "Applications/OpenClientServer/OCIProxy", Outcome: "ok"}),
+		rec(3, run, journal.KindRestart, journal.Record{Host: "xsp2", App: "OpenClientServer", Outcome: "started"}),
+		rec(45, run, journal.KindRestart, journal.Record{Host: "xsp2", App: "OpenClientServer", Outcome: "healthy", Detail: "after 41.3s"}),
+		rec(45, run, journal.KindHostEnd, journal.Record{Host: "xsp2", Outcome: "changed"}),
+		rec(46, run, journal.KindPending, journal.Record{Host: "xsp3", App: "OpenClientServer", Reason: "OCIProxy changed"}),
+		rec(47, run, journal.KindChange, journal.Record{Host: "xsp3", Path: "Applications/OpenClientServer/OCIProxy", Action: "update", Attr: "enabled", Before: s("true"), After: s("false")}),
+		rec(47, run, journal.KindReply, journal.Record{Host: "xsp3", Command: "set enabled false", Reply: "restart"}),
+		rec(48, run, journal.KindVerify, journal.Record{Host: "xsp3", Path: "Applications/OpenClientServer/OCIProxy", Outcome: "ok"}),
+		rec(48, run, journal.KindRestart, journal.Record{Host: "xsp3", App: "OpenClientServer", Outcome: "started"}),
+		rec(86, run, journal.KindRestart, journal.Record{Host: "xsp3", App: "OpenClientServer", Outcome: "healthy", Detail: "after 37.6s"}),
+		rec(86, run, journal.KindHostEnd, journal.Record{Host: "xsp3", Outcome: "changed"}),
+		rec(86, run, journal.KindRunEnd, journal.Record{ExitCode: &code}),
+	}
+	types := map[string]string{}
+	for _, host := range hosts {
+		types[host.Name] = host.Type
+	}
+	return review.Build(review.Input{
+		Plan: p, PlanFile: "cap.plan", PlanSHA256: "9d3c0b5e8f1a2b7c6d4e3f20a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+		PlanHash: "442aee239d65240941870d3a23ae3ebf55c1003b0ef6715cdaba846abef1d2fd", Title: "CHG-2291: disable CAP after the 22.0 upgrade",
+		Hosts: hosts, Rollout: engine.Rollout{BatchSize: 1, HealthTimeout: 2 * time.Minute, Restart: engine.RestartNow,
+			SpreadGroups: []string{"farm_a", "farm_b"}, MaxPerGroup: 1},
+		ConfigDir: "examples/cap-disable", ConfigHash: p.ConfigHash,
+		Git:       &review.Git{Commit: "7f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e", DirtyFiles: []string{}},
+		Catalogue: catalog.New(), History: review.NewHistory(recs, "", func(h string) string { return types[h] }),
+		PreparedBy: "alice@ctl1", Now: time.Date(2026, 11, 27, 22, 0, 0, 0, time.UTC),
+	})
+}

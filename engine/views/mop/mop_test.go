@@ -37,6 +37,7 @@ func renderings(t *testing.T) map[string][]byte {
 		"run.txt":      func(b *bytes.Buffer) error { return RunText(b, run) },
 		"nothing.html": func(b *bytes.Buffer) error { return ReviewHTML(b, emptyReview()) },
 		"nothing.md":   func(b *bytes.Buffer) error { return ReviewMarkdown(b, emptyReview()) },
+		"docs.html":    func(b *bytes.Buffer) error { return ReviewHTML(b, docsReview()) },
 	} {
 		var b bytes.Buffer
 		if err := f(&b); err != nil {
@@ -331,5 +332,29 @@ func TestLargeFleetDrawsBatches(t *testing.T) {
 	c = newChart(review.Timeline{Seconds: 10, Lanes: tl.Lanes[:3]}, "")
 	if c.Aggregated || len(c.Rows) != 3 {
 		t.Errorf("wrong result: %d rows, aggregated %v; want 3 hosts drawn one by one", len(c.Rows), c.Aggregated)
+	}
+}
+
+// TestDocumentedMarkdownExample keeps docs/change-review.md honest: its
+// Markdown example is what the renderer prints for docsReview.
+func TestDocumentedMarkdownExample(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "change-review.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "\n~~~markdown\n")
+	if !ok {
+		t.Fatal("docs/change-review.md has no ~~~markdown block")
+	}
+	doc, _, ok := strings.Cut(rest, "\n~~~\n")
+	if !ok {
+		t.Fatal("docs/change-review.md: unterminated ~~~markdown block")
+	}
+	var b bytes.Buffer
+	if err := ReviewMarkdown(&b, docsReview()); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(doc+"\n", b.String()); d != "" {
+		t.Errorf("wrong result: docs/change-review.md differs from the renderer (-doc +renderer):\n%s", d)
 	}
 }

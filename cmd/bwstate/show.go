@@ -159,7 +159,7 @@ func runShow(e *env, args []string) int {
 		Git: gitInfo(e, cfg), RestartPolicy: engine.RestartPolicy(*restart), Parallelism: *parallelism,
 		Catalogue: catalogue, PreparedBy: operatorName(), Now: time.Now(),
 	}
-	in.History, in.Warnings = journalHistory(e, cfg, "")
+	in.History, in.Warnings = journalHistory(e, cfg)
 	r := review.Build(in)
 	var render func(io.Writer, *review.Review) error
 	switch *format {
@@ -177,10 +177,11 @@ func runShow(e *env, args []string) int {
 	return exitOK
 }
 
-// journalHistory measures the journal's runs before run ("" for all) for
-// estimates. A missing journal is no history; one that cannot be read is
-// no history and a warning for the document and stderr.
-func journalHistory(e *env, cfg *config.Config, before string) (*review.History, []string) {
+// journalHistory measures the journal's runs for estimates. A missing
+// journal is no history; one that cannot be read is no history and a
+// warning, and one that fails verification is history and a warning (for
+// the document and for stderr).
+func journalHistory(e *env, cfg *config.Config) (*review.History, []string) {
 	if _, err := os.Stat(stateDir(e)); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -189,7 +190,13 @@ func journalHistory(e *env, cfg *config.Config, before string) (*review.History,
 		defer jn.Close()
 		var recs []*journal.Record
 		if recs, err = jn.Records(); err == nil {
-			return review.NewHistory(recs, before, hostTypes(cfg)), nil
+			var warnings []string
+			if verr := journalIntact(jn); verr != nil {
+				msg := fmt.Sprintf("%v: the estimates come from records that may have been edited", verr)
+				fmt.Fprintf(e.stderr, "bwstate show: warning: %s\n", msg)
+				warnings = append(warnings, msg)
+			}
+			return review.NewHistory(recs, "", hostTypes(cfg)), warnings
 		}
 	}
 	msg := fmt.Sprintf("the journal could not be read, so every estimate is a default: %v", err)

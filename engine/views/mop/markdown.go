@@ -239,14 +239,7 @@ func ReviewMarkdown(w io.Writer, r *review.Review) error {
 	}
 	m.line("Estimates:")
 	m.blank()
-	rows = [][]string{
-		{"Per write", dur(s.Estimates.PerWrite.Seconds), mdText(s.Estimates.PerWrite.Basis)},
-		{"Per host", dur(s.Estimates.HostOverhead.Seconds), mdText(s.Estimates.HostOverhead.Basis)},
-	}
-	for _, e := range s.Estimates.Restarts {
-		rows = append(rows, []string{"Restart of " + mdText(e.App) + " on " + mdText(e.Type), dur(e.Estimate.Seconds), mdText(e.Estimate.Basis)})
-	}
-	m.table([]string{"What", "Estimate", "Basis"}, rows)
+	m.estimates(s.Estimates)
 	for _, n := range s.Notes {
 		m.line("- %s", mdText(n))
 	}
@@ -428,4 +421,20 @@ func textTimeline(tl review.Timeline) []string {
 		out = append(out, name+strings.Repeat(" ", nameW-len([]rune(name)))+" |"+string(row)+"| "+views.Clean(l.Group))
 	}
 	return out
+}
+
+// estimates writes the table of the estimates a schedule used.
+func (m *md) estimates(e review.Estimates) {
+	rows := [][]string{
+		{"Per write", dur(e.PerWrite.Seconds), mdText(e.PerWrite.Basis)},
+		{"Per host", dur(e.HostOverhead.Seconds), mdText(e.HostOverhead.Basis)},
+	}
+	for _, r := range e.Restarts {
+		what := "Restart of " + mdText(r.App)
+		if r.Type != "" {
+			what += " on " + mdText(r.Type)
+		}
+		rows = append(rows, []string{what, dur(r.Estimate.Seconds), mdText(r.Estimate.Basis)})
+	}
+	m.table([]string{"What", "Estimate", "Basis"}, rows)
 }

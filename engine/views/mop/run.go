@@ -102,18 +102,7 @@ func RunMarkdown(w io.Writer, r *review.RunRecord) error {
 	}
 	m.line("Estimates used:")
 	m.blank()
-	rows = [][]string{
-		{"Per write", dur(r.Estimates.PerWrite.Seconds), mdText(r.Estimates.PerWrite.Basis)},
-		{"Per host", dur(r.Estimates.HostOverhead.Seconds), mdText(r.Estimates.HostOverhead.Basis)},
-	}
-	for _, e := range r.Estimates.Restarts {
-		what := "Restart of " + mdText(e.App)
-		if e.Type != "" {
-			what += " on " + mdText(e.Type)
-		}
-		rows = append(rows, []string{what, dur(e.Estimate.Seconds), mdText(e.Estimate.Basis)})
-	}
-	m.table([]string{"What", "Estimate", "Basis"}, rows)
+	m.estimates(r.Estimates)
 	m.line("## Timeline")
 	m.blank()
 	if len(r.Timeline.Lanes) == 0 {

@@ -33,6 +33,7 @@ func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo restarts three simulated applications (about 4s)")
 	}
+	t.Parallel() // mostly waiting for the simulated restarts
 	var stdout, stderr lockedBuffer
 	code := run(testEnv(context.Background(), &stdout, &stderr, nil), []string{"demo"})
 	out := stdout.String()

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +50,25 @@ import (
 // -run TestScripts -update rewrites the files cmp compares with.
 
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) != "bwstate" {
+		raiseTestParallelism()
+	}
 	testscript.Main(m, map[string]func(){"bwstate": main})
+}
+
+// raiseTestParallelism lets more scripts run at once than go test's
+// default of GOMAXPROCS, unless -test.parallel was given: a script spends
+// most of its time waiting for simulated servers (latency, restarts,
+// health polls, timeouts), not on the CPU. Only the top-level test process
+// gets here; the same binary re-executed as bwstate never parses these
+// flags.
+func raiseTestParallelism() {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 }
 
 // scriptWait bounds every wait of a script command (a condition that does

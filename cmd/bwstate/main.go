@@ -17,7 +17,7 @@ import (
 	"syscall"
 )
 
-// Exit codes (DESIGN.md sections 3 and 4).
+// Exit codes, as docs/cli.md documents them per command.
 const (
 	exitOK      = 0 // success, no changes
 	exitError   = 1 // error; for apply: error before any change

@@ -229,7 +229,7 @@ func runPlan(e *env, args []string) int {
 	return planExitCode(p, *detailed)
 }
 
-// planExitCode maps a plan to plan's exit status (DESIGN.md section 3).
+// planExitCode maps a plan to plan's exit status (docs/cli.md, bwstate plan).
 func planExitCode(p *engine.Plan, detailed bool) int {
 	c := views.Summary(p)
 	switch {

@@ -17,7 +17,7 @@ import (
 )
 
 // DefaultParallelism is how many hosts are read at once when
-// Options.Parallelism is not set (DESIGN.md: -parallelism, default 20).
+// Options.Parallelism is not set (`-parallelism`, docs/cli.md).
 const DefaultParallelism = 20
 
 // Source is what the planner needs from the configuration; engine/config

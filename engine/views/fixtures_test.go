@@ -17,7 +17,8 @@ func upd(resource, path string, attrs ...*engine.AttrChange) *engine.Change {
 	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
 }
 
-// designPlan is the example of DESIGN.md section 3.
+// designPlan is the founding example plan: CAPProxy disabled on xsp1, a
+// pending restart on xsp3, xsp4 unreachable.
 func designPlan() *engine.Plan {
 	xsp1 := inSync("xsp1", "10.1.0.11", "Rel_22.0_1.1123")
 	xsp1.Changes = []*engine.Change{upd("context.cap_proxy_off", "Applications/OpenClientServer/CAPProxy",

@@ -41,7 +41,7 @@ const (
 // before the resource column is padded to, so resources line up.
 const resourceColumn = 52
 
-// Human writes the plan as people read it (DESIGN.md section 3): each host
+// Human writes the plan as people read it (docs/plan-output.md): each host
 // that has something to do or failed, then one summary line. Hosts with
 // nothing to do are only counted. A write error is not reported: the view
 // writes the whole text in one call, and a caller that must know can pass a

@@ -62,8 +62,9 @@ func TestHumanGolden(t *testing.T) {
 	}
 }
 
-// TestHumanDesignExample pins the exact text of DESIGN.md section 3, so the
-// golden file cannot drift from the documented contract with -update.
+// TestHumanDesignExample pins the exact text of the founding example plan
+// (the shape docs/plan-output.md documents), so the golden file cannot
+// drift from the documented contract with -update.
 func TestHumanDesignExample(t *testing.T) {
 	want := `xsp1 (10.1.0.11, XSP Rel_22.0_1.1123)
   ~ Applications/OpenClientServer/CAPProxy            context.cap_proxy_off

@@ -8,8 +8,7 @@
 // evaluate the per-host parts against each host's facts.
 //
 // The language itself (blocks, attributes, scopes, functions, value rules)
-// is documented once, in docs/language.md (cmd/bwstate's docs tests load
-// every HCL example there). Two properties the rest of the engine relies on:
+// is documented once, in docs/language.md. Two properties the rest of the engine relies on:
 // values that could break out of a CLI command are errors here, before
 // anything reaches a host (the driver applies the same rules again), and
 // values computed from sensitive variables stay cty-marked, so they become

@@ -8,11 +8,11 @@
 // evaluate the per-host parts against each host's facts.
 //
 // The language itself (blocks, attributes, scopes, functions, value rules)
-// is documented once, in docs/language.md. Two properties the rest of the engine relies on:
-// values that could break out of a CLI command are errors here, before
-// anything reaches a host (the driver applies the same rules again), and
-// values computed from sensitive variables stay cty-marked, so they become
-// engine.Field.Sensitive and no diagnostic prints them.
+// is documented once, in docs/language.md. Two properties the rest of the
+// engine relies on: values that could break out of a CLI command are errors
+// here, before anything reaches a host (the driver applies the same rules
+// again), and values computed from sensitive variables stay cty-marked, so
+// they become engine.Field.Sensitive and no diagnostic prints them.
 //
 // Diagnostics are hcl.Diagnostics with source ranges; WriteDiagnostics
 // renders them with snippets using Config.Parser. Plan-time problems are

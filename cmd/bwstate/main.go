@@ -125,7 +125,11 @@ func run(e *env, args []string) int {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "bwstate: unknown command %q\n\n", args[0])
+		fmt.Fprintf(e.stderr, "bwstate: unknown command %q\n", args[0])
+		if s := nearest(args[0], commandNames()); s != "" {
+			fmt.Fprintf(e.stderr, "Did you mean 'bwstate %s'?\n", s)
+		}
+		fmt.Fprintln(e.stderr)
 		printOverview(e.stderr)
 		return exitError
 	}

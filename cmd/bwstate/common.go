@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"golang.org/x/term"
 
 	"github.com/bwstate/bwstate/engine/config"
@@ -156,9 +158,12 @@ func (v *varOptions) register(fs *flag.FlagSet) {
 	fs.Var(&v.varFiles, "var-file", "read variable values from an HCL file (repeatable)")
 }
 
-// colorOptions decide whether output is coloured.
+// colorOptions decide how output is presented: whether it is coloured,
+// and (diagJSON, set by commands with -json) whether configuration
+// diagnostics go to stdout as JSON.
 type colorOptions struct {
-	noColor bool
+	noColor  bool
+	diagJSON bool
 }
 
 func (c *colorOptions) register(fs *flag.FlagSet) {
@@ -197,22 +202,36 @@ func environ(e *env) []string {
 	return os.Environ()
 }
 
-// loadConfig loads the configuration in e.dir and prints its diagnostics
-// on stderr. cfg is nil when there were errors.
-func loadConfig(e *env, v *varOptions, color bool) *config.Config {
-	cfg, diags := config.Load(e.dir, config.LoadOptions{
-		Catalogue: catalogue,
-		VarFiles:  v.varFiles,
-		Vars:      v.vars,
-		Environ:   environ(e),
-	})
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color)
-	}
+// loadConfig loads the configuration in e.dir and prints its diagnostics.
+// cfg is nil when there were errors.
+func loadConfig(e *env, v *varOptions, out *colorOptions) *config.Config {
+	return loadConfigWith(e, v, out, config.LoadOptions{})
+}
+
+// loadConfigWith is loadConfig with extra load options (the catalogue,
+// variables and environment are filled in).
+func loadConfigWith(e *env, v *varOptions, out *colorOptions, opts config.LoadOptions) *config.Config {
+	opts.Catalogue, opts.VarFiles, opts.Vars, opts.Environ = catalogue, v.varFiles, v.vars, environ(e)
+	cfg, diags := config.Load(e.dir, opts)
+	writeDiagnostics(e, diags, cfg.Parser, out)
 	if diags.HasErrors() {
 		return nil
 	}
 	return cfg
+}
+
+// writeDiagnostics prints configuration diagnostics: as text on stderr, or,
+// with -json and errors among them, as one JSON document on stdout (the
+// command then prints nothing else there). Warnings alone stay on stderr
+// with -json, so that stdout holds only the command's own JSON.
+func writeDiagnostics(e *env, diags hcl.Diagnostics, p *hclparse.Parser, out *colorOptions) {
+	switch {
+	case len(diags) == 0:
+	case out.diagJSON && diags.HasErrors():
+		_ = config.WriteDiagnosticsJSON(e.stdout, diags, p)
+	default:
+		_ = config.WriteDiagnostics(e.stderr, diags, p, terminalWidth(e.stderr), out.enabled(e, e.stderr))
+	}
 }
 
 // stateDir is the controller state directory next to the configuration.

@@ -71,14 +71,12 @@ func (s *selectionFlags) validate(e *env, cmd string) bool {
 // loadSelection loads the configuration and applies -target and -exclude,
 // printing diagnostics; ok is false when the command must stop.
 func loadSelection(e *env, vars *varOptions, color *colorOptions, s *selectionFlags) (*config.Config, *config.Selection, bool) {
-	cfg := loadConfig(e, vars, color.enabled(e, e.stderr))
+	cfg := loadConfig(e, vars, color)
 	if cfg == nil {
 		return nil, nil, false
 	}
 	sel, diags := cfg.Select(s.targets, s.excludes)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
-	}
+	writeDiagnostics(e, diags, cfg.Parser, color)
 	if diags.HasErrors() {
 		return nil, nil, false
 	}
@@ -196,6 +194,7 @@ func runPlan(e *env, args []string) int {
 	if !selFlags.validate(e, "plan") {
 		return exitError
 	}
+	color.diagJSON = *asJSON
 	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
 	if !ok {
 		return exitError

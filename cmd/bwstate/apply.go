@@ -180,7 +180,8 @@ func runApply(e *env, args []string) int {
 		opts.Plan = restartsOnlyPlan(cfg, sel, pending)
 		opts.Mode = apply.ModeRestartsOnly
 	default:
-		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, journalChecked: true, par: selFlags.parallelism, prov: prov})
+		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, journalChecked: true, par: selFlags.parallelism, prov: prov,
+			targets: selFlags.targets, excludes: selFlags.excludes})
 		if !ok {
 			return exitError
 		}

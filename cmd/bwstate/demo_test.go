@@ -58,8 +58,8 @@ func TestDemo(t *testing.T) {
 		t.Errorf("first plan has %d CAPProxy changes, want 3", n)
 	}
 	for _, want := range []string{
-		"Apply complete: 3 hosts changed, 3 unchanged, 0 failed, 0 untouched.",
-		"$ bwstate plan -detailed-exitcode\nNo changes. 6 hosts in the desired state.",
+		"Apply complete: 3 hosts changed, 1 unchanged, 0 failed, 0 untouched.",
+		"$ bwstate plan -detailed-exitcode\nNo changes. 4 hosts in the desired state. 2 hosts left alone (nothing in the configuration concerns them).",
 		"xsp2  set enabled false; restartbw OpenClientServer",
 		"xsp3  set enabled false; restartbw OpenClientServer",
 		"adp1  set enabled false; restartbw OpenClientServer",

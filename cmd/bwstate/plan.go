@@ -116,6 +116,8 @@ type planRequest struct {
 	journalChecked bool
 	par            int
 	drift          bool
+	// targets and excludes are recorded in the plan (a partial plan says so).
+	targets, excludes []string
 	// prov, when set, is used (and left open) instead of a provider of
 	// the plan's own: apply plans and applies through one, so a key's
 	// passphrase is asked once per run.
@@ -158,6 +160,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		SecretMatches: secretMatches,
 		ConfigHash:    req.cfg.Hash,
 		Drift:         req.drift,
+		Concerns:      func(h *engine.Host) bool { return req.sel.Concerns(h.Name) },
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
@@ -167,6 +170,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		fmt.Fprintln(e.stderr, "bwstate: interrupted: the plan is incomplete")
 		return nil, false
 	}
+	p.Targets, p.Excludes = req.targets, req.excludes
 	return p, true
 }
 
@@ -204,7 +208,8 @@ func runPlan(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
 		return exitError
 	}
-	p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism, drift: *drift})
+	p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism, drift: *drift,
+		targets: selFlags.targets, excludes: selFlags.excludes})
 	if !ok {
 		return exitError
 	}

@@ -54,6 +54,9 @@ func Human(w io.Writer, p *engine.Plan, opts HumanOptions) {
 	for _, msg := range p.Warnings {
 		h.b.WriteString("warning: " + clean(msg) + "\n")
 	}
+	if p.Partial() {
+		h.b.WriteString(h.paint(ansiYellow, clean(partialWarning(p))) + "\n")
+	}
 	if h.b.Len() > 0 {
 		h.b.WriteString("\n")
 	}

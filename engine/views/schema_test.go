@@ -100,7 +100,7 @@ func TestSchemaCheckerCatchesViolations(t *testing.T) {
 		},
 		"wrong version": {
 			mutate: func(doc map[string]any) { doc["format_version"] = "2.0" },
-			want:   `at '/format_version': value must be '1.0'`,
+			want:   `at '/format_version': value must be '1.1'`,
 		},
 		"bad action": {
 			mutate: func(doc map[string]any) { change(doc, 0, 0)["action"] = "replace" },

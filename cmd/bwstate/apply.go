@@ -188,7 +188,7 @@ func runApply(e *env, args []string) int {
 		opts.Plan = p
 	}
 
-	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut})
+	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut, Width: wrapWidth(e.stdout)})
 	counts := views.Summary(opts.Plan)
 	if !counts.HasChanges() {
 		if counts.HostsFailed > 0 {

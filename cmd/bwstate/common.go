@@ -184,6 +184,16 @@ func isTerminal(w any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// wrapWidth is the width the plan view wraps long warnings at: the
+// terminal's, or 0 (no wrapping) when w is not a terminal, so that piped
+// and logged output keeps one line per warning for grep.
+func wrapWidth(w io.Writer) int {
+	if !isTerminal(w) {
+		return 0
+	}
+	return int(terminalWidth(w))
+}
+
 // terminalWidth is the width diagnostics wrap at.
 func terminalWidth(w io.Writer) uint {
 	if f, ok := w.(*os.File); ok {

@@ -155,8 +155,14 @@ func runJournal(e *env, args []string) int {
 			fmt.Fprintln(e.stdout, "No runs yet.")
 			return exitOK
 		}
+		// A run's id is its start time (UTC), so it is printed once.
+		width := len("OPERATOR")
 		for _, r := range runs {
-			fmt.Fprintf(e.stdout, "%s  %s  %-20s %-13s %s\n", r.ID, r.Time, r.Operator, r.Mode, describeRun(r))
+			width = max(width, len(r.Operator))
+		}
+		fmt.Fprintf(e.stdout, "%-20s  %-*s  %-13s  %s\n", "RUN (started, UTC)", width, "OPERATOR", "MODE", "RESULT")
+		for _, r := range runs {
+			fmt.Fprintf(e.stdout, "%-20s  %-*s  %-13s  %s\n", r.ID, width, r.Operator, r.Mode, describeRun(r))
 		}
 	}
 	return exitOK

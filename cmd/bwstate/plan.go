@@ -219,7 +219,7 @@ func runPlan(e *env, args []string) int {
 			return exitError
 		}
 	} else {
-		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout)})
+		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout), Width: wrapWidth(e.stdout)})
 	}
 	if *out != "" {
 		if err := planfile.Write(resolve(e, *out), p, nil); err != nil {

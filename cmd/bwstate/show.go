@@ -50,6 +50,6 @@ func runShow(e *env, args []string) int {
 		}
 		return exitOK
 	}
-	views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout)})
+	views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout), Width: wrapWidth(e.stdout)})
 	return exitOK
 }

@@ -161,7 +161,7 @@ func pronoun(n int) string {
 	return "them"
 }
 
-// partialWarning is printed above the summary of a plan made with -target
+// partialWarning is the warning printed above the summary of a plan made with -target
 // or -exclude, as Terraform warns of resource targeting.
 func partialWarning(p *engine.Plan) string {
 	var parts []string
@@ -171,5 +171,5 @@ func partialWarning(p *engine.Plan) string {
 	if len(p.Excludes) > 0 {
 		parts = append(parts, "-exclude "+strings.Join(p.Excludes, ", "))
 	}
-	return "warning: this plan is partial (" + strings.Join(parts, "; ") + "): what the targeting left out was not compared, so it may not show every change the configuration asks for"
+	return "this plan is partial (" + strings.Join(parts, "; ") + "): what the targeting left out was not compared, so it may not show every change the configuration asks for"
 }

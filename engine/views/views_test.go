@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -364,5 +365,37 @@ func TestControlCharactersEscaped(t *testing.T) {
 	}
 	if want := `xsp1: read facts: \x1b]0;owned\abad`; !bytes.Contains(out, []byte(want)) {
 		t.Errorf("wrong result\ngot:\n%s\nwant it to contain: %s", out, want)
+	}
+}
+
+// TestHumanWrapsWarnings: with a width (a terminal), a long advisory wraps
+// under its first word and no line is wider than the width; without one
+// (a pipe), every warning stays on one line for grep.
+func TestHumanWrapsWarnings(t *testing.T) {
+	msg := "advisory cap-removed-22: CAPProxy is enabled but CAP was removed in release 22.0; set enabled = false and restart OpenClientServer"
+	hp := inSync("xsp2", "10.1.0.12", "Rel_22.0_1.1123")
+	hp.Warnings = []string{msg}
+	p := &engine.Plan{Hosts: []*engine.HostPlan{hp}}
+
+	var b strings.Builder
+	Human(&b, p, HumanOptions{Width: 60})
+	want := `xsp2 (10.1.0.12, XSP Rel_22.0_1.1123)
+  warning: advisory cap-removed-22: CAPProxy is enabled but
+           CAP was removed in release 22.0; set enabled =
+           false and restart OpenClientServer
+`
+	if got := b.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("wrong result\ngot:\n%s\nwant a start of:\n%s", got, want)
+	}
+	for line := range strings.Lines(b.String()) {
+		if n := utf8.RuneCountInString(strings.TrimSuffix(line, "\n")); n > 60 && strings.Contains(line, "warning") {
+			t.Errorf("wrong result: a warning line of %d columns, want at most 60: %q", n, line)
+		}
+	}
+
+	b.Reset()
+	Human(&b, p, HumanOptions{})
+	if !strings.Contains(b.String(), "  warning: "+msg+"\n") {
+		t.Errorf("wrong result without a width\ngot:\n%s\nwant the warning on one line", b.String())
 	}
 }

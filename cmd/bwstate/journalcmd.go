@@ -178,8 +178,14 @@ func runJournal(e *env, args []string) int {
 			fmt.Fprintln(e.stdout, "No runs yet.")
 			return exitOK
 		}
+		// A run's id is its start time (UTC), so it is printed once.
+		width := len("OPERATOR")
 		for _, r := range runs {
-			fmt.Fprintf(e.stdout, "%s  %s  %-20s %-13s %s\n", r.ID, r.Time, r.Operator, r.Mode, describeRun(r))
+			width = max(width, len(r.Operator))
+		}
+		fmt.Fprintf(e.stdout, "%-20s  %-*s  %-13s  %s\n", "RUN (started, UTC)", width, "OPERATOR", "MODE", "RESULT")
+		for _, r := range runs {
+			fmt.Fprintf(e.stdout, "%-20s  %-*s  %-13s  %s\n", r.ID, width, r.Operator, r.Mode, describeRun(r))
 		}
 	}
 	return exitOK
@@ -230,23 +236,17 @@ func runForceUnlock(e *env, args []string) int {
 // runJournalShow prints what one run did: `journal show [flags] RUN
 // [flags]`.
 func runJournalShow(e *env, args []string) int {
-	fs := newFlagSet("journal")
+	fs := newFlagSet("journal show")
 	var vars varOptions
 	vars.register(fs)
 	format := fs.String("format", "text", "text, html, markdown or json")
 	title := fs.String("title", "", "the closing record's title")
+	// Flags may follow RUN, as in `journal show RUN -format html`.
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
-	// Flags may follow RUN, as in `journal show RUN -format html`.
-	var run string
-	if fs.NArg() > 0 {
-		run = fs.Arg(0)
-		if code, ok := parseFlags(e, fs, fs.Args()[1:]); !ok {
-			return code
-		}
-	}
-	if run == "" || fs.NArg() > 0 {
+	run := fs.Arg(0)
+	if fs.NArg() != 1 {
 		fmt.Fprintln(e.stderr, "bwstate journal show: give exactly one run id (`bwstate journal list` lists them): bwstate journal show RUN")
 		return exitError
 	}

@@ -118,7 +118,7 @@ func runShow(e *env, args []string) int {
 			}
 			return exitOK
 		}
-		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout)})
+		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout), Width: wrapWidth(e.stdout)})
 		return exitOK
 	}
 
@@ -147,7 +147,7 @@ func runShow(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate show: %v\n", err)
 		return exitError
 	}
-	cfg := loadConfig(e, &vars, color.enabled(e, e.stderr))
+	cfg := loadConfig(e, &vars, &color)
 	if cfg == nil {
 		fmt.Fprintln(e.stderr, "bwstate show: the change review needs the configuration (its inventory and rollout): run show in the configuration directory (or with -chdir=DIR), with the variables plan was given")
 		return exitError

@@ -50,9 +50,9 @@ type Input struct {
 // Build makes the change review of a plan.
 func Build(in Input) *Review {
 	p := in.Plan
-	mode := p.Mode
+	mode := string(p.Mode)
 	if mode == "" {
-		mode = apply.ModeNormal
+		mode = modeNormal
 	}
 	policy := in.Rollout.Restart
 	if in.RestartPolicy != "" {
@@ -61,7 +61,7 @@ func Build(in Input) *Review {
 	if policy == "" {
 		policy = engine.RestartNow
 	}
-	if mode == apply.ModeRestartsOnly {
+	if mode == modeRestartsOnly {
 		policy = engine.RestartNow // as apply: performing them is the point
 	}
 	par := in.Parallelism
@@ -119,7 +119,7 @@ func Build(in Input) *Review {
 		r.Header.Configuration.Git.DirtyFiles = []string{}
 	}
 	if !r.Header.Configuration.MatchesPlan {
-		if mode == apply.ModeRevert {
+		if mode == modeRevert {
 			r.Warnings = append(r.Warnings, "the configuration files changed since this revert plan was made; apply still takes it, with the rollout shown here")
 		} else {
 			r.Warnings = append(r.Warnings, "the configuration files changed since this plan was made: apply will refuse the plan; make a new plan and review that one")
@@ -128,6 +128,22 @@ func Build(in Input) *Review {
 	r.Warnings = append(r.Warnings, p.Warnings...)
 	r.Warnings = append(r.Warnings, in.Warnings...)
 	return r
+}
+
+// The plan's modes, as its JSON and the journal spell them.
+const (
+	modeNormal       = "normal"
+	modeRestartsOnly = "restarts-only"
+	modeRevert       = "revert"
+)
+
+// actionOf is a change's action; a change that names none is an update
+// (attribute contexts are only ever updated), as apply takes it.
+func actionOf(c *engine.Change) engine.Action {
+	if c.Action == engine.NoOp {
+		return engine.Update
+	}
+	return c.Action
 }
 
 func nonNil[T any](s []T) []T {
@@ -210,7 +226,7 @@ func groupsOf(h *engine.Host) []string {
 }
 
 func changeOf(c *engine.Change, commands []string) Change {
-	act := c.EffectiveAction()
+	act := actionOf(c)
 	out := Change{Action: act.String(), Resource: c.Resource, Path: c.Path, Key: fieldsOf(c.Key), Attrs: []Attr{}, Commands: nonNil(commands)}
 	for _, a := range c.Attrs {
 		at := Attr{Name: a.Name, Sensitive: a.Sensitive, BeforeUnknown: a.BeforeUnknown, Restart: a.Restart}
@@ -364,10 +380,10 @@ func rollback(p *engine.Plan, cat engine.Catalogue, now time.Time, mode string) 
 	rb := Rollback{Hosts: []RollbackHost{}, Manual: []string{}}
 	var results []*apply.HostResult
 	for _, hp := range p.Hosts {
-		if hp.Error != "" || len(hp.Changes) == 0 || mode == apply.ModeRestartsOnly {
+		if hp.Error != "" || len(hp.Changes) == 0 || mode == modeRestartsOnly {
 			continue
 		}
-		results = append(results, &apply.HostResult{Name: hp.Name, Outcome: apply.OutcomeChanged, Applied: hp.Changes})
+		results = append(results, &apply.HostResult{Name: hp.Name, Applied: hp.Changes})
 	}
 	rp := apply.Revert(p, results, cat, now)
 	if rp == nil {
@@ -420,12 +436,12 @@ var revertPath = regexp.MustCompile(`runs[/\\]([^/\\]+)[/\\]revert\.json$`)
 // deriveTitle names a change nobody titled.
 func deriveTitle(p *engine.Plan, mode, file string, c Counts) string {
 	switch mode {
-	case apply.ModeRevert:
+	case modeRevert:
 		if m := revertPath.FindStringSubmatch(filepath.ToSlash(file)); m != nil {
 			return "Revert of run " + m[1]
 		}
 		return "Revert plan"
-	case apply.ModeRestartsOnly:
+	case modeRestartsOnly:
 		return fmt.Sprintf("Pending restarts on %s", count(c.Hosts, "host"))
 	}
 	var resources, hosts []string

@@ -130,7 +130,7 @@ func (rl *runLog) add(r *journal.Record) {
 	}
 	switch r.Kind {
 	case journal.KindRunStart:
-		rl.operator, rl.mode, rl.policy = r.Operator, r.Mode, r.RestartPolicy
+		rl.operator, rl.mode, rl.policy = r.Operator, string(r.Mode), string(r.RestartPolicy)
 		rl.planHash, rl.configHash = r.PlanHash, r.ConfigHash
 		rl.start, rl.startText = at, r.Time
 		for _, h := range r.Hosts {

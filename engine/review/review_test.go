@@ -149,7 +149,7 @@ func hostPlan(name string, changes []*engine.Change, restarts ...*engine.Restart
 }
 
 func capOff() *engine.Change {
-	return &engine.Change{Resource: "context.cap", Path: "Applications/OpenClientServer/CAPProxy", Action: engine.Update, ActionName: "update",
+	return &engine.Change{Resource: "context.cap", Path: "Applications/OpenClientServer/CAPProxy", Action: engine.Update,
 		Attrs: []*engine.AttrChange{{Name: "enabled", Before: "true", After: "false", Restart: "OpenClientServer"}}}
 }
 
@@ -181,7 +181,7 @@ func batchNames(s Schedule) [][]string {
 // TestScheduleIsApplysBatches: the batches are apply's (size, spread
 // groups), and a host needing no restart goes first, in parallel.
 func TestScheduleIsApplysBatches(t *testing.T) {
-	snmp := &engine.Change{Resource: "context.snmp", Path: "Interface/SNMP/Agent", Action: engine.Update, ActionName: "update",
+	snmp := &engine.Change{Resource: "context.snmp", Path: "Interface/SNMP/Agent", Action: engine.Update,
 		Attrs: []*engine.AttrChange{{Name: "port", Before: "161", After: "8161"}}}
 	p := &engine.Plan{Mode: "normal", Hosts: []*engine.HostPlan{
 		hostPlan("xsp1", []*engine.Change{capOff()}, ocs()),
@@ -246,9 +246,9 @@ func TestRestartPolicies(t *testing.T) {
 // TestNoSensitiveValueInTheDocument: a plan in memory holds sensitive
 // values; the document holds none, and says what apply will type.
 func TestNoSensitiveValueInTheDocument(t *testing.T) {
-	snmp := &engine.Change{Resource: "context.snmp", Path: "Interface/SNMP/Agent", Action: engine.Update, ActionName: "update",
+	snmp := &engine.Change{Resource: "context.snmp", Path: "Interface/SNMP/Agent", Action: engine.Update,
 		Attrs: []*engine.AttrChange{{Name: "readCommunity", Before: "0ldS3cretX", After: "n3wS3cretY", Sensitive: true}}}
-	row := &engine.Change{Resource: "table.t", Path: "System/Secrets", Action: engine.Create, ActionName: "create",
+	row := &engine.Change{Resource: "table.t", Path: "System/Secrets", Action: engine.Create,
 		Key: []engine.Field{{Name: "name", Value: "k3yS3cretZ", Sensitive: true}}, Attrs: []*engine.AttrChange{{Name: "v", After: "n3wS3cretY", Sensitive: true}}}
 	p := &engine.Plan{Mode: "normal", Hosts: []*engine.HostPlan{hostPlan("xsp1", []*engine.Change{snmp, row})}}
 	r := Build(Input{Plan: p, Hosts: inventory("xsp1"), Rollout: engine.DefaultRollout(), Catalogue: catalog.New(), Now: t0})

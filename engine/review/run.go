@@ -81,7 +81,7 @@ func BuildRun(in RunInput) (*RunRecord, error) {
 	}
 	if rec.Title == "" {
 		rec.Title = "Run " + rl.id
-		if rl.mode != "" && rl.mode != apply.ModeNormal {
+		if rl.mode != "" && rl.mode != modeNormal {
 			rec.Title += " (" + rl.mode + ")"
 		}
 	}

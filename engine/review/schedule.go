@@ -38,7 +38,7 @@ func classify(hp *engine.HostPlan, host *engine.Host, mode string, policy engine
 		w.alone = "failed at plan time: " + hp.Error
 		return w
 	}
-	if mode != apply.ModeRestartsOnly {
+	if mode != modeRestartsOnly {
 		w.changes = hp.Changes
 	}
 	seen := map[string]bool{}

@@ -21,7 +21,7 @@ var secrets = []string{"s3cr3tCommunity", "t0kenValue9", "cl1entSecret7", "0ldT0
 const capAdvisory = `advisory cap-removed-22: CAPProxy is enabled but CAP was removed in release 22.0 (Cisco tech note: "CAP needs to be disabled after the 22.0 upgrade on all servers"); set enabled = false and restart OpenClientServer`
 
 func upd(resource, path string, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
+	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, Attrs: attrs}
 }
 
 func facts(typ, release string, num float64, alarms ...string) *engine.Facts {
@@ -62,15 +62,15 @@ func fixturePlan() *engine.Plan {
 	as1 := &engine.HostPlan{Name: "as1", Address: "10.2.0.21", Type: "as", Release: "Rel_24.0_1.944",
 		Facts: facts("as", "Rel_24.0_1.944", 24)}
 	as1.Changes = []*engine.Change{
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete, ActionName: "delete",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete,
 			Key: []engine.Field{{Name: "host", Value: "10.0.0.3"}}, Attrs: []*engine.AttrChange{{Name: "description", Before: "old lab"}}},
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Update, ActionName: "update",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Update,
 			Key: []engine.Field{{Name: "host", Value: "10.0.0.1"}}, Attrs: []*engine.AttrChange{{Name: "description", Before: "old\x1b[2J|`x`", After: "Core router"}}},
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create, ActionName: "create",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create,
 			Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}}, Attrs: []*engine.AttrChange{{Name: "description", After: "NOC <script>x</script>"}}},
-		{Resource: "table.scheduler", Path: "Maintenance/Scheduler", Action: engine.Create, ActionName: "create",
+		{Resource: "table.scheduler", Path: "Maintenance/Scheduler", Action: engine.Create,
 			Attrs: []*engine.AttrChange{{Name: "name", After: "rotate"}, {Name: "hour", After: "5"}}},
-		{Resource: "table.opts", Path: "Maintenance/ContainerOptions", Action: engine.Update, ActionName: "update",
+		{Resource: "table.opts", Path: "Maintenance/ContainerOptions", Action: engine.Update,
 			Key:   []engine.Field{{Name: "container", Value: "ExecutionServer"}, {Name: "name", Value: "bw.token"}},
 			Attrs: []*engine.AttrChange{{Name: "value", Before: "0ldT0ken", After: "t0kenValue9", Sensitive: true, Restart: "ExecutionServer"}}},
 	}

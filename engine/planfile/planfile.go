@@ -34,10 +34,13 @@ type document struct {
 	ConfigHash    string `json:"config_hash"`
 	// Salt is the plan's random nonce, mixed into every keyed hash of a
 	// sensitive value (the name predates keyed hashes).
-	Salt     string      `json:"salt"`
-	Mode     engine.Mode `json:"mode,omitempty"`
-	Warnings []string    `json:"warnings,omitempty"`
-	Hosts    []*hostDoc  `json:"hosts"`
+	Salt      string      `json:"salt"`
+	Mode      engine.Mode `json:"mode,omitempty"`
+	Warnings  []string    `json:"warnings,omitempty"`
+	Hosts     []*hostDoc  `json:"hosts"`
+	LeftAlone []string    `json:"left_alone,omitempty"`
+	Targets   []string    `json:"targets,omitempty"`
+	Excludes  []string    `json:"excludes,omitempty"`
 }
 
 type hostDoc struct {
@@ -267,7 +270,7 @@ func toDocument(p *engine.Plan, s Secrets, hs *hasher) (*document, error) {
 	doc := &document{
 		FormatVersion: engine.PlanFormatVersion, Kind: Kind, CreatedAt: p.CreatedAt,
 		ConfigHash: p.ConfigHash, Salt: hs.nonce, Mode: p.Mode, Warnings: p.Warnings,
-		Hosts: []*hostDoc{},
+		Hosts: []*hostDoc{}, LeftAlone: p.LeftAlone, Targets: p.Targets, Excludes: p.Excludes,
 	}
 	for _, hp := range p.Hosts {
 		hd := &hostDoc{
@@ -421,6 +424,7 @@ func Parse(name string, data []byte) (*File, error) {
 	p := &engine.Plan{
 		FormatVersion: doc.FormatVersion, ConfigHash: doc.ConfigHash, CreatedAt: doc.CreatedAt,
 		Salt: doc.Salt, Mode: doc.Mode, Warnings: doc.Warnings,
+		LeftAlone: doc.LeftAlone, Targets: doc.Targets, Excludes: doc.Excludes,
 	}
 	if _, ok := engine.ParseMode(string(p.Mode)); !ok {
 		return nil, fail("unknown mode %q", p.Mode)

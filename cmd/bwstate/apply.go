@@ -14,6 +14,7 @@ import (
 	"github.com/bwstate/bwstate/engine/planfile"
 	"github.com/bwstate/bwstate/engine/views"
 	"github.com/bwstate/bwstate/engine/views/progress"
+	"github.com/bwstate/bwstate/internal/live"
 )
 
 const applyUsage = `Usage: bwstate [-chdir=DIR] apply [flags] [PLANFILE]
@@ -67,6 +68,11 @@ func runApply(e *env, args []string) int {
 		return code
 	}
 	if !selFlags.validate(e, "apply") {
+		return exitError
+	}
+	interval, err := progressInterval(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 		return exitError
 	}
 	if fs.NArg() > 1 {
@@ -165,7 +171,7 @@ func runApply(e *env, args []string) int {
 		opts.Mode = engine.ModeRestartsOnly
 	default:
 		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, pending: run.Pending(), par: selFlags.parallelism, prov: prov,
-			targets: selFlags.targets, excludes: selFlags.excludes})
+			targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, &color, interval)})
 		if !ok {
 			return exitError
 		}
@@ -205,10 +211,16 @@ func runApply(e *env, args []string) int {
 	default:
 	}
 
-	pw := progress.New(e.stdout, progress.Options{Color: colorOut})
-	opts.Hook = pw
 	fmt.Fprintln(e.stdout)
+	// Event lines go through the display: on a terminal above its live
+	// area, elsewhere as they are, with a status line now and then.
+	view := newProgressView(e, e.stdout, &color, interval)
+	tracker := live.NewApplyTracker(nil)
+	display := view.start(tracker)
+	pw := progress.New(display, progress.Options{Color: colorOut})
+	opts.Hook = live.ApplyHook(tracker, pw)
 	res, err := apply.Run(e.ctx, opts)
+	view.stop(display)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 		return exitError

@@ -107,6 +107,14 @@ func (t *Terminal) Drain(d time.Duration) error {
 	}
 }
 
+// Type sends s as if typed on the terminal's keyboard: the terminal
+// driver echoes it and turns ^C into SIGINT for the foreground process
+// group.
+func (t *Terminal) Type(s string) error {
+	_, err := io.WriteString(t.ptmx, s)
+	return err
+}
+
 // Raw returns every byte written to the terminal so far.
 func (t *Terminal) Raw() string {
 	t.mu.Lock()

@@ -27,6 +27,11 @@ journaled, each value is set and read back, then each application that needs
 it is restarted once, in rolling batches that wait for health (see the
 rollout block). Everything is recorded in .bwstate/journal.jsonl.
 
+While it runs, a terminal shows a live area below the progress lines (the
+batch, hosts done, failed and remaining, an estimate of the time left, each
+health wait against health_timeout), cleared before the summary; elsewhere a
+status line comes every 10 seconds (BWSTATE_PROGRESS_INTERVAL).
+
 Flags:
   -auto-approve         do not ask for confirmation (required when stdin is
                         not a terminal)

@@ -23,6 +23,10 @@ Connects to every selected host over SSH, reads its facts and every context the
 configuration manages, and prints what apply would change and which
 applications it would restart. Plan changes nothing on any host.
 
+While hosts are read, a terminal shows how many are read of how many (on
+stderr, cleared before the plan is printed); elsewhere a status line comes on
+stderr every 10 seconds (BWSTATE_PROGRESS_INTERVAL).
+
 Flags:
   -out FILE             also save the plan to FILE for 'bwstate apply FILE'
   -json                 print the plan as versioned JSON (docs/plan-output.md)

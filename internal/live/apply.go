@@ -305,23 +305,15 @@ func (t *ApplyTracker) Live(now time.Time, max int) []string {
 	if left, ok := t.estimate(now); ok && t.scheduled {
 		head += " · ETA " + eta(left)
 	}
-	lines := []string{head}
 	fs := t.hostsInFlight()
-	for i, f := range fs {
-		if len(lines) == max-1 && i < len(fs)-1 {
-			lines = append(lines, "  and "+moreHosts(len(fs)-i))
-			break
-		}
-		if len(lines) >= max {
-			break
-		}
-		line := fmt.Sprintf("  %s: %s %s", f.name, f.doing, short(now.Sub(f.since)))
+	return area(head, len(fs), max, func(i int) string {
+		f := fs[i]
+		line := fmt.Sprintf("%s: %s %s", f.name, f.doing, short(now.Sub(f.since)))
 		if f.waitApp != "" {
 			line += "/" + short(f.waitTimeout)
 		}
-		lines = append(lines, line)
-	}
-	return lines
+		return line
+	})
 }
 
 // Status implements Source:

@@ -1,6 +1,7 @@
 package live
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"sync"
@@ -89,10 +90,8 @@ type plain struct {
 	stop chan struct{}
 	done chan struct{}
 
-	mu        sync.Mutex // orders lines on out
-	suspended int
-	held      [][]byte
-	closed    bool
+	mu   sync.Mutex // orders lines on out; guards gate
+	gate gate
 }
 
 func startPlain(out io.Writer, src Source, interval time.Duration) *plain {
@@ -116,7 +115,7 @@ func (d *plain) loop(interval time.Duration) {
 		case now := <-tick.C:
 			line := d.src.Status(now)
 			d.mu.Lock()
-			if d.suspended == 0 && line != "" {
+			if d.gate.suspended == 0 && line != "" {
 				// A status line that cannot be written is lost like
 				// any other output; the event lines report the error.
 				_, _ = io.WriteString(d.out, line+"\n")
@@ -129,12 +128,8 @@ func (d *plain) loop(interval time.Duration) {
 func (d *plain) write(p []byte) (int, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed {
-		return 0, errClosed
-	}
-	if d.suspended > 0 {
-		d.held = append(d.held, append([]byte(nil), p...))
-		return len(p), nil
+	if now, err := d.gate.admit(p); !now {
+		return heldOrRefused(p, err)
 	}
 	return d.out.Write(p)
 }
@@ -142,40 +137,95 @@ func (d *plain) write(p []byte) (int, error) {
 func (d *plain) suspend() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.suspended++
+	d.gate.suspend()
 }
 
 func (d *plain) resume() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.suspended == 0 {
-		return
-	}
-	d.suspended--
-	if d.suspended == 0 {
-		d.flushHeld()
-	}
+	d.writeHeld(d.gate.resume())
 }
 
-// flushHeld writes the held lines; d.mu is held.
-func (d *plain) flushHeld() {
-	for _, p := range d.held {
+// writeHeld writes lines the gate held; d.mu is held.
+func (d *plain) writeHeld(held [][]byte) {
+	for _, p := range held {
 		_, _ = d.out.Write(p)
 	}
-	d.held = nil
 }
 
 func (d *plain) close() {
 	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
-		return
-	}
-	d.closed = true
-	d.flushHeld()
+	held, first := d.gate.close()
+	d.writeHeld(held)
 	d.mu.Unlock()
-	close(d.stop)
-	<-d.done
+	if first {
+		close(d.stop)
+		<-d.done
+	}
+}
+
+// gate decides what becomes of event lines: written now, held while the
+// display is suspended, or refused once it is closed. Its display guards
+// it with its own mutex.
+type gate struct {
+	suspended int
+	held      [][]byte
+	closed    bool
+}
+
+// admit reports whether p is to be written now; when it is not, p was
+// held, or refused with the error.
+func (g *gate) admit(p []byte) (now bool, err error) {
+	switch {
+	case g.closed:
+		return false, errClosed
+	case g.suspended > 0:
+		g.held = append(g.held, bytes.Clone(p))
+		return false, nil
+	}
+	return true, nil
+}
+
+// heldOrRefused is what Write returns for a line the gate did not let
+// through.
+func heldOrRefused(p []byte, err error) (int, error) {
+	if err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// suspend holds lines until the matching resume; first reports that the
+// display was not suspended before.
+func (g *gate) suspend() (first bool) {
+	g.suspended++
+	return g.suspended == 1
+}
+
+// resume ends a suspension and returns the lines held, to write, when it
+// was the last one.
+func (g *gate) resume() [][]byte {
+	if g.suspended == 0 {
+		return nil
+	}
+	g.suspended--
+	if g.suspended > 0 {
+		return nil
+	}
+	held := g.held
+	g.held = nil
+	return held
+}
+
+// close refuses lines from now on and returns the lines held, to write;
+// first reports that the display was not closed before.
+func (g *gate) close() (held [][]byte, first bool) {
+	if g.closed {
+		return nil, false
+	}
+	g.closed, g.suspended = true, 0
+	held, g.held = g.held, nil
+	return held, true
 }
 
 type closedError struct{}
@@ -203,12 +253,10 @@ type terminal struct {
 	stop chan struct{}
 	done chan struct{}
 
-	// mu guards suspended, held and closed; it is held while writing to
-	// mpb so that no event line slips out while suspended.
-	mu        sync.Mutex
-	suspended int
-	held      [][]byte
-	closed    bool
+	// mu guards gate; it is held while writing to mpb so that no event
+	// line slips out while suspended.
+	mu   sync.Mutex
+	gate gate
 
 	// linesMu guards lines, which the bars' decorators read while mpb
 	// draws; it is never held while calling mpb.
@@ -278,7 +326,7 @@ func (t *terminal) size() (int, int) {
 // wait to be printed (force).
 func (t *terminal) redraw(force bool) {
 	t.mu.Lock()
-	suspended := t.suspended > 0
+	suspended := t.gate.suspended > 0
 	t.mu.Unlock()
 	if suspended || t.dead {
 		return
@@ -358,22 +406,33 @@ func (t *terminal) clear() {
 func (t *terminal) write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
-		return 0, errClosed
+	if now, err := t.gate.admit(p); !now {
+		return heldOrRefused(p, err)
 	}
-	if t.suspended > 0 {
-		t.held = append(t.held, append([]byte(nil), p...))
-		return len(p), nil
+	if err := t.emit(p); err != nil {
+		return 0, err
 	}
+	return len(p), nil
+}
+
+// emit hands event lines to mpb, which prints them above the area when it
+// next draws, and asks the loop to draw soon; t.mu is held.
+func (t *terminal) emit(p []byte) error {
 	// The cursor may not be at the start of its row (see redraw).
 	if _, err := t.p.Write(append([]byte("\r"), p...)); err != nil {
-		return 0, err
+		return err
 	}
 	select {
 	case t.kick <- struct{}{}:
 	default:
 	}
-	return len(p), nil
+	return nil
+}
+
+func (t *terminal) emitHeld(held [][]byte) {
+	for _, p := range held {
+		_ = t.emit(p)
+	}
 }
 
 // do runs op on the loop goroutine and waits for it.
@@ -388,8 +447,7 @@ func (t *terminal) do(op func(*terminal)) {
 
 func (t *terminal) suspend() {
 	t.mu.Lock()
-	t.suspended++
-	first := t.suspended == 1
+	first := t.gate.suspend()
 	t.mu.Unlock()
 	if first {
 		t.do((*terminal).clear)
@@ -398,38 +456,19 @@ func (t *terminal) suspend() {
 
 func (t *terminal) resume() {
 	t.mu.Lock()
-	if t.suspended == 0 {
-		t.mu.Unlock()
-		return
-	}
-	t.suspended--
-	var held [][]byte
-	if t.suspended == 0 {
-		held, t.held = t.held, nil
-	}
-	t.mu.Unlock()
-	for _, p := range held {
-		_, _ = t.write(p)
-	}
+	defer t.mu.Unlock()
+	t.emitHeld(t.gate.resume())
 }
 
 func (t *terminal) close() {
 	t.mu.Lock()
-	if t.closed {
-		t.mu.Unlock()
-		return
-	}
-	held := t.held
-	t.held, t.suspended = nil, 0
+	held, first := t.gate.close()
+	t.emitHeld(held)
 	t.mu.Unlock()
-	for _, p := range held {
-		_, _ = t.write(p)
+	if first {
+		close(t.stop)
+		<-t.done
 	}
-	t.mu.Lock()
-	t.closed = true
-	t.mu.Unlock()
-	close(t.stop)
-	<-t.done
 }
 
 func slicesEqual(a, b []string) bool {

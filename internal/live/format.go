@@ -64,10 +64,22 @@ func list(items []string, first int) string {
 	return strings.Join(items[:first], ", ") + fmt.Sprintf(" and %d more", len(items)-first)
 }
 
-// moreHosts is "1 more host" or "n more hosts".
-func moreHosts(n int) string {
-	if n == 1 {
-		return "1 more host"
+// area returns the lines of a live area of at most max lines: head, then
+// host(i) for each of n hosts, indented. When they do not all fit, the
+// last line counts the rest ("and 3 more hosts").
+func area(head string, n, max int, host func(i int) string) []string {
+	lines := []string{head}
+	for i := range n {
+		left := max - len(lines)
+		if left <= 0 {
+			break
+		}
+		if left == 1 && n-i > 1 {
+			more := fmt.Sprintf("%d more hosts", n-i)
+			lines = append(lines, "  and "+more)
+			break
+		}
+		lines = append(lines, "  "+host(i))
 	}
-	return fmt.Sprintf("%d more hosts", n)
+	return lines
 }

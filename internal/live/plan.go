@@ -110,19 +110,10 @@ func (t *PlanTracker) Live(now time.Time, max int) []string {
 	if left != "" {
 		head += " · " + left
 	}
-	lines := []string{head}
 	hosts := t.longest()
-	for i, h := range hosts {
-		if len(lines) == max-1 && i < len(hosts)-1 {
-			lines = append(lines, "  and "+moreHosts(len(hosts)-i))
-			break
-		}
-		if len(lines) >= max {
-			break
-		}
-		lines = append(lines, fmt.Sprintf("  %s: reading %s", h, short(now.Sub(t.reading[h]))))
-	}
-	return lines
+	return area(head, len(hosts), max, func(i int) string {
+		return fmt.Sprintf("%s: reading %s", hosts[i], short(now.Sub(t.reading[hosts[i]])))
+	})
 }
 
 // Status implements Source:

@@ -253,22 +253,18 @@ func (s *Screen) csi(params string, final rune) {
 	case 'A':
 		s.row = max(s.top(), s.row-n)
 		s.wrapNext = false
-	case 'J':
+	case 'J', 'K':
+		// Only erasing from the cursor on is modelled: below it (J) or
+		// to the end of its line (K).
 		if params != "" && params != "0" {
-			s.unknown = append(s.unknown, "\x1b["+params+"J")
+			s.unknown = append(s.unknown, "\x1b["+params+string(final))
 			return
 		}
 		if s.col < len(s.lines[s.row]) {
 			s.lines[s.row] = s.lines[s.row][:s.col]
 		}
-		s.lines = s.lines[:s.row+1]
-	case 'K':
-		if params != "" && params != "0" {
-			s.unknown = append(s.unknown, "\x1b["+params+"K")
-			return
-		}
-		if s.col < len(s.lines[s.row]) {
-			s.lines[s.row] = s.lines[s.row][:s.col]
+		if final == 'J' {
+			s.lines = s.lines[:s.row+1]
 		}
 	case 'm':
 		// colours: what they colour is the text

@@ -57,23 +57,13 @@ func init() {
 }
 
 func runApply(e *env, args []string) int {
-	fs := newFlagSet("apply")
-	var (
-		vars     varOptions
-		color    colorOptions
-		selFlags selectionFlags
-	)
-	vars.register(fs)
-	color.register(fs)
-	selFlags.register(fs)
+	c := newHostCommand("apply")
+	fs, color, selFlags := c.fs, &c.color, &c.sel
 	autoApprove := fs.Bool("auto-approve", false, "do not ask for confirmation")
 	restartFlag := fs.String("restart", "", "restart policy: now, defer or never")
 	restartsOnly := fs.Bool("restarts-only", false, "only perform pending restarts")
-	if code, ok := parseFlags(e, fs, args); !ok {
+	if code, ok := c.parse(e, args); !ok {
 		return code
-	}
-	if !selFlags.validate(e, "apply") {
-		return exitError
 	}
 	interval, err := progressInterval(e)
 	if err != nil {
@@ -103,7 +93,7 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	colorOut := color.enabled(e, e.stdout)
-	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
+	cfg, sel, ok := c.load(e)
 	if !ok {
 		return exitError
 	}
@@ -176,7 +166,7 @@ func runApply(e *env, args []string) int {
 		opts.Mode = engine.ModeRestartsOnly
 	default:
 		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, pending: run.Pending(), par: selFlags.parallelism, prov: prov,
-			targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, &color, interval)})
+			targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, color, interval)})
 		if !ok {
 			return exitError
 		}
@@ -219,7 +209,7 @@ func runApply(e *env, args []string) int {
 	fmt.Fprintln(e.stdout)
 	// Event lines go through the display: on a terminal above its live
 	// area, elsewhere as they are, with a status line now and then.
-	view := newProgressView(e, e.stdout, &color, interval)
+	view := newProgressView(e, e.stdout, color, interval)
 	tracker := live.NewApplyTracker(nil)
 	display := view.start(tracker)
 	pw := progress.New(display, progress.Options{Color: colorOut})

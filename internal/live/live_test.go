@@ -161,10 +161,7 @@ func TestApplyTracker(t *testing.T) {
 func TestApplyTrackerManyHosts(t *testing.T) {
 	c := newClock()
 	tr := NewApplyTracker(c.now)
-	var hosts []string
-	for _, n := range []string{"a", "b", "c", "d", "e"} {
-		hosts = append(hosts, n)
-	}
+	hosts := []string{"a", "b", "c", "d", "e"}
 	tr.Scheduled(apply.Schedule{Parallelism: 2, Batches: [][]string{hosts}, HealthTimeout: time.Minute})
 	tr.BatchStarted(apply.BatchStart{Number: 1, Of: 1, Hosts: hosts})
 	for _, n := range hosts {

@@ -189,6 +189,9 @@ func TestApplyTrackerManyHosts(t *testing.T) {
 func TestPlanTracker(t *testing.T) {
 	c := newClock()
 	tr := NewPlanTracker(c.now)
+	if got, want := tr.Status(c.now()), "[  0.0s] starting"; got != want {
+		t.Errorf("wrong status line before Reading\ngot: %q\nwant: %q", got, want)
+	}
 	tr.Reading(4)
 	tr.HostStart("xsp1")
 	tr.HostStart("xsp2")

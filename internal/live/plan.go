@@ -69,10 +69,10 @@ func (t *PlanTracker) HostDone(host string, hp *engine.HostPlan) {
 // progress is "read 412/1000 hosts (3 failed)" and the ETA, if any.
 func (t *PlanTracker) progress(now time.Time) (read, left string) {
 	if t.total < 0 {
-		read = fmt.Sprintf("read %d hosts", t.done)
-	} else {
-		read = fmt.Sprintf("read %d/%d hosts", t.done, t.total)
+		// Before Run knows which hosts it reads.
+		return "starting", ""
 	}
+	read = fmt.Sprintf("read %d/%d hosts", t.done, t.total)
 	if t.failed > 0 {
 		read += fmt.Sprintf(" (%d failed)", t.failed)
 	}

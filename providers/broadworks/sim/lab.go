@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -54,12 +55,31 @@ type HostConfig struct {
 	// RestartWarning selects the reply to a restart-requiring change:
 	// "warning" (or ""), "warning+done" or "alternative".
 	RestartWarning string
-	// LargeTableThreshold is the row count above which get and list ask for
-	// confirmation (0 = 20).
-	LargeTableThreshold int
+	// SizeConfirmRows is the row count from which get and list ask for
+	// confirmation first (0 = 20).
+	SizeConfirmRows int
+	// SizeConfirmWording selects that question: "access" (or "") prints
+	// `About to access N entries. Continue?`, "filter" prints
+	// `About to filter through N entries. Continue?`.
+	SizeConfirmWording string
+	// TableLayout aligns table cells: "right" (or ""), "left", or "mixed"
+	// (numbers right-aligned, everything else left-aligned).
+	TableLayout string
+	// ShellPrompt is the shell prompt's text; {host} stands for the
+	// hostname and {time} for the current time as HH:MM:SS ("" =
+	// DefaultShellPrompt).
+	ShellPrompt string
+	// BwshowverPatches selects how bwshowver shows active patches: "names"
+	// (or "": the count, then one line per patch) or "count" (the count
+	// only, as release 24 prints it).
+	BwshowverPatches string
+	// Showrun selects what showrun prints: "table" (or ""), "absent" (the
+	// shell has no such command) or "unparseable" (a process listing
+	// without application states).
+	Showrun string
 	// Motd is printed when a PTY shell starts: "" prints
 	// `Last login: <date> from <client ip>`, "none" prints nothing, any
-	// other text is printed as it is.
+	// other text (several lines too) is printed as it is.
 	Motd string
 	// AuthMethods are the SSH authentication methods the host accepts, of
 	// "publickey", "password" and "keyboard-interactive" (nil = all three),
@@ -117,6 +137,90 @@ const (
 	RestartWarningAlternative = "alternative"
 )
 
+// Choices of the variant attributes (HostConfig fields of the same names).
+const (
+	TableLayoutRight = "right"
+	TableLayoutLeft  = "left"
+	TableLayoutMixed = "mixed"
+
+	PatchesNames = "names"
+	PatchesCount = "count"
+
+	ShowrunTable       = "table"
+	ShowrunAbsent      = "absent"
+	ShowrunUnparseable = "unparseable"
+
+	SizeConfirmAccess = "access"
+	SizeConfirmFilter = "filter"
+)
+
+// DefaultShellPrompt is the shell prompt of a host whose lab sets none.
+const DefaultShellPrompt = "bwadmin@{host}$ "
+
+// DefaultSizeConfirmRows is the table size from which get and list ask for
+// confirmation when the lab does not say.
+const DefaultSizeConfirmRows = 20
+
+// choiceAttrs are the lab attributes that take one word of a fixed list.
+var choiceAttrs = map[string][]string{
+	"restart_warning":      {RestartWarningPlain, RestartWarningDone, RestartWarningAlternative},
+	"table_layout":         {TableLayoutRight, TableLayoutLeft, TableLayoutMixed},
+	"bwshowver_patches":    {PatchesNames, PatchesCount},
+	"showrun":              {ShowrunTable, ShowrunAbsent, ShowrunUnparseable},
+	"size_confirm_wording": {SizeConfirmAccess, SizeConfirmFilter},
+}
+
+type choiceField struct {
+	attr  string
+	field *string
+}
+
+// choiceFields pairs each one-word attribute with its field, in lab order.
+func (hc *HostConfig) choiceFields() []choiceField {
+	return []choiceField{
+		{"restart_warning", &hc.RestartWarning}, {"table_layout", &hc.TableLayout},
+		{"bwshowver_patches", &hc.BwshowverPatches}, {"showrun", &hc.Showrun},
+		{"size_confirm_wording", &hc.SizeConfirmWording},
+	}
+}
+
+// checkChoice reports an error unless v is "" or one of attr's choices.
+func checkChoice(attr, v string) error {
+	if v == "" || slices.Contains(choiceAttrs[attr], v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q is not one of %s", attr, v, quoteList(choiceAttrs[attr]))
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+var placeholderPattern = regexp.MustCompile(`\{[^{}]*\}`)
+
+// checkShellPrompt checks a shell_prompt: one line of printable text whose
+// only placeholders are {host} and {time}.
+func checkShellPrompt(p string) error {
+	if p == "" {
+		return errors.New("a shell prompt cannot be empty")
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("a shell prompt is one line of printable text; it contains %q", r)
+		}
+	}
+	for _, ph := range placeholderPattern.FindAllString(p, -1) {
+		if ph != "{host}" && ph != "{time}" {
+			return fmt.Errorf("unknown placeholder %s: a shell prompt may use {host} (the hostname) and {time} (HH:MM:SS)", ph)
+		}
+	}
+	return nil
+}
+
 // Alarm is one raised alarm of Monitoring/Alarm/AlarmsTable.
 type Alarm struct {
 	ID          int
@@ -167,7 +271,12 @@ var hostSchema = &hcl.BodySchema{
 		{Name: "applications"},
 		{Name: "restart_delay"},
 		{Name: "restart_warning"},
-		{Name: "large_table_threshold"},
+		{Name: "size_confirm_rows"},
+		{Name: "size_confirm_wording"},
+		{Name: "table_layout"},
+		{Name: "shell_prompt"},
+		{Name: "bwshowver_patches"},
+		{Name: "showrun"},
 		{Name: "motd"},
 		{Name: "auth_methods"},
 	},
@@ -279,6 +388,26 @@ func (d *hostDecoder) str(a *hcl.Attribute) (string, bool) {
 		return "", false
 	}
 	return v.AsString(), true
+}
+
+// choice decodes an attribute that takes one word of choiceAttrs.
+func (d *hostDecoder) choice(a *hcl.Attribute) (string, bool) {
+	s, ok := d.str(a)
+	if !ok {
+		return "", false
+	}
+	if !slices.Contains(choiceAttrs[a.Name], s) {
+		d.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s is one of %s.", a.Name, quoteList(choiceAttrs[a.Name]))
+		return "", false
+	}
+	return s, true
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (d *hostDecoder) boolean(a *hcl.Attribute) (bool, bool) {
@@ -420,16 +549,21 @@ func decodeHost(cat *catalogue, b *hcl.Block) (*HostConfig, hcl.Range, hcl.Diagn
 	if a := content.Attributes["restart_delay"]; a != nil {
 		hc.RestartDelay, _ = d.duration(a)
 	}
-	if a := content.Attributes["restart_warning"]; a != nil {
-		if s, ok := d.str(a); ok {
-			if s != RestartWarningPlain && s != RestartWarningDone && s != RestartWarningAlternative {
-				d.errorf(a.Expr.Range(), "Invalid restart_warning", "restart_warning is one of %q, %q, %q.", RestartWarningPlain, RestartWarningDone, RestartWarningAlternative)
-			}
-			hc.RestartWarning = s
+	for _, c := range hc.choiceFields() {
+		if a := content.Attributes[c.attr]; a != nil {
+			*c.field, _ = d.choice(a)
 		}
 	}
-	if a := content.Attributes["large_table_threshold"]; a != nil {
-		hc.LargeTableThreshold, _ = d.integer(a, 1)
+	if a := content.Attributes["size_confirm_rows"]; a != nil {
+		hc.SizeConfirmRows, _ = d.integer(a, 1)
+	}
+	if a := content.Attributes["shell_prompt"]; a != nil {
+		if s, ok := d.str(a); ok {
+			if err := checkShellPrompt(s); err != nil {
+				d.errorf(a.Expr.Range(), "Invalid shell_prompt", "%s.", capitalize(err.Error()))
+			}
+			hc.ShellPrompt = s
+		}
 	}
 	if a := content.Attributes["auth_methods"]; a != nil {
 		if ms, ok := d.strList(a); ok {
@@ -717,6 +851,11 @@ func buildRow(n *node, raw map[string]string, apps []string) (map[string]string,
 		}
 		row[spec.name] = spec.def
 	}
+	if n.scheduler {
+		if err := normalizeSchedule(row); err != nil {
+			return nil, err
+		}
+	}
 	return row, nil
 }
 
@@ -803,10 +942,18 @@ func (hc *HostConfig) validate(cat *catalogue) error {
 	if err := checkAuthMethods(hc.AuthMethods); err != nil {
 		return fmt.Errorf("host %s: %w", hc.Name, err)
 	}
-	switch hc.RestartWarning {
-	case "", RestartWarningPlain, RestartWarningDone, RestartWarningAlternative:
-	default:
-		return fmt.Errorf("host %s: restart warning %q is not one of warning, warning+done, alternative", hc.Name, hc.RestartWarning)
+	for _, c := range hc.choiceFields() {
+		if err := checkChoice(c.attr, *c.field); err != nil {
+			return fmt.Errorf("host %s: %w", hc.Name, err)
+		}
+	}
+	if hc.SizeConfirmRows < 0 {
+		return fmt.Errorf("host %s: size_confirm_rows %d is negative", hc.Name, hc.SizeConfirmRows)
+	}
+	if hc.ShellPrompt != "" {
+		if err := checkShellPrompt(hc.ShellPrompt); err != nil {
+			return fmt.Errorf("host %s: shell_prompt: %w", hc.Name, err)
+		}
 	}
 	apps := hc.apps(cat)
 	for path, vals := range hc.Contexts {

@@ -55,11 +55,31 @@ func FuzzParseLab(f *testing.F) {
   }
   table "Maintenance/Scheduler" {
     row {
-      name   = "x"
-      hour   = 1
-      minute = 2
+      name      = "x"
+      frequency = "daily"
+      hour      = 1
+      minute    = 2
+    }
+    row {
+      name      = "y"
+      frequency = "minute"
+      minute    = 30
+      offset    = 1
     }
   }
+}
+`))
+	f.Add([]byte(`sim_host "v" {
+  listen               = "127.0.0.1:0"
+  type                 = "ns"
+  release              = "Rel_24.0_1.944"
+  shell_prompt         = "{host}:bwadmin [{time}]> "
+  table_layout         = "mixed"
+  bwshowver_patches    = "count"
+  showrun              = "unparseable"
+  size_confirm_wording = "filter"
+  size_confirm_rows    = 2
+  motd                 = "line one\nline two"
 }
 `))
 	f.Fuzz(func(t *testing.T, src []byte) {

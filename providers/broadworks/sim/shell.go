@@ -84,9 +84,14 @@ func (s *session) garbage() string {
 	return string(b) + "\n"
 }
 
-// shellPrompt is bash's prompt for the admin user.
+// shellPrompt is the host's shell prompt (DefaultShellPrompt unless the
+// lab sets shell_prompt), with {host} and {time} filled in.
 func (s *session) shellPrompt() string {
-	return fmt.Sprintf("%s@%s$ ", labUser, s.host.hostname())
+	p := s.host.cfg.ShellPrompt
+	if p == "" {
+		p = DefaultShellPrompt
+	}
+	return strings.NewReplacer("{host}", s.host.hostname(), "{time}", s.host.now().Format("15:04:05")).Replace(p)
 }
 
 // runShell runs the interactive login shell and returns its exit status.
@@ -185,6 +190,11 @@ func (s *session) shellCommand(line string) (status int, exit bool) {
 	case "restartbw", "startbw", "stopbw":
 		out, status = s.appCommand(name, args[1:])
 	case "showrun":
+		if s.host.cfg.Showrun == ShowrunAbsent {
+			s.t.writeErr("-bash: showrun: command not found\n")
+			s.t.write(s.garbage())
+			return 127, false
+		}
 		out = s.showrun()
 	case "bwshowver":
 		out = s.bwshowver()
@@ -257,6 +267,9 @@ func (s *session) appCommand(cmd string, args []string) (string, int) {
 
 func (s *session) showrun() string {
 	states := s.host.appStates()
+	if s.host.cfg.Showrun == ShowrunUnparseable {
+		return showrunProcesses(states)
+	}
 	w := len("Application")
 	for _, a := range states {
 		w = max(w, len(a[0]))
@@ -270,6 +283,41 @@ func (s *session) showrun() string {
 	return b.String()
 }
 
+// showrunProcesses is the `showrun = "unparseable"` variant: a process
+// monitor listing with process ids and no application states, a format no
+// client can read states from [G].
+func showrunProcesses(states [][2]string) string {
+	var b strings.Builder
+	b.WriteString("BroadWorks process monitor\n")
+	b.WriteString("==========================\n")
+	for i, a := range states {
+		mark := "[ up ]"
+		switch a[1] {
+		case AppStarting:
+			mark = "[init]"
+		case AppStopped:
+			mark = "[down]"
+		}
+		if a[1] == AppStopped {
+			fmt.Fprintf(&b, "%s %s\n", mark, a[0])
+			continue
+		}
+		fmt.Fprintf(&b, "%s %s (pid %d)\n", mark, a[0], 4101+i)
+	}
+	return b.String()
+}
+
+// contextPaths are the web context paths release-independent builds print
+// after an application's version in bwshowver: OCIOverSoap's is in Cisco
+// tech note 220570 [C], the Xsi ones are the paths their URLs use [I],
+// AuthenticationService's is a guess [G].
+var contextPaths = map[string]string{
+	"OCIOverSoap":           "/webservice",
+	"Xsi-Actions":           "/com.broadsoft.xsi-actions",
+	"Xsi-Events":            "/com.broadsoft.xsi-events",
+	"AuthenticationService": "/authService",
+}
+
 func (s *session) bwshowver() string {
 	h := s.host
 	var b strings.Builder
@@ -280,15 +328,21 @@ func (s *session) bwshowver() string {
 		ver := strings.TrimPrefix(h.cfg.Release, "Rel_")
 		b.WriteString("\nApplications Info:\n")
 		for _, a := range h.apps {
-			fmt.Fprintf(&b, "- %s version %s\n", a, ver)
+			fmt.Fprintf(&b, "- %s version %s", a, ver)
+			if p, ok := contextPaths[a]; ok {
+				fmt.Fprintf(&b, " context path %s", p)
+			}
+			b.WriteByte('\n')
 		}
 	} else {
 		b.WriteString("- BASE revision 909962\n")
 		fmt.Fprintf(&b, "- %s revision 909962\n", h.info.label)
 	}
 	fmt.Fprintf(&b, "\nPatching Info:\n  Active Patches: %d\n", len(h.cfg.Patches))
-	for _, p := range h.cfg.Patches {
-		fmt.Fprintf(&b, "    %s\n", p)
+	if h.cfg.BwshowverPatches != PatchesCount {
+		for _, p := range h.cfg.Patches {
+			fmt.Fprintf(&b, "    %s\n", p)
+		}
 	}
 	return b.String()
 }

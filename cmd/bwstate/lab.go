@@ -90,7 +90,8 @@ func runLab(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate lab serve: %v\n", err)
 		return exitError
 	}
-	lab, diags := sim.ParseLab(src, positional[0])
+	// Replay transcripts are found beside the lab file.
+	lab, diags := sim.ParseLabAt(src, positional[0], filepath.Dir(labPath))
 	if diags.HasErrors() {
 		writeLabDiagnostics(e, positional[0], src, diags)
 		return exitError

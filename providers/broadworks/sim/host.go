@@ -53,6 +53,8 @@ type Host struct {
 	ln      net.Listener
 	addr    string
 	signer  ssh.Signer
+	// replay, when set, is the transcript the host answers from.
+	replay *replayScript
 
 	mu       sync.Mutex
 	st       *hostState

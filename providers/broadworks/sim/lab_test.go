@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -146,7 +147,7 @@ sim_host "as1" {
 			Faults: Faults{FailNextSet: "[Error] custom"},
 		},
 	}}
-	if diff := cmp.Diff(want, lab); diff != "" {
+	if diff := cmp.Diff(want, lab, cmpopts.IgnoreUnexported(Lab{})); diff != "" {
 		t.Errorf("wrong result (-want +got):\n%s", diff)
 	}
 }
@@ -406,5 +407,72 @@ func TestExampleLab(t *testing.T) {
 		if _, ok := h.Value(capProxyPath, "enabled"); ok != (h.Type() != "as") {
 			t.Errorf("%s: CAPProxy present = %v", h.Name(), ok)
 		}
+	}
+}
+
+// TestParseLabReplay: a replay host needs only listen and replay (relative
+// to the lab file); its type and release come from the transcript unless
+// given. Problems are diagnostics at the attribute naming the transcript's
+// line, and what only a simulated server uses is refused.
+func TestParseLabReplay(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("as1.log", "Last login: today\nbwadmin@as1$ \n>>> bwshowver\nbwshowver\nAS version Rel_24.0_1.944\nbwadmin@as1$ ")
+	write("empty.log", "\n\n>>> bwshowver\nAS version Rel_24.0_1.944\n")
+	lab, diags := ParseLab([]byte("sim_host \"as1\" {\n  listen = \"127.0.0.1:0\"\n  replay = \"as1.log\"\n  fault {\n    latency = \"1ms\"\n  }\n}\n"), filepath.Join(dir, "lab.hcl"))
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if got := lab.Hosts[0].Replay; got != filepath.Join(dir, "as1.log") {
+		t.Errorf("wrong replay path\ngot: %s\nwant: beside the lab file", got)
+	}
+	f, err := newFleet(lab, Options{now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if h := f.Host("as1"); h.Type() != "as" || h.Release() != "Rel_24.0_1.944" {
+		t.Errorf("wrong type and release\ngot: %s %s\nwant: as Rel_24.0_1.944 (from the transcript)", h.Type(), h.Release())
+	}
+
+	host := func(body string) string {
+		return "sim_host \"r\" {\n  listen = \"127.0.0.1:0\"\n" + body + "}\n"
+	}
+	tests := map[string]struct {
+		src, summary, detail string
+		line                 int
+	}{
+		"missing file": {src: host("  replay = \"nope.log\"\n"), summary: "Cannot read replay transcript", line: 3,
+			detail: "open " + filepath.Join(dir, "nope.log") + ": no such file or directory."},
+		"no login prompt": {src: host("  replay = \"empty.log\"\n"), summary: "Invalid replay transcript", line: 3,
+			detail: filepath.Join(dir, "empty.log") + ":1: no login prompt: the text before the first `>>> ` line must end with the shell prompt (e.g. `bwadmin@as1$ `)."},
+		"empty path":      {src: host("  replay = \" \"\n"), summary: "Invalid replay", line: 3},
+		"no type, no sim": {src: host(""), summary: "Missing required argument", line: 1, detail: `The argument "type" is required, but no definition was found.`},
+		"context": {src: host("  replay = \"as1.log\"\n  context \"Interface/SIP\" {\n  }\n"), summary: "Not used by a replay host", line: 4,
+			detail: "A context block shapes a simulated server; a replay host answers from its transcript, whose state never changes."},
+		"variant": {src: host("  replay = \"as1.log\"\n  table_layout = \"left\"\n"), summary: "Not used by a replay host", line: 4,
+			detail: "table_layout shapes a simulated server; a replay host answers from its transcript. Remove table_layout or the replay attribute."},
+		"sim fault": {src: host("  replay = \"as1.log\"\n  fault {\n    never_healthy = true\n  }\n"), summary: "Not used by a replay host", line: 5,
+			detail: "The fault never_healthy needs a simulated server; a replay host answers from its transcript and applies only latency, refuse, drop_after, reject_auth, wrong_host_key, garbage."},
+		"bad type": {src: host("  replay = \"as1.log\"\n  type = \"pbx\"\n"), summary: "Unsupported server type", line: 4},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			lab, diags := ParseLab([]byte(tc.src), filepath.Join(dir, "lab.hcl"))
+			if !diags.HasErrors() || lab != nil {
+				t.Fatalf("no error; got lab %+v", lab)
+			}
+			d := diags[0]
+			if got, want := fmt.Sprintf("%s (line %d)", d.Summary, subjectLine(d)), fmt.Sprintf("%s (line %d)", tc.summary, tc.line); got != want {
+				t.Errorf("wrong result\ngot: %s\nwant: %s\nall: %s", got, want, diags.Error())
+			}
+			if tc.detail != "" && d.Detail != tc.detail {
+				t.Errorf("wrong detail\ngot: %s\nwant: %s", d.Detail, tc.detail)
+			}
+		})
 	}
 }

@@ -94,6 +94,20 @@ func (s *session) shellPrompt() string {
 	return strings.NewReplacer("{host}", s.host.hostname(), "{time}", s.host.now().Format("15:04:05")).Replace(p)
 }
 
+// run serves the session: the login shell, or one exec command line, of
+// a simulated or a replay host. It returns the exit status.
+func (s *session) run(exec bool, cmd string) int {
+	switch {
+	case s.host.replay != nil && exec:
+		return s.runReplayExec(s.host.replay, cmd)
+	case s.host.replay != nil:
+		return s.runReplay(s.host.replay)
+	case exec:
+		return s.runExec(cmd)
+	}
+	return s.runShell()
+}
+
 // runShell runs the interactive login shell and returns its exit status.
 // Without a PTY it prints no prompt, like bash reading commands from a pipe.
 func (s *session) runShell() int {

@@ -258,12 +258,7 @@ func (cs *connState) handleSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			go func() {
 				defer f.wg.Done()
 				s := newSession(cs, newTerminal(ch, ch, ch.Stderr(), pty))
-				var status int
-				if exec {
-					status = s.runExec(cmd)
-				} else {
-					status = s.runShell()
-				}
+				status := s.run(exec, cmd)
 				_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
 				_ = ch.CloseWrite()
 				_ = ch.Close()

@@ -8,7 +8,7 @@ import (
 )
 
 // The simulator's own catalogue of CLI contexts. It is written from
-// BWCLI.md and agrees with providers/broadworks/catalog on paths, attribute
+// docs/bwcli.md and agrees with providers/broadworks/catalog on paths, attribute
 // names, types, ranges, defaults, column titles and restart applications,
 // but shares no code with it: a mistake on either side then shows up as a
 // failing test instead of being copied into both.

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Texts of the CLI (BWCLI.md; the [G] ones are the simulator's choices,
+// Texts of the CLI (docs/bwcli.md; the [G] ones are the simulator's choices,
 // listed in docs/simulator.md).
 const (
 	cliBanner = "======================================================================\n" +
@@ -49,6 +49,9 @@ type cli struct {
 	s   *session
 	h   *Host
 	cur *node
+	// lines is bwcli's own line-editing history (Up and Down), apart from
+	// the shell's.
+	lines *lineHistory
 	// queue holds the `;`-separated items of the last line not yet run; a
 	// confirmation or password prompt consumes the next one.
 	queue   []string
@@ -59,7 +62,7 @@ type cli struct {
 }
 
 func newCLI(s *session) *cli {
-	return &cli{s: s, h: s.host, cur: s.host.root}
+	return &cli{s: s, h: s.host, cur: s.host.root, lines: &lineHistory{}}
 }
 
 func (c *cli) prompt() string {
@@ -93,11 +96,13 @@ func (c *cli) run() {
 	if f.BwcliHang {
 		// Echo and discard input, never prompt, until the client gives up.
 		for {
-			if _, err := c.s.t.readLine(true); err != nil && !errors.Is(err, errInterrupt) {
+			if _, err := c.s.t.readLine("", readAnswer); err != nil && !errors.Is(err, errInterrupt) {
 				return
 			}
 		}
 	}
+	shellLines := c.s.t.useHistory(c.lines)
+	defer c.s.t.useHistory(shellLines)
 	for !c.dead {
 		item, err := c.nextCommand()
 		if errors.Is(err, errInterrupt) {
@@ -140,8 +145,7 @@ func (c *cli) nextCommand() (string, error) {
 	}
 	for {
 		c.flush()
-		c.s.t.write(c.prompt())
-		line, err := c.s.t.readLine(true)
+		line, err := c.s.t.readLine(c.prompt(), readCommand)
 		if err != nil {
 			return "", err
 		}
@@ -156,15 +160,14 @@ func (c *cli) nextCommand() (string, error) {
 // a queued item answers it. Ctrl-C answers no.
 func (c *cli) confirm() bool {
 	for {
-		c.out.WriteString(textConfirm)
 		var ans string
 		if len(c.queue) > 0 {
 			ans = c.queue[0]
 			c.queue = c.queue[1:]
-			c.out.WriteByte('\n')
+			c.out.WriteString(textConfirm + "\n")
 		} else {
 			c.flush()
-			line, err := c.s.t.readLine(true)
+			line, err := c.s.t.readLine(textConfirm, readAnswer)
 			if errors.Is(err, errInterrupt) {
 				return false
 			}
@@ -194,15 +197,14 @@ func (c *cli) confirm() bool {
 // password prompts `New Password: ` and reads a line without echo. It is
 // never recorded.
 func (c *cli) password() (string, bool) {
-	c.out.WriteString(textNewPassword)
 	if len(c.queue) > 0 {
 		v := c.queue[0]
 		c.queue = c.queue[1:]
-		c.out.WriteByte('\n')
+		c.out.WriteString(textNewPassword + "\n")
 		return v, true
 	}
 	c.flush()
-	line, err := c.s.t.readLine(false)
+	line, err := c.s.t.readLine(textNewPassword, readSecret)
 	if err != nil {
 		if !errors.Is(err, errInterrupt) {
 			c.dead = true

@@ -338,7 +338,7 @@ func TestRenderTable(t *testing.T) {
 		[][]string{{"10.155.6.175", "8012", "true", "true", "true"}},
 		[]bool{true, true, true, true, true},
 	)
-	// The example of BWCLI.md, byte for byte.
+	// The example of docs/bwcli.md, byte for byte.
 	want := "  Interface IP  Port  Secure  Server Certificate  Client Auth Req\n" +
 		"=================================================================\n" +
 		"  10.155.6.175  8012    true                true             true\n"

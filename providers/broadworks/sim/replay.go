@@ -258,12 +258,18 @@ func (st *replayState) inCLI() bool {
 // runReplay serves a login shell from a script.
 func (s *session) runReplay(sc *replayScript) int {
 	st := newReplayState(sc)
-	s.t.write(sc.login)
+	s.t.write(sc.login[:len(sc.login)-len(st.prompt())])
 	for {
 		secret := st.wantsPassword()
-		line, err := s.t.readLine(!secret)
+		mode := readCommand
+		switch {
+		case secret:
+			mode = readSecret
+		case isQuestion(st.prompt()):
+			mode = readAnswer
+		}
+		line, err := s.t.readLine(st.prompt(), mode)
 		if errors.Is(err, errInterrupt) {
-			s.t.write(st.prompt())
 			continue
 		}
 		if err != nil {
@@ -273,7 +279,6 @@ func (s *session) runReplay(sc *replayScript) int {
 			return 0
 		}
 		if strings.TrimSpace(line) == "" && !secret {
-			s.t.write(st.prompt())
 			continue
 		}
 		kind := "shell"
@@ -292,11 +297,10 @@ func (s *session) runReplay(sc *replayScript) int {
 				}
 				return 0
 			}
-			s.t.write(textInvalidCommand + "\n" + s.garbage() + st.prompt())
+			s.t.write(textInvalidCommand + "\n" + s.garbage())
 			continue
 		}
-		prompt := lastLine(reply)
-		s.t.write(reply[:len(reply)-len(prompt)] + s.garbage() + prompt)
+		s.t.write(reply[:len(reply)-len(lastLine(reply))] + s.garbage())
 	}
 }
 

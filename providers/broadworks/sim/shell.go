@@ -18,6 +18,10 @@ type session struct {
 	host *Host
 	t    *terminal
 	rng  *rand.Rand
+	// status is the exit status of the last shell command ($?).
+	status int
+	// history lists the shell lines typed, for `history`.
+	history []string
 }
 
 func newSession(cs *connState, t *terminal) *session {
@@ -111,68 +115,56 @@ func (s *session) run(exec bool, cmd string) int {
 // runShell runs the interactive login shell and returns its exit status.
 // Without a PTY it prints no prompt, like bash reading commands from a pipe.
 func (s *session) runShell() int {
+	prompt := func() string { return "" }
 	if s.t.pty {
 		s.t.write(s.motd())
-		s.t.write(s.shellPrompt())
+		prompt = s.shellPrompt
 	}
-	status := 0
 	for {
-		line, err := s.t.readLine(true)
+		line, err := s.t.readLine(prompt(), readCommand)
 		if errors.Is(err, errInterrupt) {
-			s.t.write(s.shellPrompt())
+			s.status = 130
 			continue
 		}
 		if err != nil {
 			if s.t.pty && errors.Is(err, io.EOF) {
 				s.t.write("logout\n")
 			}
-			return status
+			return s.status
 		}
-		for _, cmd := range strings.Split(line, ";") {
-			cmd = strings.TrimSpace(cmd)
-			if cmd == "" {
-				continue
-			}
+		if strings.TrimSpace(line) != "" {
+			s.history = append(s.history, strings.TrimSpace(line))
+		}
+		for _, cmd := range splitCommands(line) {
 			if !s.received("shell", cmd) {
-				return status
+				return s.status
 			}
-			var exit bool
-			status, exit = s.shellCommand(cmd)
+			exit := s.shellCommand(cmd)
 			if s.ctx().Err() != nil {
 				// The connection was dropped (a fault) or the lab closed.
-				return status
+				return s.status
 			}
 			if exit {
 				if s.t.pty {
 					s.t.write("logout\n")
 				}
-				return status
+				return s.status
 			}
-		}
-		if s.t.pty {
-			s.t.write(s.shellPrompt())
 		}
 	}
 }
 
 // runExec runs one command line (an SSH exec request).
 func (s *session) runExec(line string) int {
-	status := 0
-	for _, cmd := range strings.Split(line, ";") {
-		cmd = strings.TrimSpace(cmd)
-		if cmd == "" {
-			continue
-		}
+	for _, cmd := range splitCommands(line) {
 		if !s.received("shell", cmd) {
 			return 255
 		}
-		var exit bool
-		status, exit = s.shellCommand(cmd)
-		if exit {
+		if s.shellCommand(cmd) {
 			break
 		}
 	}
-	return status
+	return s.status
 }
 
 func (s *session) motd() string {
@@ -184,47 +176,6 @@ func (s *session) motd() string {
 	default:
 		return strings.TrimSuffix(m, "\n") + "\n"
 	}
-}
-
-// shellCommand runs one shell command; exit reports that the shell ends.
-func (s *session) shellCommand(line string) (status int, exit bool) {
-	args := strings.Fields(line)
-	name := args[0]
-	var out string
-	switch name {
-	case "exit", "logout":
-		return 0, true
-	case "bwcli":
-		if len(args) > 1 {
-			out, status = "Usage: bwcli\n", 1
-			break
-		}
-		newCLI(s).run()
-		return 0, s.ctx().Err() != nil
-	case "restartbw", "startbw", "stopbw":
-		out, status = s.appCommand(name, args[1:])
-	case "showrun":
-		if s.host.cfg.Showrun == ShowrunAbsent {
-			s.t.writeErr("-bash: showrun: command not found\n")
-			s.t.write(s.garbage())
-			return 127, false
-		}
-		out = s.showrun()
-	case "bwshowver":
-		out = s.bwshowver()
-	case "healthmon":
-		if len(args) != 2 || args[1] != "-l" {
-			out, status = "Usage: healthmon -l\n", 1
-			break
-		}
-		out = s.healthmon()
-	default:
-		s.t.writeErr(fmt.Sprintf("-bash: %s: command not found\n", name))
-		s.t.write(s.garbage())
-		return 127, false
-	}
-	s.t.write(out + s.garbage())
-	return status, false
 }
 
 // appCommand runs restartbw, startbw or stopbw. They return at once; a

@@ -34,11 +34,19 @@ sim_host "xsp1" {
 }
 `
 
+// keyNames are the keys a transcript's input names in braces.
+var keyNames = strings.NewReplacer(
+	"{ctrl-c}", "\x03", "{ctrl-d}", "\x04", "{bs}", "\x7f", "{ctrl-u}", "\x15",
+	"{ctrl-a}", "\x01", "{ctrl-e}", "\x05", "{ctrl-k}", "\x0b", "{ctrl-w}", "\x17",
+	"{up}", "\x1b[A", "{down}", "\x1b[B", "{right}", "\x1b[C", "{left}", "\x1b[D",
+	"{home}", "\x1b[H", "{end}", "\x1b[F", "{del}", "\x1b[3~", "{esc}", "\x1b",
+)
+
 // transcript is one testdata/transcripts/NAME.txtar file: options in the
 // comment (`host: NAME`, `pty: false`, `exec: COMMAND`, `ssh: true`), an
-// optional lab.hcl section, the input typed, in which {ctrl-c}, {ctrl-d},
-// {bs} and {ctrl-u} stand for control keys, and any other section as a
-// file beside lab.hcl (a replay transcript).
+// optional lab.hcl section, the input typed, in which keyNames stand for
+// control and cursor keys, and any other section as a file beside lab.hcl
+// (a replay transcript).
 type transcript struct {
 	name  string
 	lab   string
@@ -109,7 +117,7 @@ func loadTranscripts(t *testing.T) []*transcript {
 				tr.files[f.Name] = f.Data
 			}
 		}
-		tr.input = strings.NewReplacer("{ctrl-c}", "\x03", "{ctrl-d}", "\x04", "{bs}", "\x7f", "{ctrl-u}", "\x15").Replace(tr.input)
+		tr.input = keyNames.Replace(tr.input)
 		list = append(list, tr)
 	}
 	return list

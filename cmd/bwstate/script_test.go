@@ -181,6 +181,7 @@ func (s *scriptState) commands(ts *testscript.TestScript) []string {
 
 const labUsageText = `usage:
   lab start [FILE]                   serve FILE (default: a copy of examples/lab/lab.hcl)
+  lab stop                           close the lab (a later lab start reuses its keys)
   lab cmds [HOST] [shell|cli]        print recorded commands after the mark
   lab count PATTERN N                assert N recorded commands (after the mark) match PATTERN
   lab only PATTERN                   assert every recorded command (after the mark) matches PATTERN
@@ -221,6 +222,10 @@ func cmdLab(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("lab start: at most one lab file")
 		}
 		s.start(ts, args)
+	case "stop":
+		need(0)
+		s.running(ts)
+		s.close()
 	case "cmds":
 		host, kind := "", ""
 		for _, a := range args {

@@ -47,8 +47,12 @@ type replayScript struct {
 	// login is printed when a session starts; its last line is the first
 	// prompt.
 	login string
-	// replies maps a key (see keyOf) to the replies recorded for it.
+	// replies maps a key (see replayKey) to the replies recorded for it.
 	replies map[string][]string
+	// cds holds the replies to absolute `cd /PATH` lines by line alone: a
+	// CLI answers them the same wherever they are typed, so a client that
+	// navigates in another order still finds them.
+	cds map[string][]string
 	// exchanges are the (sent line, reply) pairs in recorded order.
 	exchanges []replayExchange
 	// serverType and release are what the transcript's bwshowver or CLI
@@ -101,6 +105,9 @@ func nextContext(key, prompt string) string {
 	return prompt
 }
 
+// absoluteCD matches a bwcli `cd` to an absolute path.
+var absoluteCD = regexp.MustCompile(`^(?i:cd)\s+/`)
+
 var (
 	replayVersion = regexp.MustCompile(`(?m)^([A-Z]+) version (Rel_\S+)\s*$`)
 	replayRoot    = regexp.MustCompile(`(?m)^([A-Z]+)_CLI(/[^\n>]*)?> ?$`)
@@ -116,7 +123,7 @@ func parseReplay(data []byte) (*replayScript, error) {
 	// terminal noise the recorder already removes.
 	text := strings.ReplaceAll(string(data), "\r", "")
 	lines := strings.SplitAfter(text, "\n")
-	sc := &replayScript{replies: map[string][]string{}}
+	sc := &replayScript{replies: map[string][]string{}, cds: map[string][]string{}}
 
 	// Split into the login text and (sent line, reply) exchanges.
 	type exchange struct {
@@ -160,6 +167,9 @@ func parseReplay(data []byte) (*replayScript, error) {
 		key := replayKey(context, x.sent)
 		sc.replies[key] = append(sc.replies[key], reply)
 		sc.exchanges = append(sc.exchanges, replayExchange{sent: x.sent, reply: reply})
+		if absoluteCD.MatchString(x.sent) && replayRoot.MatchString(lastLine(context)) {
+			sc.cds[x.sent] = append(sc.cds[x.sent], reply)
+		}
 		context = nextContext(key, lastLine(reply))
 	}
 	if m := replayVersion.FindStringSubmatch(text); m != nil {
@@ -227,6 +237,11 @@ func (st *replayState) answer(line string) (reply string, ok bool) {
 	if !ok && st.wantsPassword() {
 		key = replayKey(st.context, replaySensitive)
 		replies, ok = st.sc.replies[key]
+	}
+	if !ok && !isQuestion(st.prompt()) && st.inCLI() && absoluteCD.MatchString(line) {
+		// Recorded after another prompt: the same answer.
+		key = "cd\n" + line
+		replies, ok = st.sc.cds[line]
 	}
 	if !ok {
 		return "", false

@@ -45,9 +45,6 @@ type terminal struct {
 	out    io.Writer
 	errOut io.Writer
 	pty    bool
-	// lastCR remembers that the previous line ended with '\r', so that the
-	// '\n' of a "\r\n" pair does not end a second, empty line.
-	lastCR bool
 
 	// PTY only: the line editor, fed one line at a time by feed.
 	feed    *lineFeeder

@@ -14,6 +14,7 @@ import (
 	"github.com/bwstate/bwstate/engine/planfile"
 	"github.com/bwstate/bwstate/engine/views"
 	"github.com/bwstate/bwstate/engine/views/progress"
+	"github.com/bwstate/bwstate/internal/live"
 )
 
 const applyUsage = `Usage: bwstate [-chdir=DIR] apply [flags] [PLANFILE]
@@ -25,6 +26,11 @@ changed since planning is refused as stale), the pending restarts are
 journaled, each value is set and read back, then each application that needs
 it is restarted once, in rolling batches that wait for health (see the
 rollout block). Everything is recorded in .bwstate/journal.jsonl.
+
+While it runs, a terminal shows a live area below the progress lines (the
+batch, hosts done, failed and remaining, an estimate of the time left, each
+health wait against health_timeout), cleared before the summary; elsewhere a
+status line comes every 10 seconds (BWSTATE_PROGRESS_INTERVAL).
 
 Flags:
   -auto-approve         do not ask for confirmation (required when stdin is
@@ -58,6 +64,11 @@ func runApply(e *env, args []string) int {
 	restartsOnly := fs.Bool("restarts-only", false, "only perform pending restarts")
 	if code, ok := c.parse(e, args); !ok {
 		return code
+	}
+	interval, err := progressInterval(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+		return exitError
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintf(e.stderr, "bwstate apply: at most one plan file, got %d arguments\n", fs.NArg())
@@ -155,7 +166,7 @@ func runApply(e *env, args []string) int {
 		opts.Mode = engine.ModeRestartsOnly
 	default:
 		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, pending: run.Pending(), par: selFlags.parallelism, prov: prov,
-			targets: selFlags.targets, excludes: selFlags.excludes})
+			targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, color, interval)})
 		if !ok {
 			return exitError
 		}
@@ -195,10 +206,16 @@ func runApply(e *env, args []string) int {
 	default:
 	}
 
-	pw := progress.New(e.stdout, progress.Options{Color: colorOut})
-	opts.Hook = pw
 	fmt.Fprintln(e.stdout)
+	// Event lines go through the display: on a terminal above its live
+	// area, elsewhere as they are, with a status line now and then.
+	view := newProgressView(e, e.stdout, color, interval)
+	tracker := live.NewApplyTracker(nil)
+	display := view.start(tracker)
+	pw := progress.New(display, progress.Options{Color: colorOut})
+	opts.Hook = live.ApplyHook(tracker, pw)
 	res, err := apply.Run(e.ctx, opts)
+	view.stop(display)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 		return exitError

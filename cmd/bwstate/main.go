@@ -40,6 +40,9 @@ type env struct {
 	environ   func() []string
 	ctx       context.Context
 	interrupt <-chan struct{}
+	// displays holds the progress display in use, for passphrase prompts
+	// to suspend (nil: none is ever suspended).
+	displays *displaySlot
 }
 
 // command is one subcommand.
@@ -78,7 +81,7 @@ func main() {
 		cancel()
 	}()
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ,
-		ctx: ctx, interrupt: interrupt}
+		ctx: ctx, interrupt: interrupt, displays: &displaySlot{}}
 	code := run(e, os.Args[1:])
 	cancel()
 	os.Exit(code)

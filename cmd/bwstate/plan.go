@@ -13,6 +13,7 @@ import (
 	"github.com/bwstate/bwstate/engine/plan"
 	"github.com/bwstate/bwstate/engine/planfile"
 	"github.com/bwstate/bwstate/engine/views"
+	"github.com/bwstate/bwstate/internal/live"
 	"github.com/bwstate/bwstate/providers/broadworks"
 )
 
@@ -21,6 +22,10 @@ const planUsage = `Usage: bwstate [-chdir=DIR] plan [flags]
 Connects to every selected host over SSH, reads its facts and every context the
 configuration manages, and prints what apply would change and which
 applications it would restart. Plan changes nothing on any host.
+
+While hosts are read, a terminal shows how many are read of how many (on
+stderr, cleared before the plan is printed); elsewhere a status line comes on
+stderr every 10 seconds (BWSTATE_PROGRESS_INTERVAL).
 
 Flags:
   -out FILE             also save the plan to FILE for 'bwstate apply FILE'
@@ -160,6 +165,8 @@ type planRequest struct {
 	// the plan's own: apply plans and applies through one, so a key's
 	// passphrase is asked once per run.
 	prov *broadworks.Provider
+	// progress shows the read pass (on stderr: stdout is for the plan).
+	progress progressView
 }
 
 // makePlan runs the read pass. It returns nil after printing why when the
@@ -188,6 +195,8 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 	}
 	ctx, cancel := e.interruptible()
 	defer cancel()
+	tracker := live.NewPlanTracker(nil)
+	display := req.progress.start(tracker)
 	p, err := plan.Run(ctx, plan.Options{
 		Hosts:         req.sel.Hosts,
 		Source:        configSource{req.cfg, req.sel},
@@ -199,7 +208,9 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		ConfigHash:    req.cfg.Hash,
 		Drift:         req.drift,
 		Concerns:      func(h *engine.Host) bool { return req.sel.Concerns(h.Name) },
+		Hook:          tracker,
 	})
+	req.progress.stop(display)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
 		return nil, false
@@ -226,6 +237,11 @@ func runPlan(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate plan: unexpected argument %q\n", fs.Arg(0))
 		return exitError
 	}
+	interval, err := progressInterval(e)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
+		return exitError
+	}
 	color.diagJSON = *asJSON
 	cfg, sel, ok := c.load(e)
 	if !ok {
@@ -237,7 +253,7 @@ func runPlan(e *env, args []string) int {
 		return exitError
 	}
 	p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism, drift: *drift,
-		targets: selFlags.targets, excludes: selFlags.excludes})
+		targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, color, interval)})
 	if !ok {
 		return exitError
 	}

@@ -26,7 +26,7 @@ func newProvider(e *env) *broadworks.Provider {
 		AcceptNewHint: `set accept_new_host_keys = true in the ssh block to record unknown keys on first use`,
 	}
 	if f, ok := e.stdin.(*os.File); ok && isTerminal(f) {
-		opts.Prompter = &sshconn.TerminalPrompter{In: f, Out: e.stderr}
+		opts.Prompter = suspendingPrompter{p: &sshconn.TerminalPrompter{In: f, Out: e.stderr}, slot: e.displays}
 	}
 	return broadworks.New(opts)
 }

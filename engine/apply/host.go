@@ -73,6 +73,9 @@ func (r *runner) runHost(ctx context.Context, jb *job) {
 			h.addPending(rs)
 		}
 	}
+	if r.progress != nil {
+		r.progress.HostStarted(HostStart{Host: jb.hp.Name, Elapsed: time.Since(r.start)})
+	}
 	h.hr.Outcome = OutcomeChanged
 	if err := h.run(ctx); err != nil {
 		var he *HostError
@@ -778,6 +781,9 @@ func (h *hostRun) restart(ctx context.Context, app string) error {
 		return withJournalErr(h.failed(ctx, err, "restart %s: %v; the restart stays pending", app, err), jerr)
 	}
 	h.changed = true
+	if h.r.progress != nil {
+		h.r.progress.HealthWait(HealthWait{Host: h.name(), App: app, Timeout: timeout, Elapsed: time.Since(h.r.start)})
+	}
 	err := h.waitHealthy(ctx, app, timeout)
 	took := time.Since(t)
 	switch {

@@ -220,3 +220,66 @@ type NilHook struct{}
 
 // Step implements Hook.
 func (NilHook) Step(Event) {}
+
+// ProgressHook is an optional extension of Hook for live progress displays
+// (bwstate's terminal view, its status lines in logs): a Hook that also
+// implements it learns how the run is scheduled and when each rolling
+// batch, host and health wait starts, which the Step events do not say.
+// Run calls these methods as it calls Step: from its scheduling goroutine
+// and from one goroutine per host in flight.
+type ProgressHook interface {
+	Hook
+	// Scheduled is called once, after the hosts with nothing to do (and
+	// those that failed at plan time) are settled, before any host starts.
+	Scheduled(s Schedule)
+	// BatchStarted is called before the hosts of a rolling batch start.
+	BatchStarted(b BatchStart)
+	// HostStarted is called when the work on a host starts, before it
+	// connects.
+	HostStarted(h HostStart)
+	// HealthWait is called when the wait for an application to become
+	// healthy starts, after its restart command returned. A healthy event
+	// of the same application, or the host's end, ends the wait.
+	HealthWait(w HealthWait)
+}
+
+// Schedule is how a run will go through the hosts that have work: the
+// hosts without restarts first, Parallelism at once, then the restarting
+// hosts in rolling batches, each batch finished before the next starts.
+// A host can still end untouched (Ctrl-C, max_failures) without starting.
+type Schedule struct {
+	// Parallel are the hosts without restarts to perform now.
+	Parallel    []string
+	Parallelism int
+	// Batches are the rolling batches of the hosts that restart, in order
+	// (Batches of the run's rollout).
+	Batches [][]string
+	// HealthTimeout is how long each restarted application may take to
+	// become healthy (rollout.health_timeout).
+	HealthTimeout time.Duration
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
+}
+
+// BatchStart says that a rolling batch starts.
+type BatchStart struct {
+	// Number counts the batches from 1 to Of.
+	Number, Of int
+	Hosts      []string
+	Elapsed    time.Duration
+}
+
+// HostStart says that the work on a host starts.
+type HostStart struct {
+	Host    string
+	Elapsed time.Duration
+}
+
+// HealthWait says that apply waits for an application of a host to become
+// healthy, for at most Timeout.
+type HealthWait struct {
+	Host    string
+	App     string
+	Timeout time.Duration
+	Elapsed time.Duration
+}

@@ -29,6 +29,8 @@ type runner struct {
 	policy engine.RestartPolicy
 	start  time.Time
 	hook   Hook
+	// progress is hook when it also implements ProgressHook, else nil.
+	progress ProgressHook
 
 	mu       sync.Mutex
 	failures int // contacted hosts failed or stale, against Rollout.MaxFailures
@@ -63,6 +65,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if r.hook == nil {
 		r.hook = NilHook{}
 	}
+	r.progress, _ = r.hook.(ProgressHook)
 	r.mode = opts.Mode
 	if r.mode == "" {
 		r.mode = opts.Plan.Mode
@@ -178,6 +181,16 @@ func (r *runner) schedule(ctx context.Context) {
 		}
 	}
 
+	batches := Batches(batched, jobGroups, r.opts.Rollout)
+	if r.progress != nil {
+		s := Schedule{Parallel: jobNames(parallel), Parallelism: r.opts.Parallelism,
+			HealthTimeout: r.opts.Rollout.HealthTimeout, Elapsed: time.Since(r.start)}
+		for _, b := range batches {
+			s.Batches = append(s.Batches, jobNames(b))
+		}
+		r.progress.Scheduled(s)
+	}
+
 	slots := make(chan struct{}, r.opts.Parallelism)
 	var wg sync.WaitGroup
 	for _, jb := range parallel {
@@ -202,12 +215,15 @@ func (r *runner) schedule(ctx context.Context) {
 	}
 	wg.Wait()
 
-	for _, batch := range Batches(batched, jobGroups, r.opts.Rollout) {
+	for i, batch := range batches {
 		if why := r.halted(ctx); why != "" {
 			for _, jb := range batch {
 				r.untouched(jb, why)
 			}
 			continue
+		}
+		if r.progress != nil {
+			r.progress.BatchStarted(BatchStart{Number: i + 1, Of: len(batches), Hosts: jobNames(batch), Elapsed: time.Since(r.start)})
 		}
 		for _, jb := range batch {
 			wg.Go(func() { r.runHost(ctx, jb) })
@@ -347,6 +363,14 @@ func (r *runner) emit(e Event) {
 
 // jobGroups returns a job's inventory groups, for Batches.
 func jobGroups(jb *job) []string { return jb.host.Groups }
+
+func jobNames(jobs []*job) []string {
+	names := make([]string, len(jobs))
+	for i, jb := range jobs {
+		names[i] = jb.hp.Name
+	}
+	return names
+}
 
 func hasSensitiveWrites(p *engine.Plan) bool {
 	for _, hp := range p.Hosts {

@@ -38,6 +38,14 @@ type Hook interface {
 	HostDone(host string, hp *engine.HostPlan)
 }
 
+// TotalHook is an optional extension of Hook for progress displays: Run
+// calls Reading once, before the first HostStart, with the number of hosts
+// it will read (the selected hosts less those left alone).
+type TotalHook interface {
+	Hook
+	Reading(hosts int)
+}
+
 // Options configure Run.
 type Options struct {
 	// Hosts are the selected hosts, in inventory order; the plan keeps it.
@@ -130,6 +138,9 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 		LeftAlone:     leftAlone,
 	}
 	r := &runner{opts: opts}
+	if th, ok := opts.Hook.(TotalHook); ok {
+		th.Reading(len(read))
+	}
 
 	var g errgroup.Group
 	g.SetLimit(limit)

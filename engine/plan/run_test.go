@@ -161,6 +161,14 @@ type recordingHook struct {
 }
 
 func (h *recordingHook) HostStart(host string) { h.started = append(h.started, host) }
+
+// totalHook is a recordingHook told the number of hosts to read.
+type totalHook struct {
+	recordingHook
+	totals []int
+}
+
+func (h *totalHook) Reading(hosts int) { h.totals = append(h.totals, hosts) }
 func (h *recordingHook) HostDone(host string, hp *engine.HostPlan) {
 	h.done = append(h.done, host)
 	if h.doneCh != nil {
@@ -595,10 +603,19 @@ func TestRunLeavesUnconcernedHostsAlone(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			pr := newFakeProvider()
 			pr.contexts = p.contexts
-			tc.opts.Hosts, tc.opts.Source, tc.opts.Provider = hosts, src, pr
+			hook := &totalHook{}
+			tc.opts.Hosts, tc.opts.Source, tc.opts.Provider, tc.opts.Hook = hosts, src, pr, hook
 			plan, err := Run(t.Context(), tc.opts)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// A progress display counts to the hosts read, not to the
+			// hosts selected.
+			if diff := cmp.Diff([]int{len(tc.wantRead)}, hook.totals); diff != "" {
+				t.Errorf("wrong Reading calls (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantRead, hook.started, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+				t.Errorf("wrong hosts started (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(tc.wantRead, names(plan.Hosts)); diff != "" {
 				t.Errorf("wrong hosts in the plan (-want +got):\n%s", diff)

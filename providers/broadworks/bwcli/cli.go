@@ -139,7 +139,7 @@ func (s *Session) read(ctx context.Context, line string, opt GetOptions) (*Conte
 		contents *Contents
 		perr     error
 	)
-	c := &command{line: line, shown: line, confirm: confirmLargeTable}
+	c := &command{line: line, shown: line, confirm: confirmSize}
 	c.redactAfter = func(out string) []string {
 		if _, bad := findError(out, true); bad {
 			return nil
@@ -382,7 +382,7 @@ func (s *Session) Alarms(ctx context.Context) ([]Alarm, error) {
 	if _, err := s.cd(ctx, alarmsPath); err != nil {
 		return nil, err
 	}
-	c := &command{line: cmdList, shown: cmdList, confirm: confirmLargeTable}
+	c := &command{line: cmdList, shown: cmdList, confirm: confirmSize}
 	res, err := s.cliRun(ctx, c, false)
 	if err != nil {
 		return nil, err

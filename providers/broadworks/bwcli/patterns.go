@@ -37,9 +37,13 @@ var patterns = struct {
 
 	// Interim texts, removed from command output before parsing.
 
-	// largeTable is the question before a large table is read:
-	// `About to access 22 entries. Continue?` [C]. Group 1 is the count.
-	largeTable *regexp.Regexp
+	// sizeWarning is the question before a read that touches many rows,
+	// recognised by its meaning (a count of entries, then `Continue?`),
+	// from the start of its line: `About to access 22 entries. Continue?`
+	// [C] (216690), `About to filter through 2 entries. Continue?` [C]
+	// (220570, even for two rows), and any other `... N entries.
+	// Continue?` [I]. Reads answer it yes; writes never expect it.
+	sizeWarning *regexp.Regexp
 	// dangerous starts the description of a dangerous operation:
 	// `+++ WARNING +++ WARNING +++ WARNING +++` [C]. Its confirmation is never
 	// answered yes by a read.
@@ -125,7 +129,7 @@ var patterns = struct {
 	confirm:     regexp.MustCompile(`(?i)please confirm\b[^:\n]*:`),
 	password:    regexp.MustCompile(`(?i)^(?:re-?type new password|new password|confirm(?: new)? password|password):`),
 
-	largeTable:   regexp.MustCompile(`(?i)about to access (\d+) entries\.? *continue\?`),
+	sizeWarning:  regexp.MustCompile(`(?i)^[^\n]*?\b\d+ entr(?:y|ies)\.?[ \t]*continue\?`),
 	dangerous:    regexp.MustCompile(`\+\+\+ ?WARNING ?\+\+\+`),
 	retrieving:   regexp.MustCompile(`(?i)^retrieving data\.\.\. ?please wait\.\.\.`),
 	entriesFound: regexp.MustCompile(`(?i)^(\d+) entr(?:y|ies) found\.?$`),

@@ -294,9 +294,9 @@ const (
 	// confirmNo answers a confirmation with n and fails the command: writes
 	// and navigation never expect one.
 	confirmNo confirmPolicy = iota
-	// confirmLargeTable answers y to the large-table question of a read
+	// confirmSize answers y to the size warning of a read
 	// (`About to access N entries. Continue?`), and n to anything else.
-	confirmLargeTable
+	confirmSize
 	// confirmYes answers y: exit's own confirmation.
 	confirmYes
 )
@@ -476,8 +476,8 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 		switch c.confirm {
 		case confirmYes:
 			answer = answerYes
-		case confirmLargeTable:
-			if patterns.largeTable.MatchString(text) && !patterns.dangerous.MatchString(text) {
+		case confirmSize:
+			if isSizeWarning(text) && !patterns.dangerous.MatchString(text) {
 				answer = answerYes
 			}
 		case confirmNo:
@@ -525,6 +525,17 @@ func (x *exchange) record(end int, extra []string) {
 	x.first = false
 	x.segStart = end
 	s.tw.received(redact(redact(normaliseNewlines(text), c.secrets), extra))
+}
+
+// isSizeWarning reports whether a confirmation's text asks about a number
+// of entries (patterns.sizeWarning) on one of its lines.
+func isSizeWarning(text string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if patterns.sizeWarning.MatchString(strings.TrimSpace(line)) {
+			return true
+		}
+	}
+	return false
 }
 
 // declinedError reports a confirmation the command did not expect.

@@ -256,6 +256,20 @@ func TestGetTable(t *testing.T) {
 			},
 			wantSends: 2,
 		},
+		"filter wording, even for two rows (220570)": {
+			steps: []step{
+				{want: "get", reply: "About to filter through 2 entries. Continue?\n" + confirmQ},
+				{want: "y", reply: "Retrieving data... Please wait...\n" + table + prompt},
+			},
+			wantSends: 2,
+		},
+		"any count of entries then Continue": {
+			steps: []step{
+				{want: "get", reply: "Scanning 1500 entries. Continue?\n" + confirmQ},
+				{want: "y", reply: table + prompt},
+			},
+			wantSends: 2,
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -309,6 +323,45 @@ func TestReadDeclinesOtherConfirmations(t *testing.T) {
 	}
 	if got := f.lines(); got[len(got)-1] != "n" {
 		t.Errorf("wrong answer\ngot:  %q\nwant: %q", got[len(got)-1], "n")
+	}
+}
+
+func TestReadDeclinesUnknownConfirmation(t *testing.T) {
+	// A question that is not about a number of entries is not a size
+	// warning: the read answers No and reports the server's words.
+	s, f, _ := cliSession(t, fakeOptions{},
+		step{want: "get", reply: "Reset the statistics of 4 servers? Continue?\n" + confirmQ},
+		step{want: "n", reply: capPrompt})
+	_, err := s.GetAttributes(testContext(t), GetOptions{})
+	var pe *ProtocolError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "Reset the statistics of 4 servers?") {
+		t.Fatalf("wrong error\ngot:  %v\nwant: *ProtocolError quoting the question", err)
+	}
+	if got := f.lines(); got[len(got)-1] != "n" {
+		t.Errorf("wrong answer\ngot:  %q\nwant: %q", got[len(got)-1], "n")
+	}
+}
+
+func TestWriteDeclinesConfirmations(t *testing.T) {
+	// Writes expect no question at all: even a size warning is answered
+	// No, and the error carries its text.
+	for name, question := range map[string]string{
+		"size warning": "About to access 22 entries. Continue?",
+		"unknown":      "This change affects all subscribers. Proceed?",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, f, _ := cliSession(t, fakeOptions{},
+				step{want: "set enabled false", reply: question + "\n" + confirmQ},
+				step{want: "n", reply: "...Done\n" + capPrompt})
+			_, err := s.Set(testContext(t), "enabled", "false", SetOptions{})
+			var pe *ProtocolError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), "unexpected confirmation, answered No") || !strings.Contains(err.Error(), question) {
+				t.Fatalf("wrong error\ngot:  %v\nwant: *ProtocolError quoting %q", err, question)
+			}
+			if got := f.lines(); got[len(got)-1] != "n" {
+				t.Errorf("wrong answer\ngot:  %q\nwant: %q", got[len(got)-1], "n")
+			}
+		})
 	}
 }
 

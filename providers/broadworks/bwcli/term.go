@@ -295,13 +295,13 @@ func stripInterimLine(line string, answers []string) (string, bool) {
 	changed := false
 	for {
 		t := strings.TrimLeft(line, " ")
-		if t == "" || !strings.ContainsRune("AaRrPpNnCc", rune(t[0])) && !strings.Contains(t, "? ") {
-			// Every interim text starts with one of these letters or
-			// follows a question; the check keeps regular expressions off
-			// ordinary data lines.
+		if t == "" || !strings.ContainsRune("AaRrPpNnCc", rune(t[0])) && !strings.Contains(t, "? ") && !strings.Contains(t, "ontinue?") {
+			// Every interim text starts with one of these letters, ends
+			// in `Continue?` or follows a question; the check keeps
+			// regular expressions off ordinary data lines.
 			return line, changed
 		}
-		if loc := patterns.largeTable.FindStringIndex(t); loc != nil && loc[0] == 0 {
+		if loc := patterns.sizeWarning.FindStringIndex(t); loc != nil {
 			line, changed = t[loc[1]:], true
 			continue
 		}

@@ -205,9 +205,9 @@ func ParseShowrun(out string) (map[string]string, error) {
 			continue
 		}
 		var cols []string
-		rs := []rune(t)
-		for _, f := range splitFields(rs) {
-			cols = append(cols, string(rs[f.start:f.end]))
+		tl := newTermLine(t)
+		for _, f := range tl.fields() {
+			cols = append(cols, tl.text(f))
 		}
 		if len(cols) < 2 {
 			cols = strings.Fields(t)

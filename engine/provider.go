@@ -67,8 +67,12 @@ type Facts struct {
 	// Release is the release as a number: 22.0, 24.0, 2022.11.
 	Release float64 `json:"release"`
 	// ReleaseString is the release as bwshowver prints it: "Rel_24.0_1.944".
-	ReleaseString string   `json:"release_string"`
-	Patches       []string `json:"patches"`
+	ReleaseString string `json:"release_string"`
+	// Patches names the active patches when the server lists them; empty
+	// when it prints only their number (release 24's bwshowver).
+	Patches []string `json:"patches"`
+	// PatchCount is the number of active patches (`Active Patches: N`).
+	PatchCount int `json:"patch_count"`
 	// Alarms are the distinct names of alarms currently raised.
 	Alarms []string `json:"alarms"`
 	// Applications maps each application showrun lists to its state.

@@ -22,8 +22,8 @@
 // group.NAME (host names in inventory order; group.all is every host). when,
 // set and row values and assertions are evaluated per host and also see
 // host.name, address, type, groups, vars (group vars merged in group order,
-// host vars win), release, release_string, patches and alarms; the last four
-// are facts, unknown at validate time. set bodies are decoded against the
+// host vars win), release, release_string, patches, patch_count and alarms;
+// the last five are facts, unknown at validate time. set bodies are decoded against the
 // catalogue schema of path for each host type targeted: names are
 // case-insensitive and printed in the catalogue's case, values are converted
 // with cty's rules to the attribute's type (the string "true" is a bool,

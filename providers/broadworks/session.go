@@ -108,6 +108,7 @@ func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
 	if patches == nil {
 		patches = []string{}
 	}
+	count := max(v.Patches, len(patches))
 	root := s.cli.Root()
 	return &engine.Facts{
 		Root:          root,
@@ -115,6 +116,7 @@ func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
 		Release:       v.Number,
 		ReleaseString: v.Release,
 		Patches:       patches,
+		PatchCount:    count,
 		Alarms:        names,
 	}, nil
 }

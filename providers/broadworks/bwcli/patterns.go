@@ -95,11 +95,14 @@ var patterns = struct {
 	releaseNumber *regexp.Regexp
 	// built is `Built  Sat Jun  6 00:26:50 EDT 2020` [C].
 	built *regexp.Regexp
-	// activePatches is `Active Patches: 701` [C]; the simulator lists the
-	// patch names on the following lines (docs/simulator.md).
+	// activePatches is `Active Patches: 701` [C] (220172: release 24 prints
+	// the count and no names); the simulator can list the patch names on
+	// the following lines (docs/simulator.md).
 	activePatches *regexp.Regexp
 	// appVersion is `- OpenClientServer version 2022.11_1.273` under
-	// `Applications Info:` [C].
+	// `Applications Info:` [C]; a suffix after the version is kept as
+	// detail: `- OCIOverSoap version 2022.11_1.273 context path
+	// /webservice` [C] (220570).
 	appVersion *regexp.Regexp
 	// section is a heading line such as `Patching Info:` or
 	// `Applications Info:` [C].
@@ -163,7 +166,7 @@ var patterns = struct {
 	releaseNumber:  regexp.MustCompile(`^(\d+(?:\.\d+)?)(?:_(\S+))?$`),
 	built:          regexp.MustCompile(`^Built\s+(.+)$`),
 	activePatches:  regexp.MustCompile(`(?i)^active patches\s*:\s*(\d+)$`),
-	appVersion:     regexp.MustCompile(`^-\s+(\S+)\s+version\s+(\S+)$`),
+	appVersion:     regexp.MustCompile(`^-\s+(\S+)\s+version\s+(\S+)(?:\s+(.*))?$`),
 	section:        regexp.MustCompile(`^[A-Z][A-Za-z ]*:$`),
 	appsSection:    regexp.MustCompile(`(?i)^applications info:$`),
 	healthTitle:    regexp.MustCompile(`(?i)^system health report page$`),

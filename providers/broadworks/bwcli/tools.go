@@ -24,7 +24,8 @@ type Version struct {
 	Built string `json:"built,omitempty"`
 	// Patches is the `Active Patches: N` count.
 	Patches int `json:"patches"`
-	// PatchNames lists the active patches when bwshowver names them.
+	// PatchNames lists the active patches when bwshowver names them;
+	// release 24 prints only the count (tech note 220172).
 	PatchNames []string `json:"patch_names,omitempty"`
 	// Applications are the `- Name version V` lines of release-independent
 	// builds' `Applications Info:`.
@@ -35,6 +36,9 @@ type Version struct {
 type AppVersion struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// Detail is whatever follows the version on the line, as printed:
+	// "context path /webservice".
+	Detail string `json:"detail,omitempty"`
 }
 
 // ParseVersion parses bwshowver output [C]:
@@ -50,8 +54,10 @@ type AppVersion struct {
 //
 // and release-independent builds (`ADP version Rel_2022.11_1.273`, then
 // `Applications Info:` with `- OpenClientServer version 2022.11_1.273`
-// lines). Patch names listed under the count (as the simulator does) are
-// collected. A missing release line is a *ParseError.
+// lines, some with a suffix such as `context path /webservice`). Patch
+// names listed under the count (as the simulator can) are collected;
+// release 24 prints the count alone. A missing release line is a
+// *ParseError.
 func ParseVersion(out string) (*Version, error) {
 	v := &Version{}
 	lines := strings.Split(out, "\n")
@@ -94,7 +100,7 @@ func ParseVersion(out string) (*Version, error) {
 		}
 		if m := patterns.appVersion.FindStringSubmatch(t); m != nil {
 			if inApps || !inPatches {
-				v.Applications = append(v.Applications, AppVersion{Name: m[1], Version: m[2]})
+				v.Applications = append(v.Applications, AppVersion{Name: m[1], Version: m[2], Detail: strings.TrimSpace(m[3])})
 				continue
 			}
 		}

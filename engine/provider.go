@@ -187,6 +187,9 @@ type Health struct {
 	Severity string
 	// Detail says what is wrong when not healthy, in the server's words.
 	Detail string
+	// Warnings say what the probe could not use (a showrun it does not
+	// understand) and decided without.
+	Warnings []string
 }
 
 // ErrHealthTimeout is wrapped by errors from WaitHealthy when the deadline

@@ -121,11 +121,19 @@ var patterns = struct {
 	// `Abnormal conditions detected:` then `   - Application X is not running
 	// (state: Starting)` lines [G].
 	healthAbnormal *regexp.Regexp
-	// separator is a rule line of `-` or `=` (health report, showrun) [C]/[G].
-	separator *regexp.Regexp
 	// showrunHeader is the header of showrun's table: the simulator prints
 	// `Application  State` [G].
 	showrunHeader *regexp.Regexp
+	// runningStates and notRunningStates classify an application's state
+	// in showrun [G]: the simulator prints Running, Starting and Stopped;
+	// other words a real server may use are guessed. A state in neither
+	// list is unknown, and health is then decided by healthmon alone.
+	runningStates, notRunningStates *regexp.Regexp
+	// restartRefused marks restartbw refusing an application [G]: its
+	// output is not published; the simulator prints `restartbw: unknown
+	// application X (this server runs ...)`, and a usage line is the usual
+	// answer of a tool given a wrong argument.
+	restartRefused *regexp.Regexp
 }{
 	shellPrompt: regexp.MustCompile(`^(?:\[[^\]\n]{1,200}\]|[^\s\[\]]{1,200})[$#] $`),
 	cliPrompt:   regexp.MustCompile(`^([A-Z][A-Z0-9]*_CLI)((?:/[^\s/>]+)*)> $`),
@@ -173,8 +181,11 @@ var patterns = struct {
 	healthField:    regexp.MustCompile(`^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$`),
 	healthOK:       regexp.MustCompile(`(?i)^no abnormal conditions? detected`),
 	healthAbnormal: regexp.MustCompile(`(?i)^abnormal conditions? detected:?$`),
-	separator:      regexp.MustCompile(`^[-=]{3,}$`),
 	showrunHeader:  regexp.MustCompile(`(?i)^(?:application|name|process)\s+(?:state|status)$`),
+
+	runningStates:    regexp.MustCompile(`(?i)^(?:running|started|active|up|ok)$`),
+	notRunningStates: regexp.MustCompile(`(?i)^(?:stopped|stopping|starting|restarting|down|failed|dead|inactive|disabled|waiting|not[ _-]?running|unknown)$`),
+	restartRefused:   regexp.MustCompile(`(?i)\bunknown application\b|^usage:|\bno such application\b|\bnot an? (?:valid |known )?application\b`),
 }
 
 // Column titles of Monitoring/Alarm/AlarmsTable `list` [C]:

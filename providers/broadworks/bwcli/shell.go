@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // WaitShell waits for the first shell prompt after login, skipping any
@@ -76,7 +77,9 @@ func (s *Session) tool(ctx context.Context, line string) (string, error) {
 
 // Restart runs `restartbw <app>` and returns its output (for the journal).
 // An error line anywhere in it (`Error: ...`, `-bash: restartbw: command
-// not found`, `Failed to ...`) is a *CommandError.
+// not found`, `Failed to ...`) or a line refusing the application
+// (`unknown application`, `Usage: ...`) is a *CommandError. Any other
+// output is accepted: restartbw's is not published, and health decides.
 func (s *Session) Restart(ctx context.Context, app string) (string, error) {
 	if err := checkName("application name", app); err != nil {
 		return "", fmt.Errorf("%s: %w", cmdRestart, err)
@@ -91,7 +94,35 @@ func (s *Session) Restart(ctx context.Context, app string) (string, error) {
 	if text, bad := findError(out, false); bad {
 		return "", &CommandError{Command: line, Text: text}
 	}
+	for _, l := range strings.Split(out, "\n") {
+		if t := strings.TrimSpace(l); patterns.restartRefused.MatchString(t) {
+			return "", &CommandError{Command: line, Text: strings.TrimSpace(out)}
+		}
+	}
 	return out, nil
+}
+
+// AppState classifies an application's state as showrun prints it.
+type AppState int
+
+// The states RunningState tells apart.
+const (
+	StateUnknown AppState = iota
+	StateRunning
+	StateNotRunning
+)
+
+// RunningState classifies a showrun state word: Running, Starting,
+// Stopped, ... (patterns.runningStates, notRunningStates).
+func RunningState(state string) AppState {
+	state = strings.TrimSpace(state)
+	switch {
+	case patterns.runningStates.MatchString(state):
+		return StateRunning
+	case patterns.notRunningStates.MatchString(state):
+		return StateNotRunning
+	}
+	return StateUnknown
 }
 
 // Health runs `healthmon -l` and parses the report.

@@ -135,16 +135,19 @@ type Health struct {
 	Abnormal []string `json:"abnormal,omitempty"`
 }
 
-// ParseHealth parses `healthmon -l` output [C]. Lines it does not recognise
-// outside the report header count as abnormal conditions, so an unknown
-// complaint is never taken for health. A report without a severity is a
-// *ParseError.
+// ParseHealth parses `healthmon -l` output [C], in each layout seen (tech
+// note 220570): with blank lines around the verdict (AS, XSP), without
+// (NS), with rules of any length (a 31-dash final rule on AS) and with a
+// rule glued to a text line (NDS's collapsed tail). Lines it does not
+// recognise outside the report header count as abnormal conditions, so an
+// unknown complaint is never taken for health. A report without a
+// severity is a *ParseError.
 func ParseHealth(out string) (*Health, error) {
 	h := &Health{}
 	inAbnormal, abnormalHeader := false, false
 	for _, line := range strings.Split(out, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || patterns.separator.MatchString(t) {
+		t := trimRules(strings.TrimSpace(line))
+		if t == "" {
 			continue
 		}
 		switch {
@@ -186,6 +189,20 @@ func ParseHealth(out string) (*Health, error) {
 	}
 	h.Healthy = strings.EqualFold(h.Severity, severityHealthy) && len(h.Abnormal) == 0
 	return h, nil
+}
+
+// trimRules removes rules of `-` or `=` (three or more) glued to the start
+// or end of a line, and returns "" for a line that is only a rule.
+func trimRules(t string) string {
+	for _, c := range []string{"-", "="} {
+		if trimmed := strings.TrimLeft(t, c); len(t)-len(trimmed) >= 3 {
+			t = strings.TrimSpace(trimmed)
+		}
+		if trimmed := strings.TrimRight(t, c); len(t)-len(trimmed) >= 3 {
+			t = strings.TrimSpace(trimmed)
+		}
+	}
+	return t
 }
 
 // ParseShowrun parses showrun output into application name -> state. The

@@ -56,6 +56,14 @@ type SSHSettings struct {
 	// AcceptNewHostKeys records keys of hosts missing from known_hosts
 	// (trust on first use). A changed key is never accepted.
 	AcceptNewHostKeys bool
+	// ShellPrompt is a regular expression matching the login shell's
+	// prompt (the whole last line the server printed, trailing blanks
+	// aside); empty means the provider learns the prompt at login.
+	ShellPrompt string
+	// CLIPrompt is a regular expression matching the CLI's prompt in place
+	// of the built-in `<ROOT>_CLI/Path> ` shape; named groups `root` and
+	// `path` give the CLI root and the context.
+	CLIPrompt string
 }
 
 // Facts is what a host tells about itself before any context is read.

@@ -150,6 +150,7 @@ ssh {
   timeout              = "45s"
   command_timeout      = "20s"
   accept_new_host_keys = true
+  shell_prompt         = "bwadmin@\\S+\\$"
 }
 host "h1" {
   address = "10.0.0.1"
@@ -162,6 +163,8 @@ host "h2" {
     user            = "other"
     timeout         = "5s"
     command_timeout = "3s"
+    shell_prompt    = "xsp\\d+:bwadmin>"
+    cli_prompt      = "(?P<root>[A-Z]+_CLI)(?P<path>(/[^/>]+)*)>"
   }
 }
 `
@@ -172,9 +175,11 @@ host "h2" {
 	}
 	abs, _ := filepath.Abs(filepath.Join(dir, "lab/known_hosts"))
 	top := engine.SSHSettings{User: "bwadmin", Port: 2222, IdentityFile: "~/.ssh/id_ed25519", KnownHosts: abs,
-		PasswordEnv: "BW_SSH_PASSWORD", Jump: "ops@bastion.example.net:22,jump2", Timeout: 45 * time.Second, CommandTimeout: 20 * time.Second, AcceptNewHostKeys: true}
+		PasswordEnv: "BW_SSH_PASSWORD", Jump: "ops@bastion.example.net:22,jump2", Timeout: 45 * time.Second, CommandTimeout: 20 * time.Second, AcceptNewHostKeys: true,
+		ShellPrompt: `bwadmin@\S+\$`}
 	h2 := top
 	h2.User, h2.Port, h2.Timeout, h2.CommandTimeout = "other", 2201, 5*time.Second, 3*time.Second
+	h2.ShellPrompt, h2.CLIPrompt = `xsp\d+:bwadmin>`, `(?P<root>[A-Z]+_CLI)(?P<path>(/[^/>]+)*)>`
 	tests := map[string]struct {
 		got, want engine.SSHSettings
 	}{

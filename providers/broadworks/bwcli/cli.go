@@ -22,6 +22,9 @@ func (s *Session) StartCLI(ctx context.Context) (root string, err error) {
 		return "", err
 	}
 	if res.atShell {
+		if _, _, ok := s.parseCLIPrompt(s.prompt); ok {
+			return "", s.fail(&ProtocolError{Command: cmdBWCLI, Reason: "the shell prompt pattern also matches bwcli's prompt: make ssh.shell_prompt and ssh.cli_prompt tell them apart", Text: s.prompt})
+		}
 		text := res.out
 		if text == "" {
 			text = "bwcli returned to the shell without output"

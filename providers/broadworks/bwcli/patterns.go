@@ -18,11 +18,9 @@ var patterns = struct {
 	// tail nothing but blanks may follow it; inside output the rest of the
 	// line is the echo of the answer. confirm may also follow a question on
 	// the same line (`... Continue? Please confirm ...`), see findConfirm.
+	// The shell prompt is not in this table: it is learned at login or
+	// set by the operator (prompt.go).
 
-	// shellPrompt finds the login shell prompt the first time, after any
-	// MOTD: `bwadmin@as1.mleus.lab$ ` [C], `[bwadmin@xsp1 ~]$ ` and a root
-	// `# ` [I]. Later matches compare the learned string exactly.
-	shellPrompt *regexp.Regexp
 	// cliPrompt is `<ROOT>_CLI` + `/Context/Sub...` + `> ` [C]; group 1 is
 	// the root, group 2 the path with its leading slash. BWCLI.md gives
 	// `^[A-Z]+_CLI(/[^\s/>]+)*> $`; digits in the root are tolerated.
@@ -135,10 +133,9 @@ var patterns = struct {
 	// answer of a tool given a wrong argument.
 	restartRefused *regexp.Regexp
 }{
-	shellPrompt: regexp.MustCompile(`^(?:\[[^\]\n]{1,200}\]|[^\s\[\]]{1,200})[$#] $`),
-	cliPrompt:   regexp.MustCompile(`^([A-Z][A-Z0-9]*_CLI)((?:/[^\s/>]+)*)> $`),
-	confirm:     regexp.MustCompile(`(?i)please confirm\b[^:\n]*:`),
-	password:    regexp.MustCompile(`(?i)^(?:re-?type new password|new password|confirm(?: new)? password|password):`),
+	cliPrompt: regexp.MustCompile(`^([A-Z][A-Z0-9]*_CLI)((?:/[^\s/>]+)*)> $`),
+	confirm:   regexp.MustCompile(`(?i)please confirm\b[^:\n]*:`),
+	password:  regexp.MustCompile(`(?i)^(?:re-?type new password|new password|confirm(?: new)? password|password):`),
 
 	sizeWarning:  regexp.MustCompile(`(?i)^[^\n]*?\b\d+ entr(?:y|ies)\.?[ \t]*continue\?`),
 	dangerous:    regexp.MustCompile(`\+\+\+ ?WARNING ?\+\+\+`),

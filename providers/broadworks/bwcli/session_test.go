@@ -45,6 +45,24 @@ func TestWaitShellLearnsPrompt(t *testing.T) {
 		"bracketed prompt": {greeting: motd + "[bwadmin@xsp1 ~]$ ", prompt: "[bwadmin@xsp1 ~]$ "},
 		"root prompt":      {greeting: "root@as1# ", prompt: "root@as1# "},
 		"title escape":     {greeting: motd + "\x1b]0;bwadmin@xsp1:~\x07bwadmin@xsp1$ ", prompt: "bwadmin@xsp1$ "},
+		"greater-than prompt of a lab XS host": {
+			greeting: motd + "xsp1:bwadmin> ", prompt: "xsp1:bwadmin> ",
+		},
+		"bare dollar": {greeting: motd + "$ ", prompt: "$ "},
+		"multi-line MOTD": {
+			greeting: "##########################################\n" +
+				"#  Authorised access only.               #\n" +
+				"#  bwadmin@xsp1$ is monitored.           #\n" +
+				"##########################################\n" +
+				"\n" + motd + "bwadmin@xsp1.lab.example$ ",
+			prompt: "bwadmin@xsp1.lab.example$ ",
+		},
+		"custom PS1 with time and exit code": {
+			greeting: motd + "[10:15:59 0] bwadmin@xsp1 % ", prompt: "[10:15:59 0] bwadmin@xsp1 % ",
+		},
+		"bracketed paste escapes around the prompt": {
+			greeting: motd + "\x1b[?2004hbwadmin@xsp1$ ", prompt: "bwadmin@xsp1$ ",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -1000,6 +1018,8 @@ func TestNoGoroutineLeftAfterDrop(t *testing.T) {
 		go func() {
 			_, _ = w.Write([]byte(motd + shellPrompt))
 			buf := make([]byte, 64)
+			_, _ = cr.Read(buf) // the login's empty line
+			_, _ = w.Write([]byte("\r\n" + shellPrompt))
 			_, _ = cr.Read(buf) // the command
 			_, _ = w.Write([]byte("partial"))
 			_ = w.Close()
@@ -1052,7 +1072,8 @@ func TestTranscript(t *testing.T) {
 	if _, err := s.GetAttributes(testContext(t), GetOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	want := motd + shellPrompt + "\n>>> bwcli\nbwcli\n" + banner + rootPrompt +
+	// The empty line sent at login shows as an empty command.
+	want := motd + shellPrompt + "\n>>> \n\n" + shellPrompt + "\n>>> bwcli\nbwcli\n" + banner + rootPrompt +
 		"\n>>> cd /" + capPath + "\ncd /" + capPath + "\n" + capPrompt +
 		"\n>>> get\nget\n  enabled = true\n" + capPrompt
 	if diff := cmp.Diff(want, tr.String()); diff != "" {

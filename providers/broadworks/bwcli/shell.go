@@ -8,20 +8,26 @@ import (
 )
 
 // WaitShell waits for the first shell prompt after login, skipping any
-// MOTD, and learns it: later shell prompts must match it exactly. It sends
-// nothing.
+// MOTD. With Options.ShellPrompt it waits for a line that pattern matches
+// and sends nothing. Otherwise it learns the prompt: once the server has
+// printed a line it did not end, it sends one empty line and waits until
+// the prompt repeats (prompt.go); later prompts must match the learned one
+// with any digits where it had digits.
 func (s *Session) WaitShell(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.mode != modeLogin {
 		return errors.New("wait for the shell prompt: already past login")
 	}
-	res, err := s.run(ctx, &command{shown: "(login)", learnShell: true})
+	res, err := s.run(ctx, &command{shown: "(login)", login: true})
 	if err != nil {
 		return err
 	}
 	if !res.atShell {
-		return s.fail(&ProtocolError{Command: "(login)", Reason: "expected a shell prompt after login, got a CLI prompt", Text: s.prompt})
+		return s.fail(&ProtocolError{Command: "(login)", Reason: "expected a shell prompt after login, got a CLI prompt (is the account's login shell bwcli itself?)", Text: s.prompt})
+	}
+	if _, _, ok := s.parseCLIPrompt(s.prompt); ok {
+		return s.fail(&ProtocolError{Command: "(login)", Reason: "the shell prompt also matches the CLI prompt pattern: make ssh.shell_prompt and ssh.cli_prompt tell them apart", Text: s.prompt})
 	}
 	s.mode = modeShell
 	return nil

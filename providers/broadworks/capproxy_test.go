@@ -56,7 +56,7 @@ func TestCAPProxy(t *testing.T) {
 			wantFacts: engine.Facts{
 				Root: "XSP_CLI", Type: "xsp", Release: 24, ReleaseString: "Rel_24.0_1.944",
 				Patches: []string{"AP.xsp.24.0.944.ap380001", "AP.xsp.24.0.944.ap380002"}, PatchCount: 2,
-				Alarms:  []string{capAlarm},
+				Alarms: []string{capAlarm},
 			},
 			// The reply keeps the warning, the line that matters.
 			wantText: restartWarning,

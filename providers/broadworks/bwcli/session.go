@@ -93,13 +93,13 @@ type Session struct {
 	// promptPrefix matches the lines above the last one of a prompt that
 	// spans several lines.
 	promptPrefix []*regexp.Regexp
-	root        string // learned from the first CLI prompt: "XSP_CLI"
-	path        string // current context as the prompt shows it, no slash
-	prompt      string // the last prompt seen
-	broken      error
-	raw         []byte
-	wbuf        []byte
-	tw          transcript
+	root         string // learned from the first CLI prompt: "XSP_CLI"
+	path         string // current context as the prompt shows it, no slash
+	prompt       string // the last prompt seen
+	broken       error
+	raw          []byte
+	wbuf         []byte
+	tw           transcript
 }
 
 // New starts a Session reading server output from r and writing commands to

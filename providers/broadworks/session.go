@@ -65,13 +65,25 @@ func (s *session) toShell(ctx context.Context) error {
 	return nil
 }
 
-// cd enters path unless the session is there already.
+// cd enters path unless the session is there already. A server that
+// answers `Invalid command` does not have the context: the error names the
+// host, the path and what to do.
 func (s *session) cd(ctx context.Context, path string) (string, error) {
 	p := catalog.CanonicalPath(path)
 	if cur := s.cli.Path(); cur != "" && strings.EqualFold(cur, p) {
 		return cur, nil
 	}
-	return s.cli.Cd(ctx, p)
+	canonical, err := s.cli.Cd(ctx, p)
+	var ne *bwcli.NavigationError
+	if errors.As(err, &ne) && ne.Text != "" && bwcli.IsInvalidCommand(ne.Text) {
+		where := "check the path, or take " + s.host.Name + " out of the resource's hosts"
+		if schema, ok := s.p.cat.Lookup(s.typeForCatalogue(), p); ok && !catalog.Native(schema, s.typeForCatalogue()) {
+			where = fmt.Sprintf("the catalogue lists it for %s servers, and this %s server does not have it: take %s out of the resource's hosts",
+				strings.Join(schema.HostTypes, ", "), s.typeForCatalogue(), s.host.Name)
+		}
+		return "", fmt.Errorf("host %s has no context /%s: the server answered %q to `cd /%s`; %s", s.host.Name, p, oneLine(ne.Text), p, where)
+	}
+	return canonical, err
 }
 
 // Facts implements engine.Session: bwshowver at the shell, then bwcli for

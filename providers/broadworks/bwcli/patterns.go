@@ -75,6 +75,9 @@ var patterns = struct {
 	// `Mandatory parameter missing`, `entry is already present in list`,
 	// `Entry not found`.
 	cliErrorSubstrings []*regexp.Regexp
+	// invalidCommand is BWCLI's answer to an unknown command or context:
+	// `Invalid command` [C].
+	invalidCommand *regexp.Regexp
 	// sessionEnding is what `exit` prints after `y`:
 	// `This session is now ending...` [C].
 	sessionEnding *regexp.Regexp
@@ -161,7 +164,8 @@ var patterns = struct {
 		regexp.MustCompile(`(?i)entry is already present in list`),
 		regexp.MustCompile(`(?i)entry not found`),
 	},
-	sessionEnding: regexp.MustCompile(`(?i)^this session is now ending`),
+	invalidCommand: regexp.MustCompile(`(?i)^invalid command\b`),
+	sessionEnding:  regexp.MustCompile(`(?i)^this session is now ending`),
 
 	shellErrors: []*regexp.Regexp{
 		regexp.MustCompile(`(?i)^-?[\w./-]*sh: .*(?:command not found|no such file or directory|permission denied)`),

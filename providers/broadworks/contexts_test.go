@@ -91,7 +91,7 @@ func TestReadErrors(t *testing.T) {
 		{
 			name:    "path the server does not have",
 			path:    "System/NoSuchLevel",
-			wantErr: "cd /System/NoSuchLevel: Invalid command",
+			wantErr: "host xsp1 has no context /System/NoSuchLevel: the server answered \"Invalid command\" to `cd /System/NoSuchLevel`; check the path, or take xsp1 out of the resource's hosts",
 		},
 		{
 			name:    "attributes where the catalogue expects a table",

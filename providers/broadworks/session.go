@@ -81,10 +81,20 @@ func (s *session) cd(ctx context.Context, path string) (string, error) {
 			where = fmt.Sprintf("the catalogue lists it for %s servers, and this %s server does not have it: take %s out of the resource's hosts",
 				strings.Join(schema.HostTypes, ", "), s.typeForCatalogue(), s.host.Name)
 		}
-		return "", fmt.Errorf("host %s has no context /%s: the server answered %q to `cd /%s`; %s", s.host.Name, p, oneLine(ne.Text), p, where)
+		return "", &noContextError{msg: fmt.Sprintf("host %s has no context /%s: the server answered %q to `cd /%s`; %s", s.host.Name, p, oneLine(ne.Text), p, where), nav: ne}
 	}
 	return canonical, err
 }
+
+// noContextError is a cd the server refused with `Invalid command`: the
+// host does not have the context. It wraps the *bwcli.NavigationError.
+type noContextError struct {
+	msg string
+	nav *bwcli.NavigationError
+}
+
+func (e *noContextError) Error() string { return e.msg }
+func (e *noContextError) Unwrap() error { return e.nav }
 
 // Facts implements engine.Session: bwshowver at the shell, then bwcli for
 // the type (its root) and the raised alarms.

@@ -239,5 +239,5 @@ const maxTranscriptSuffix = 1000
 
 // isAlarmsTable reports whether path is the alarms table, read with `list`.
 func isAlarmsTable(path string) bool {
-	return strings.EqualFold(catalog.CanonicalPath(path), "Monitoring/Alarm/AlarmsTable")
+	return strings.EqualFold(catalog.CanonicalPath(path), alarmsPath)
 }

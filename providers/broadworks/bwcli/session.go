@@ -186,6 +186,21 @@ func (s *Session) Path() string {
 	return s.path
 }
 
+// Prompt returns the last prompt the server printed.
+func (s *Session) Prompt() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.prompt
+}
+
+// Usable reports whether commands can still run: not closed, and not
+// broken by an earlier failure (see ErrBroken).
+func (s *Session) Usable() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.usable() == nil
+}
+
 // ShellPrompt returns the first shell prompt WaitShell saw, as printed.
 func (s *Session) ShellPrompt() string {
 	s.mu.Lock()

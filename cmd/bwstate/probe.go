@@ -100,7 +100,7 @@ func runProbe(e *env, args []string) int {
 	}
 	if *asJSON {
 		out := struct {
-			FormatVersion string                     `json:"format_version"`
+			FormatVersion string                    `json:"format_version"`
 			Hosts         []*broadworks.ProbeReport `json:"hosts"`
 		}{"1.0", reports}
 		enc := json.NewEncoder(e.stdout)

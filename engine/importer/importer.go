@@ -20,7 +20,7 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 )
 
-// maskedValue is how the CLI prints a password attribute (BWCLI.md [C]):
+// maskedValue is how the CLI prints a password attribute (docs/bwcli.md, confirmed):
 // in a context the catalogue does not know, it is the only sign of one.
 const maskedValue = "********"
 

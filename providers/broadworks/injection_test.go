@@ -375,7 +375,7 @@ func keyValues(fs []engine.Field) []string {
 }
 
 // writeLines is the command of one write, as CLI words, written from
-// BWCLI.md's syntax (not from the driver's code): `set attr value`,
+// docs/bwcli.md's syntax (not from the driver's code): `set attr value`,
 // `clear attr`, `add keys... values... [name value...]` with optional
 // columns named, `set keys... attr value`, `delete keys...`.
 func writeLines(op engine.Op) []sent {

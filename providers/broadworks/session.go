@@ -334,8 +334,8 @@ func checkOp(op engine.Op) error {
 }
 
 // addArgs orders an add: key values, then the required columns in the
-// catalogue's order, then optional columns as `name value` pairs (BWCLI.md:
-// `add <key...> <values...> [<optAttr> <value> ...]`).
+// catalogue's order, then optional columns as `name value` pairs
+// (docs/bwcli.md: `add <key...> <values...> [<optAttr> <value> ...]`).
 func (s *session) addArgs(op engine.Op) []bwcli.Arg {
 	args := make([]bwcli.Arg, 0, len(op.Key)+2*len(op.Fields))
 	for _, k := range op.Key {

@@ -18,7 +18,7 @@ import (
 // and healthmon, and a CLI that follows cd, answers get with one attribute,
 // prompts for the password of a prompted attribute and answers every other
 // write with ...Done. It shares no code with the simulator or the driver's
-// patterns: its texts are BWCLI.md's. It records every line the session
+// patterns: its texts are those docs/bwcli.md lists. It records every line the session
 // writes, byte for byte, so a test can assert on exactly what was sent.
 type termFake struct {
 	in  *bufio.Reader

@@ -13,7 +13,11 @@
 // never after a sleep.
 //
 // Everything the driver knows about BWCLI's texts is in one table
-// (patterns.go), each entry citing its confidence in ../shared/BWCLI.md.
+// (patterns.go), each entry tagged with its confidence ([C] confirmed by a
+// public Cisco source, [I] inferred, [G] guessed) as docs/bwcli.md lists
+// them; the shell prompt is learned at login or set by the operator
+// (prompt.go), and tables are placed by position under their header
+// (table.go).
 // Values that could inject a command (`;`, line breaks, control
 // characters, quotes) are refused before anything is written. The parsers
 // are exported, pure and fuzzed.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Texts the scripted server prints, as BWCLI.md and docs/simulator.md show
+// Texts the scripted server prints, as docs/bwcli.md and docs/simulator.md show
 // them. The fake shares nothing with patterns.go on purpose.
 const (
 	motd        = "Last login: Thu Nov 27 10:15:00 2026 from 10.0.0.1\n"

@@ -4,10 +4,11 @@ import "regexp"
 
 // patterns is the one table of BWCLI texts the driver recognises: prompts,
 // confirmations, replies, errors, warnings and the shell tools' output. Each
-// entry cites its confidence tag in ../shared/BWCLI.md ([C] seen verbatim,
-// [I] inferred, [G] guessed) or the simulator's documented choice
-// (docs/simulator.md) where BWCLI.md leaves the text unknown. Entries tagged
-// [G] are deliberately loose: the real text may differ.
+// entry cites its confidence tag as docs/bwcli.md lists it ([C] seen
+// verbatim in a public Cisco source, [I] inferred, [G] guessed) or the
+// simulator's documented choice (docs/simulator.md) where no public source
+// shows the text. Entries tagged [G] are deliberately loose: the real text
+// may differ.
 //
 // Patterns are matched against cleaned text: decoded, ANSI-stripped, with
 // line endings normalised, one line at a time and usually after trimming.
@@ -22,7 +23,7 @@ var patterns = struct {
 	// set by the operator (prompt.go).
 
 	// cliPrompt is `<ROOT>_CLI` + `/Context/Sub...` + `> ` [C]; group 1 is
-	// the root, group 2 the path with its leading slash. BWCLI.md gives
+	// the root, group 2 the path with its leading slash. docs/bwcli.md gives
 	// `^[A-Z]+_CLI(/[^\s/>]+)*> $`; digits in the root are tolerated.
 	cliPrompt *regexp.Regexp
 	// confirm is `Please confirm (Yes, Y, No, N): ` [C], for exit, clearAll,
@@ -85,11 +86,11 @@ var patterns = struct {
 	// Shell and shell tools.
 
 	// shellErrors are a shell refusing a command:
-	// `-bash: restartbw: command not found` (simulator, [G] in BWCLI.md),
+	// `-bash: restartbw: command not found` (simulator, [G]),
 	// `No such file or directory`, `Permission denied` [I].
 	shellErrors []*regexp.Regexp
 	// release is bwshowver's first line: `AS version Rel_24.0_1.944` and
-	// `ADP version Rel_2022.11_1.273` [C]; BWCLI.md gives the regex
+	// `ADP version Rel_2022.11_1.273` [C]; the public notes give the regex
 	// `^(\w+) version Rel_(\S+)$`.
 	release *regexp.Regexp
 	// releaseNumber splits the release: `24.0_1.944` -> 24.0 and 1.944 [C].

@@ -104,7 +104,7 @@ type Session struct {
 
 // New starts a Session reading server output from r and writing commands to
 // w: in production an SSH session's stdout and stdin with a PTY (ask for a
-// wide one: BWCLI.md warns of wrapping at 80 columns). New starts the reader
+// wide one: lines may wrap at 80 columns, docs/bwcli.md). New starts the reader
 // and writer goroutines; they end when r returns an error (EOF when the
 // connection closes) or after Close.
 func New(r io.Reader, w io.Writer, opts Options) *Session {

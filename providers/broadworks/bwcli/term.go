@@ -9,7 +9,7 @@ import (
 )
 
 // cleanTerm turns raw terminal bytes into text. A line that is not valid
-// UTF-8 is decoded as ISO-8859-1 (BWCLI.md: output may be ISO-8859-1 [I]);
+// UTF-8 is decoded as ISO-8859-1 (docs/bwcli.md: output may be ISO-8859-1, inferred);
 // ANSI escape sequences and control characters other than \n, \r and \t are
 // removed (none are known, so this is defensive); a backspace or DEL erases
 // the previous character of the line, as the terminal would show it. \r is

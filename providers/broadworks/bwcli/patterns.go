@@ -37,11 +37,12 @@ var patterns = struct {
 	// Interim texts, removed from command output before parsing.
 
 	// sizeWarning is the question before a read that touches many rows,
-	// recognised by its meaning (a count of entries, then `Continue?`),
-	// from the start of its line: `About to access 22 entries. Continue?`
-	// [C] (216690), `About to filter through 2 entries. Continue?` [C]
-	// (220570, even for two rows), and any other `... N entries.
-	// Continue?` [I]. Reads answer it yes; writes never expect it.
+	// recognised by its meaning (a count of entries, then `Continue?`): a
+	// sentence from the start of its line, words separated by single
+	// spaces (so never a table row): `About to access 22 entries.
+	// Continue?` [C] (216690), `About to filter through 2 entries.
+	// Continue?` [C] (220570, even for two rows), and any other `... N
+	// entries. Continue?` [I]. Reads answer it yes; writes never expect it.
 	sizeWarning *regexp.Regexp
 	// dangerous starts the description of a dangerous operation:
 	// `+++ WARNING +++ WARNING +++ WARNING +++` [C]. Its confirmation is never
@@ -141,7 +142,7 @@ var patterns = struct {
 	confirm:   regexp.MustCompile(`(?i)please confirm\b[^:\n]*:`),
 	password:  regexp.MustCompile(`(?i)^(?:re-?type new password|new password|confirm(?: new)? password|password):`),
 
-	sizeWarning:  regexp.MustCompile(`(?i)^[^\n]*?\b\d+ entr(?:y|ies)\.?[ \t]*continue\?`),
+	sizeWarning:  regexp.MustCompile(`(?i)^(?:\S+ )*?\d+ entr(?:y|ies)\.? ?continue\?`),
 	dangerous:    regexp.MustCompile(`\+\+\+ ?WARNING ?\+\+\+`),
 	retrieving:   regexp.MustCompile(`(?i)^retrieving data\.\.\. ?please wait\.\.\.`),
 	entriesFound: regexp.MustCompile(`(?i)^(\d+) entr(?:y|ies) found\.?$`),

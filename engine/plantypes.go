@@ -62,7 +62,21 @@ type Plan struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Mode is "normal", "restarts-only", or "revert".
 	Mode string `json:"mode,omitempty"`
+	// LeftAlone are the selected hosts the plan did not contact because
+	// nothing in the configuration concerns them: no resource or check
+	// selects them, no advisory applies to their type and nothing is
+	// pending on them. They are not in Hosts.
+	LeftAlone []string `json:"left_alone,omitempty"`
+	// Targets and Excludes are the -target and -exclude addresses the plan
+	// was made with: a plan with either covers only part of the
+	// configuration.
+	Targets  []string `json:"targets,omitempty"`
+	Excludes []string `json:"excludes,omitempty"`
 }
+
+// Partial reports whether -target or -exclude left part of the
+// configuration out of the plan.
+func (p *Plan) Partial() bool { return len(p.Targets)+len(p.Excludes) > 0 }
 
 // HostPlan is the plan for one host.
 type HostPlan struct {

@@ -173,6 +173,22 @@ func (c *Context) KeyAttributes() []*Attribute {
 	return keys
 }
 
+// RowColumns lists a table's columns as configuration rows declare them:
+// key columns first in key order, then the others in catalogue order; an
+// IDKeyed table leaves out the key the server assigns.
+func (c *Context) RowColumns() []*Attribute {
+	var out []*Attribute
+	if !c.IDKeyed {
+		out = c.KeyAttributes()
+	}
+	for i := range c.Attributes {
+		if !c.Attributes[i].Key {
+			out = append(out, &c.Attributes[i])
+		}
+	}
+	return out
+}
+
 // RestartFor returns the application whose restart a change of attr in a row
 // with the given key requires, or "".
 func (c *Context) RestartFor(attr string, key map[string]string) string {

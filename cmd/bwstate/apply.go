@@ -180,14 +180,15 @@ func runApply(e *env, args []string) int {
 		opts.Plan = restartsOnlyPlan(cfg, sel, pending)
 		opts.Mode = apply.ModeRestartsOnly
 	default:
-		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, journalChecked: true, par: selFlags.parallelism, prov: prov})
+		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, journalChecked: true, par: selFlags.parallelism, prov: prov,
+			targets: selFlags.targets, excludes: selFlags.excludes})
 		if !ok {
 			return exitError
 		}
 		opts.Plan = p
 	}
 
-	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut})
+	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut, Width: wrapWidth(e.stdout)})
 	counts := views.Summary(opts.Plan)
 	if !counts.HasChanges() {
 		if counts.HostsFailed > 0 {

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"golang.org/x/term"
 
 	"github.com/bwstate/bwstate/engine/config"
@@ -41,16 +43,108 @@ func newFlagSet(name string) *flag.FlagSet {
 
 // parseFlags parses args, printing the usage for -help and a clear message
 // for mistakes. ok is false when the command must stop with code.
+//
+// Flags may follow positional arguments (`bwstate apply cap.plan
+// -auto-approve`), as with most CLIs; after `--` everything is positional.
+// fs.Args() returns the positional arguments in their order.
 func parseFlags(e *env, fs *flag.FlagSet, args []string) (code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fmt.Fprint(e.stdout, commands[fs.Name()].usage)
-			return exitOK, false
+	var positional []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if err == flag.ErrHelp {
+				fmt.Fprint(e.stdout, commands[commandOf(fs)].usage)
+				return exitOK, false
+			}
+			fmt.Fprintf(e.stderr, "bwstate %s: %v%s\nRun 'bwstate help %s' for its flags.\n", fs.Name(), err, flagHint(fs, err), commandOf(fs))
+			return exitError, false
 		}
-		fmt.Fprintf(e.stderr, "bwstate %s: %v\nRun 'bwstate help %s' for its flags.\n", fs.Name(), err, fs.Name())
+		consumed := len(rest) - fs.NArg()
+		if fs.NArg() == 0 || (consumed > 0 && rest[consumed-1] == "--") {
+			positional = append(positional, fs.Args()...)
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	// Parse again with only the positional arguments, so that fs.Args()
+	// returns them; the flags keep the values set above.
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
+		fmt.Fprintf(e.stderr, "bwstate %s: %v\n", fs.Name(), err)
 		return exitError, false
 	}
 	return exitOK, true
+}
+
+// commandOf is the top-level command a flag set belongs to: "journal" for
+// "journal show".
+func commandOf(fs *flag.FlagSet) string {
+	name, _, _ := strings.Cut(fs.Name(), " ")
+	return name
+}
+
+// flagHint adds advice to a flag error: a global flag given after the
+// command goes before it, and an unknown flag may be a typo of a known one.
+func flagHint(fs *flag.FlagSet, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !ok {
+		return ""
+	}
+	switch strings.TrimPrefix(name, "-") {
+	case "chdir":
+		return fmt.Sprintf("\n-chdir is a global flag: it goes before the command, as in 'bwstate -chdir=DIR %s'", fs.Name())
+	}
+	var known []string
+	fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+	if s := nearest(strings.TrimPrefix(name, "-"), known); s != "" {
+		return fmt.Sprintf("\nDid you mean -%s?", s)
+	}
+	return ""
+}
+
+// nearest returns the candidate closest to word when it is close enough to
+// be a typo (edits, a swap of neighbours counting as one, at most a third of
+// its letters and at least one), or "".
+func nearest(word string, candidates []string) string {
+	best, bestDist := "", 0
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(word), c)
+		if best == "" || d < bestDist || d == bestDist && c < best {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" || bestDist > max(1, len(word)/3) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and swaps of adjacent letters ("plna" is one
+// edit from "plan").
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }
 
 // varOptions are the flags that feed configuration variables.
@@ -64,9 +158,12 @@ func (v *varOptions) register(fs *flag.FlagSet) {
 	fs.Var(&v.varFiles, "var-file", "read variable values from an HCL file (repeatable)")
 }
 
-// colorOptions decide whether output is coloured.
+// colorOptions decide how output is presented: whether it is coloured,
+// and (diagJSON, set by commands with -json) whether configuration
+// diagnostics go to stdout as JSON.
 type colorOptions struct {
-	noColor bool
+	noColor  bool
+	diagJSON bool
 }
 
 func (c *colorOptions) register(fs *flag.FlagSet) {
@@ -87,6 +184,16 @@ func isTerminal(w any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// wrapWidth is the width the plan view wraps long warnings at: the
+// terminal's, or 0 (no wrapping) when w is not a terminal, so that piped
+// and logged output keeps one line per warning for grep.
+func wrapWidth(w io.Writer) int {
+	if !isTerminal(w) {
+		return 0
+	}
+	return int(terminalWidth(w))
+}
+
 // terminalWidth is the width diagnostics wrap at.
 func terminalWidth(w io.Writer) uint {
 	if f, ok := w.(*os.File); ok {
@@ -105,22 +212,36 @@ func environ(e *env) []string {
 	return os.Environ()
 }
 
-// loadConfig loads the configuration in e.dir and prints its diagnostics
-// on stderr. cfg is nil when there were errors.
-func loadConfig(e *env, v *varOptions, color bool) *config.Config {
-	cfg, diags := config.Load(e.dir, config.LoadOptions{
-		Catalogue: catalogue,
-		VarFiles:  v.varFiles,
-		Vars:      v.vars,
-		Environ:   environ(e),
-	})
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color)
-	}
+// loadConfig loads the configuration in e.dir and prints its diagnostics.
+// cfg is nil when there were errors.
+func loadConfig(e *env, v *varOptions, out *colorOptions) *config.Config {
+	return loadConfigWith(e, v, out, config.LoadOptions{})
+}
+
+// loadConfigWith is loadConfig with extra load options (the catalogue,
+// variables and environment are filled in).
+func loadConfigWith(e *env, v *varOptions, out *colorOptions, opts config.LoadOptions) *config.Config {
+	opts.Catalogue, opts.VarFiles, opts.Vars, opts.Environ = catalogue, v.varFiles, v.vars, environ(e)
+	cfg, diags := config.Load(e.dir, opts)
+	writeDiagnostics(e, diags, cfg.Parser, out)
 	if diags.HasErrors() {
 		return nil
 	}
 	return cfg
+}
+
+// writeDiagnostics prints configuration diagnostics: as text on stderr, or,
+// with -json and errors among them, as one JSON document on stdout (the
+// command then prints nothing else there). Warnings alone stay on stderr
+// with -json, so that stdout holds only the command's own JSON.
+func writeDiagnostics(e *env, diags hcl.Diagnostics, p *hclparse.Parser, out *colorOptions) {
+	switch {
+	case len(diags) == 0:
+	case out.diagJSON && diags.HasErrors():
+		_ = config.WriteDiagnosticsJSON(e.stdout, diags, p)
+	default:
+		_ = config.WriteDiagnostics(e.stderr, diags, p, terminalWidth(e.stderr), out.enabled(e, e.stderr))
+	}
 }
 
 // stateDir is the controller state directory next to the configuration.

@@ -61,6 +61,7 @@ func runFacts(e *env, args []string) int {
 	if !selFlags.validate(e, "facts") {
 		return exitError
 	}
+	color.diagJSON = *asJSON
 	_, sel, ok := loadSelection(e, &vars, &color, &selFlags)
 	if !ok {
 		return exitError

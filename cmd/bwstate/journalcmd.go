@@ -3,17 +3,26 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/bwstate/bwstate/engine/apply"
+	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/journal"
+	"github.com/bwstate/bwstate/engine/review"
+	"github.com/bwstate/bwstate/engine/views/mop"
 )
 
 func init() {
 	register(&command{
 		name:     "journal",
-		synopsis: "list runs, verify the journal, acknowledge pending restarts",
+		synopsis: "list runs, show one, verify the journal, acknowledge pending restarts",
 		usage: `Usage: bwstate [-chdir=DIR] journal [list]
+       bwstate [-chdir=DIR] journal show [-format FORMAT] [-title TEXT] RUN
        bwstate [-chdir=DIR] journal verify
        bwstate [-chdir=DIR] journal pending
        bwstate [-chdir=DIR] journal clear-pending -host HOST [-app APP] -reason TEXT
@@ -23,6 +32,9 @@ Reads the run journal in .bwstate/journal.jsonl next to the configuration.
 Subcommands:
   list            one line per run: id, time, operator, mode, outcome counts,
                   exit code (the default)
+  show            what run RUN did, per host, from its records: writes,
+                  read-backs, restarts, health waits, checks, outcomes,
+                  estimated against actual durations, its revert plan
   verify          recompute the hash chain; exit 1 naming the first line that
                   was changed, removed, inserted or reordered (a torn last
                   line, left by a killed run, is only a warning)
@@ -30,6 +42,15 @@ Subcommands:
   clear-pending   acknowledge a pending restart you performed yourself (or a
                   restart of an unknown application): it is recorded in the
                   journal with your name and the reason, and no longer shown
+
+Flags of show (before or after RUN):
+  -format FORMAT  text (default), or the run's closing record as html,
+                  markdown or json (docs/change-review.md)
+  -title TEXT     the closing record's title (default: Run RUN)
+  -var NAME=VALUE set a variable, for loading the configuration: it gives
+                  the hosts' server types and the rollout of the estimates
+                  (repeatable)
+  -var-file FILE  read variable values from an HCL file (repeatable)
 
 Flags of clear-pending:
   -host HOST      the host (required)
@@ -75,8 +96,10 @@ func runJournal(e *env, args []string) int {
 	}
 	switch sub {
 	case "list", "verify", "pending", "clear-pending":
+	case "show":
+		return runJournalShow(e, args)
 	default:
-		fmt.Fprintf(e.stderr, "bwstate journal: unknown subcommand %q; use list, verify, pending or clear-pending\n", sub)
+		fmt.Fprintf(e.stderr, "bwstate journal: unknown subcommand %q; use list, show, verify, pending or clear-pending\n", sub)
 		return exitError
 	}
 	// Every subcommand parses flags, so -help works everywhere; only
@@ -155,8 +178,14 @@ func runJournal(e *env, args []string) int {
 			fmt.Fprintln(e.stdout, "No runs yet.")
 			return exitOK
 		}
+		// A run's id is its start time (UTC), so it is printed once.
+		width := len("OPERATOR")
 		for _, r := range runs {
-			fmt.Fprintf(e.stdout, "%s  %s  %-20s %-13s %s\n", r.ID, r.Time, r.Operator, r.Mode, describeRun(r))
+			width = max(width, len(r.Operator))
+		}
+		fmt.Fprintf(e.stdout, "%-20s  %-*s  %-13s  %s\n", "RUN (started, UTC)", width, "OPERATOR", "MODE", "RESULT")
+		for _, r := range runs {
+			fmt.Fprintf(e.stdout, "%-20s  %-*s  %-13s  %s\n", r.ID, width, r.Operator, r.Mode, describeRun(r))
 		}
 	}
 	return exitOK
@@ -202,4 +231,96 @@ func runForceUnlock(e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "Removed lock %s.\n", args[0])
 	return exitOK
+}
+
+// runJournalShow prints what one run did: `journal show [flags] RUN
+// [flags]`.
+func runJournalShow(e *env, args []string) int {
+	fs := newFlagSet("journal show")
+	var vars varOptions
+	vars.register(fs)
+	format := fs.String("format", "text", "text, html, markdown or json")
+	title := fs.String("title", "", "the closing record's title")
+	// Flags may follow RUN, as in `journal show RUN -format html`.
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	run := fs.Arg(0)
+	if fs.NArg() != 1 {
+		fmt.Fprintln(e.stderr, "bwstate journal show: give exactly one run id (`bwstate journal list` lists them): bwstate journal show RUN")
+		return exitError
+	}
+	var render func(io.Writer, *review.RunRecord) error
+	switch *format {
+	case "text":
+		render = mop.RunText
+	case "html":
+		render = mop.RunHTML
+	case "markdown":
+		render = mop.RunMarkdown
+	case "json":
+		render = mop.RunJSON
+	default:
+		fmt.Fprintf(e.stderr, "bwstate journal show: -format must be text, html, markdown or json, got %q\n", *format)
+		return exitError
+	}
+	jn, ok := openExistingJournal(e, "journal show")
+	if !ok {
+		return exitError
+	}
+	defer jn.Close()
+	recs, err := jn.Records()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate journal show: %v\n", err)
+		return exitError
+	}
+	in := review.RunInput{Records: recs, Run: run, Title: *title}
+	n, verr := jn.Verify()
+	var ve *journal.VerifyError
+	switch {
+	case verr == nil:
+		in.Journal = review.JournalState{Verified: true, Records: n, Detail: fmt.Sprintf("%d records, hash chain intact", n)}
+	case errors.As(verr, &ve) && ve.Torn:
+		in.Journal = review.JournalState{Verified: true, Records: n, Detail: fmt.Sprintf("%d records, hash chain intact; %v", n, verr)}
+	default:
+		in.Journal = review.JournalState{Records: n, Detail: verr.Error()}
+	}
+	// The configuration, when it loads, gives server types and the
+	// rollout; without it the record still says what happened.
+	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalogue: catalogue, VarFiles: vars.varFiles, Vars: vars.vars, Environ: environ(e)})
+	if diags.HasErrors() {
+		note := "the configuration could not be loaded (" + firstError(diags) + "): server types are unknown"
+		fmt.Fprintf(e.stderr, "bwstate journal show: warning: %s\n", note)
+		in.Notes = append(in.Notes, "The "+note+".")
+	} else {
+		in.Hosts, in.Rollout = cfg.Hosts, &cfg.Rollout
+	}
+	in.RevertPath = filepath.Join(".bwstate", journal.RunsDir, run, apply.RevertFile)
+	if _, err := os.Stat(filepath.Join(jn.RunDir(run), apply.RevertFile)); err == nil {
+		in.RevertExists = true
+	}
+	rec, err := review.BuildRun(in)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "bwstate journal show: %v\n", err)
+		return exitError
+	}
+	if err := render(e.stdout, rec); err != nil {
+		fmt.Fprintf(e.stderr, "bwstate journal show: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// firstError is the summary and detail of the first error diagnostic.
+func firstError(diags hcl.Diagnostics) string {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			s := d.Summary
+			if d.Subject != nil {
+				s = d.Subject.String() + ": " + s
+			}
+			return s
+		}
+	}
+	return "unknown error"
 }

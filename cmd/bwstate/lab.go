@@ -13,7 +13,6 @@ import (
 )
 
 const labUsage = `Usage: bwstate lab serve LABFILE [-state-dir DIR] [-bind IP]
-       bwstate lab bench [flags]   (plan/apply timings: see 'bwstate lab bench -help')
 
 Runs the simulated BroadWorks hosts that LABFILE declares (sim_host blocks,
 see docs/simulator.md) on their listen addresses until interrupted
@@ -44,16 +43,13 @@ Example:
 func init() {
 	register(&command{
 		name:     "lab",
-		synopsis: "serve simulated BroadWorks hosts (lab serve), measure plan and apply against them (lab bench)",
+		synopsis: "serve simulated BroadWorks hosts (lab serve)",
 		usage:    labUsage,
 		run:      runLab,
 	})
 }
 
 func runLab(e *env, args []string) int {
-	if len(args) > 0 && args[0] == "bench" {
-		return runLabBench(e, args[1:]) // labbench.go
-	}
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprint(e.stdout, labUsage)
 		return exitOK

@@ -17,7 +17,7 @@ import (
 	"syscall"
 )
 
-// Exit codes (DESIGN.md sections 3 and 4).
+// Exit codes, as docs/cli.md documents them per command.
 const (
 	exitOK      = 0 // success, no changes
 	exitError   = 1 // error; for apply: error before any change
@@ -125,7 +125,11 @@ func run(e *env, args []string) int {
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "bwstate: unknown command %q\n\n", args[0])
+		fmt.Fprintf(e.stderr, "bwstate: unknown command %q\n", args[0])
+		if s := nearest(args[0], commandNames()); s != "" {
+			fmt.Fprintf(e.stderr, "Did you mean 'bwstate %s'?\n", s)
+		}
+		fmt.Fprintln(e.stderr)
 		printOverview(e.stderr)
 		return exitError
 	}

@@ -71,14 +71,12 @@ func (s *selectionFlags) validate(e *env, cmd string) bool {
 // loadSelection loads the configuration and applies -target and -exclude,
 // printing diagnostics; ok is false when the command must stop.
 func loadSelection(e *env, vars *varOptions, color *colorOptions, s *selectionFlags) (*config.Config, *config.Selection, bool) {
-	cfg := loadConfig(e, vars, color.enabled(e, e.stderr))
+	cfg := loadConfig(e, vars, color)
 	if cfg == nil {
 		return nil, nil, false
 	}
 	sel, diags := cfg.Select(s.targets, s.excludes)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(e.stderr, diags, cfg.Parser, terminalWidth(e.stderr), color.enabled(e, e.stderr))
-	}
+	writeDiagnostics(e, diags, cfg.Parser, color)
 	if diags.HasErrors() {
 		return nil, nil, false
 	}
@@ -118,6 +116,8 @@ type planRequest struct {
 	journalChecked bool
 	par            int
 	drift          bool
+	// targets and excludes are recorded in the plan (a partial plan says so).
+	targets, excludes []string
 	// prov, when set, is used (and left open) instead of a provider of
 	// the plan's own: apply plans and applies through one, so a key's
 	// passphrase is asked once per run.
@@ -160,6 +160,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		SecretMatches: secretMatches,
 		ConfigHash:    req.cfg.Hash,
 		Drift:         req.drift,
+		Concerns:      func(h *engine.Host) bool { return req.sel.Concerns(h.Name) },
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate: %v\n", err)
@@ -169,6 +170,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		fmt.Fprintln(e.stderr, "bwstate: interrupted: the plan is incomplete")
 		return nil, false
 	}
+	p.Targets, p.Excludes = req.targets, req.excludes
 	return p, true
 }
 
@@ -196,6 +198,7 @@ func runPlan(e *env, args []string) int {
 	if !selFlags.validate(e, "plan") {
 		return exitError
 	}
+	color.diagJSON = *asJSON
 	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
 	if !ok {
 		return exitError
@@ -205,7 +208,8 @@ func runPlan(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
 		return exitError
 	}
-	p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism, drift: *drift})
+	p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, par: selFlags.parallelism, drift: *drift,
+		targets: selFlags.targets, excludes: selFlags.excludes})
 	if !ok {
 		return exitError
 	}
@@ -215,7 +219,7 @@ func runPlan(e *env, args []string) int {
 			return exitError
 		}
 	} else {
-		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout)})
+		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout), Width: wrapWidth(e.stdout)})
 	}
 	if *out != "" {
 		if err := planfile.Write(resolve(e, *out), p, nil); err != nil {
@@ -229,7 +233,7 @@ func runPlan(e *env, args []string) int {
 	return planExitCode(p, *detailed)
 }
 
-// planExitCode maps a plan to plan's exit status (DESIGN.md section 3).
+// planExitCode maps a plan to plan's exit status (docs/cli.md, bwstate plan).
 func planExitCode(p *engine.Plan, detailed bool) int {
 	c := views.Summary(p)
 	switch {

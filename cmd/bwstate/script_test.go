@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,7 +50,25 @@ import (
 // -run TestScripts -update rewrites the files cmp compares with.
 
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) != "bwstate" {
+		raiseTestParallelism()
+	}
 	testscript.Main(m, map[string]func(){"bwstate": main})
+}
+
+// raiseTestParallelism lets more scripts run at once than go test's
+// default of GOMAXPROCS, unless -test.parallel was given: a script spends
+// most of its time waiting for simulated servers (latency, restarts,
+// health polls, timeouts), not on the CPU. Only the top-level test process
+// gets here; the same binary re-executed as bwstate never parses these
+// flags.
+func raiseTestParallelism() {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 }
 
 // scriptWait bounds every wait of a script command (a condition that does
@@ -621,8 +640,8 @@ func checkPlanJSON(data []byte) (lines []string, errs []string) {
 		return nil, []string{"not a JSON object: " + err.Error()}
 	}
 	c := &jsonChecker{}
-	if v, _ := c.str(doc, "$", "format_version", true); v != "1.0" {
-		c.failf("$.format_version", "is %q, want \"1.0\"", v)
+	if v, _ := c.str(doc, "$", "format_version", true); v != "1.1" {
+		c.failf("$.format_version", "is %q, want \"1.1\"", v)
 	}
 	if v, _ := c.str(doc, "$", "config_hash", true); v == "" {
 		c.failf("$.config_hash", "is empty")
@@ -637,11 +656,17 @@ func checkPlanJSON(data []byte) (lines []string, errs []string) {
 		c.failf("$.mode", "is %q, want normal, restarts-only or revert", mode)
 	}
 	c.array(doc, "$", "warnings")
+	c.array(doc, "$", "targets")
+	c.array(doc, "$", "excludes")
+	leftAlone := c.array(doc, "$", "left_alone")
 	hosts := c.array(doc, "$", "hosts")
 	lines = append(lines, fmt.Sprintf("mode %s, %d hosts", mode, len(hosts)))
+	for _, n := range leftAlone {
+		lines = append(lines, fmt.Sprintf("%v left alone", n))
+	}
 
 	// The summary recomputed from the hosts.
-	want := map[string]int{"hosts": len(hosts)}
+	want := map[string]int{"hosts": len(hosts), "hosts_left_alone": len(leftAlone)}
 	for i, hv := range hosts {
 		at := fmt.Sprintf("$.hosts[%d]", i)
 		h := c.object(hv, at)
@@ -666,7 +691,7 @@ func checkPlanJSON(data []byte) (lines []string, errs []string) {
 		if rel, _ := c.str(h, at, "release", true); rel == "" {
 			c.failf(at+".release", "is empty")
 		}
-		if len(changes) > 0 {
+		if len(changes)+len(restarts) > 0 {
 			want["hosts_to_change"]++
 		} else {
 			want["hosts_in_desired_state"]++
@@ -785,6 +810,7 @@ func checkPlanJSON(data []byte) (lines []string, errs []string) {
 				if hasMsg {
 					c.failf(kat, "a passed check has a message")
 				}
+				want["checks_passed"]++
 				lines = append(lines, name+" "+res+" passed")
 				continue
 			}
@@ -798,8 +824,8 @@ func checkPlanJSON(data []byte) (lines []string, errs []string) {
 
 	summary := c.object(doc["summary"], "$.summary")
 	var got []string
-	for _, k := range []string{"hosts", "hosts_to_change", "hosts_in_desired_state", "hosts_failed",
-		"attributes", "rows", "restarts", "pending_restarts", "checks_failed"} {
+	for _, k := range []string{"hosts", "hosts_to_change", "hosts_in_desired_state", "hosts_failed", "hosts_left_alone",
+		"attributes", "rows", "restarts", "pending_restarts", "checks_passed", "checks_failed"} {
 		n, ok := summary[k].(float64)
 		if !ok {
 			c.failf("$.summary."+k, "is %T, want a number", summary[k])
@@ -840,7 +866,7 @@ func TestHelpForEveryCommand(t *testing.T) {
 // means something.
 func TestCheckPlanJSONCatchesViolations(t *testing.T) {
 	valid := `{
-  "format_version": "1.0", "config_hash": "ab", "created_at": "2026-11-27T10:20:00Z", "mode": "normal",
+  "format_version": "1.1", "config_hash": "ab", "created_at": "2026-11-27T10:20:00Z", "mode": "normal",
   "hosts": [
     {"name": "xsp1", "address": "10.1.0.11", "type": "xsp", "release": "Rel_22.0_1.1123",
      "changes": [{"action": "update", "resource": "context.c", "path": "A/B", "key": [],
@@ -851,10 +877,10 @@ func TestCheckPlanJSONCatchesViolations(t *testing.T) {
     {"name": "xsp4", "address": "10.1.0.14", "type": "xsp", "error": "unreachable: refused",
      "changes": [], "restarts": [], "checks": [], "warnings": []}
   ],
-  "warnings": [],
+  "warnings": [], "left_alone": ["as1"], "targets": [], "excludes": [],
   "summary": {"hosts": 2, "hosts_to_change": 1, "hosts_in_desired_state": 0, "hosts_failed": 1,
-    "attributes": 1, "rows": 0, "restarts": 1, "pending_restarts": 0, "checks_failed": 0,
-    "changes_present": true}
+    "hosts_left_alone": 1, "attributes": 1, "rows": 0, "restarts": 1, "pending_restarts": 0,
+    "checks_passed": 0, "checks_failed": 0, "changes_present": true, "partial": false}
 }`
 	lines, errs := checkPlanJSON([]byte(valid))
 	if len(errs) > 0 {
@@ -862,10 +888,11 @@ func TestCheckPlanJSONCatchesViolations(t *testing.T) {
 	}
 	wantLines := []string{
 		"mode normal, 2 hosts",
+		"as1 left alone",
 		"xsp1 update context.c A/B enabled: true -> false (restart OpenClientServer)",
 		"xsp1 restart OpenClientServer (B changed)",
 		"xsp4 error unreachable: refused",
-		"summary hosts=2 hosts_to_change=1 hosts_in_desired_state=0 hosts_failed=1 attributes=1 rows=0 restarts=1 pending_restarts=0 checks_failed=0 changes_present=true",
+		"summary hosts=2 hosts_to_change=1 hosts_in_desired_state=0 hosts_failed=1 hosts_left_alone=1 attributes=1 rows=0 restarts=1 pending_restarts=0 checks_passed=0 checks_failed=0 changes_present=true",
 	}
 	if strings.Join(lines, "\n") != strings.Join(wantLines, "\n") {
 		t.Errorf("wrong result\ngot: %q\nwant: %q", lines, wantLines)
@@ -873,7 +900,7 @@ func TestCheckPlanJSONCatchesViolations(t *testing.T) {
 	tests := []struct {
 		name, old, new, want string
 	}{
-		{"version", `"format_version": "1.0"`, `"format_version": "2"`, "$.format_version"},
+		{"version", `"format_version": "1.1"`, `"format_version": "2"`, "$.format_version"},
 		{"mode", `"mode": "normal"`, `"mode": "apply"`, "$.mode"},
 		{"time", `"2026-11-27T10:20:00Z"`, `"yesterday"`, "$.created_at"},
 		{"null array", `"checks": [], "warnings": []},`, `"checks": null, "warnings": []},`, "$.hosts[0].checks"},

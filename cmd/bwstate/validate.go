@@ -1,12 +1,16 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/bwstate/bwstate/engine/config"
+)
 
 func init() {
 	register(&command{
 		name:     "validate",
 		synopsis: "check the configuration without connecting to any host",
-		usage: `Usage: bwstate [-chdir=DIR] validate [-var NAME=VALUE]... [-var-file FILE]... [-no-color]
+		usage: `Usage: bwstate [-chdir=DIR] validate [-var NAME=VALUE]... [-var-file FILE]... [-json] [-no-color]
 
 Checks every *.bw.hcl file of the directory without connecting to any host:
 syntax, blocks and attributes, variables and their validation rules, locals,
@@ -14,11 +18,14 @@ the inventory, every set and row value against the catalogue (types, ranges,
 choices, unknown attributes), values that could inject CLI commands, and
 resources that set the same attribute on the same host. Expressions that
 depend on host facts (host.release, ...) are type-checked with the facts
-unknown.
+unknown, and so are variables that have no value: validate needs no
+secrets, so CI can run it (plan and apply require every value).
 
 Flags:
   -var NAME=VALUE   set a variable (repeatable; highest precedence)
   -var-file FILE    read variable values from an HCL file (repeatable)
+  -json             print the result as JSON on stdout: {"format_version",
+                    "valid", "error_count", "warning_count", "diagnostics"}
   -no-color         never colour the output
 
 Exit status: 0 valid (warnings may be printed), 1 errors.
@@ -33,6 +40,7 @@ func runValidate(e *env, args []string) int {
 	var color colorOptions
 	vars.register(fs)
 	color.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
@@ -40,7 +48,21 @@ func runValidate(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate validate: unexpected argument %q; use -chdir=DIR to validate another directory\n", fs.Arg(0))
 		return exitError
 	}
-	cfg := loadConfig(e, &vars, color.enabled(e, e.stderr))
+	if *asJSON {
+		// Every diagnostic goes to stdout, warnings included: the document
+		// is the whole result.
+		opts := config.LoadOptions{Catalogue: catalogue, VarFiles: vars.varFiles, Vars: vars.vars, Environ: environ(e), UnsetVariablesUnknown: true}
+		cfg, diags := config.Load(e.dir, opts)
+		if err := config.WriteDiagnosticsJSON(e.stdout, diags, cfg.Parser); err != nil {
+			fmt.Fprintf(e.stderr, "bwstate validate: %v\n", err)
+			return exitError
+		}
+		if diags.HasErrors() {
+			return exitError
+		}
+		return exitOK
+	}
+	cfg := loadConfigWith(e, &vars, &color, config.LoadOptions{UnsetVariablesUnknown: true})
 	if cfg == nil {
 		return exitError
 	}

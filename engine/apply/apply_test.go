@@ -140,9 +140,8 @@ func TestBatches(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			r := &runner{opts: Options{Rollout: tc.ro}}
 			var got [][]string
-			for _, b := range r.batches(mk(tc.hosts...)) {
+			for _, b := range Batches(mk(tc.hosts...), jobGroups, tc.ro) {
 				var names []string
 				for _, jb := range b {
 					names = append(names, jb.hp.Name)

@@ -203,7 +203,7 @@ func (r *runner) schedule(ctx context.Context) {
 	}
 	wg.Wait()
 
-	for _, batch := range r.batches(batched) {
+	for _, batch := range Batches(batched, jobGroups, r.opts.Rollout) {
 		if why := r.halted(ctx); why != "" {
 			for _, jb := range batch {
 				r.untouched(jb, why)
@@ -338,58 +338,8 @@ func (r *runner) emit(e Event) {
 	r.hook.Step(e)
 }
 
-// batches splits the restarting hosts into rolling batches in plan order:
-// BatchSize hosts (or BatchPercent of them, rounded up, at least 1), never
-// more than MaxPerGroup hosts of one SpreadGroups group in one batch. A host
-// that would break the spread waits for a later batch.
-func (r *runner) batches(jobs []*job) [][]*job {
-	ro := r.opts.Rollout
-	size := ro.BatchSize
-	if ro.BatchPercent > 0 {
-		size = (ro.BatchPercent*len(jobs) + 99) / 100
-	}
-	if size < 1 {
-		size = 1
-	}
-	maxPer := ro.MaxPerGroup
-	if maxPer < 1 {
-		maxPer = 1
-	}
-	spread := map[string]bool{}
-	for _, g := range ro.SpreadGroups {
-		spread[g] = true
-	}
-	var out [][]*job
-	rest := jobs
-	for len(rest) > 0 {
-		var batch, later []*job
-		inGroup := map[string]int{}
-		for _, jb := range rest {
-			fits := len(batch) < size
-			if fits {
-				for _, g := range jb.host.Groups {
-					if spread[g] && inGroup[g] >= maxPer {
-						fits = false
-						break
-					}
-				}
-			}
-			if !fits {
-				later = append(later, jb)
-				continue
-			}
-			batch = append(batch, jb)
-			for _, g := range jb.host.Groups {
-				if spread[g] {
-					inGroup[g]++
-				}
-			}
-		}
-		out = append(out, batch)
-		rest = later
-	}
-	return out
-}
+// jobGroups returns a job's inventory groups, for Batches.
+func jobGroups(jb *job) []string { return jb.host.Groups }
 
 func hasSensitiveWrites(p *engine.Plan) bool {
 	for _, hp := range p.Hosts {

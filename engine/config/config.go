@@ -39,6 +39,11 @@ type LoadOptions struct {
 	// Environ is the process environment (os.Environ()); only
 	// BWSTATE_VAR_* entries are used.
 	Environ []string
+	// UnsetVariablesUnknown makes a required variable without a value
+	// unknown instead of an error, as `bwstate validate` wants it: CI
+	// checks a configuration without its secrets. Whatever depends on such
+	// a variable is checked for its type only.
+	UnsetVariablesUnknown bool
 }
 
 // Config is a loaded, statically validated configuration.

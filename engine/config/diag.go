@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -252,3 +253,94 @@ func quoteList(names []string) string {
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// DiagnosticsFormatVersion is the version of the JSON form of diagnostics
+// (`validate -json`, and `plan -json` when the configuration has errors).
+const DiagnosticsFormatVersion = "1.0"
+
+// jsonDiagnostics is the JSON document of WriteDiagnosticsJSON.
+type jsonDiagnostics struct {
+	FormatVersion string           `json:"format_version"`
+	Valid         bool             `json:"valid"`
+	ErrorCount    int              `json:"error_count"`
+	WarningCount  int              `json:"warning_count"`
+	Diagnostics   []jsonDiagnostic `json:"diagnostics"`
+}
+
+type jsonDiagnostic struct {
+	Severity string     `json:"severity"` // "error" or "warning"
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail,omitempty"`
+	Range    *jsonRange `json:"range,omitempty"`
+	// Snippet is the source lines of Range, as the text form shows them
+	// (with a secret written in the wrong place masked).
+	Snippet *jsonSnippet `json:"snippet,omitempty"`
+}
+
+type jsonRange struct {
+	Filename string  `json:"filename"`
+	Start    jsonPos `json:"start"`
+	End      jsonPos `json:"end"`
+}
+
+type jsonPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+type jsonSnippet struct {
+	StartLine int    `json:"start_line"`
+	Code      string `json:"code"`
+}
+
+// WriteDiagnosticsJSON writes diagnostics as one JSON document, the
+// machine form of WriteDiagnostics (docs/cli.md, "Diagnostics as JSON").
+// p supplies the sources for snippets and may be nil.
+func WriteDiagnosticsJSON(w io.Writer, diags hcl.Diagnostics, p *hclparse.Parser) error {
+	doc := jsonDiagnostics{FormatVersion: DiagnosticsFormatVersion, Diagnostics: []jsonDiagnostic{}}
+	files := map[string]*hcl.File{}
+	if p != nil {
+		files = p.Files()
+	}
+	for _, d := range diags {
+		jd := jsonDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+		if d.Severity == hcl.DiagWarning {
+			jd.Severity = "warning"
+			doc.WarningCount++
+		} else {
+			doc.ErrorCount++
+		}
+		if r := d.Subject; r != nil {
+			jd.Range = &jsonRange{Filename: r.Filename,
+				Start: jsonPos{Line: r.Start.Line, Column: r.Start.Column, Byte: r.Start.Byte},
+				End:   jsonPos{Line: r.End.Line, Column: r.End.Column, Byte: r.End.Byte}}
+			if f := files[r.Filename]; f != nil {
+				jd.Snippet = snippet(f.Bytes, r.Start.Line, r.End.Line)
+			}
+		}
+		doc.Diagnostics = append(doc.Diagnostics, jd)
+	}
+	doc.Valid = doc.ErrorCount == 0
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write diagnostics: %w", err)
+	}
+	if _, err := w.Write(append(out, '\n')); err != nil {
+		return fmt.Errorf("write diagnostics: %w", err)
+	}
+	return nil
+}
+
+// snippet returns lines first..last (1-based) of src.
+func snippet(src []byte, first, last int) *jsonSnippet {
+	if first < 1 || last < first {
+		return nil
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	if first > len(lines) {
+		return nil
+	}
+	last = min(last, len(lines))
+	return &jsonSnippet{StartLine: first, Code: strings.TrimRight(strings.Join(lines[first-1:last], ""), "\r\n")}
+}

@@ -243,7 +243,7 @@ func evalRows(r *Resource, schema *engine.Context, ctx *hcl.EvalContext, h *engi
 		}
 		var fields []engine.Field
 		var key []string
-		for _, attr := range orderedColumns(schema) {
+		for _, attr := range schema.RowColumns() {
 			fv, ok := byName[attr.Name]
 			if !ok {
 				if attr.Key && !schema.IDKeyed || !attr.Key && !attr.Optional {
@@ -270,21 +270,6 @@ func evalRows(r *Resource, schema *engine.Context, ctx *hcl.EvalContext, h *engi
 		rows = append(rows, fields)
 	}
 	return rows, diags
-}
-
-// orderedColumns lists key columns first in key order, then the others in
-// catalogue order; IDKeyed tables omit the server-assigned key.
-func orderedColumns(schema *engine.Context) []*engine.Attribute {
-	var out []*engine.Attribute
-	if !schema.IDKeyed {
-		out = schema.KeyAttributes()
-	}
-	for i := range schema.Attributes {
-		if !schema.Attributes[i].Key {
-			out = append(out, &schema.Attributes[i])
-		}
-	}
-	return out
 }
 
 func redactKey(key []string, fields []engine.Field) []string {

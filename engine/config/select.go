@@ -27,6 +27,23 @@ func (s *Selection) HasHost(name string) bool {
 	return s == nil || s.hosts[name]
 }
 
+// Concerns reports whether a selected resource or check applies to the
+// host (before any `when`, which needs its facts): a host nothing concerns
+// need not be contacted to plan.
+func (s *Selection) Concerns(host string) bool {
+	for _, r := range s.Resources {
+		if r.hostSet[host] {
+			return true
+		}
+	}
+	for _, c := range s.Checks {
+		if c.hostSet[host] {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Selection) hasResource(r *Resource) bool {
 	return s == nil || s.resources[r]
 }

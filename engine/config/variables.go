@@ -167,6 +167,8 @@ func (l *loader) resolveVariables() {
 		case v.set:
 		case v.defVal != cty.NilVal:
 			v.value = v.defVal
+		case l.opts.UnsetVariablesUnknown:
+			v.value = cty.UnknownVal(v.typ)
 		default:
 			l.diags = append(l.diags, errorf(v.block.DefRange, "No value for required variable",
 				"var.%s has no default and no value was given. Set it with -var '%s=...', a -var-file, a *%s file in the configuration directory, or the environment variable %s%s.",

@@ -20,7 +20,7 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 )
 
-// maskedValue is how the CLI prints a password attribute (docs/bwcli.md, confirmed):
+// maskedValue is how the CLI prints a password attribute (confirmed; docs/bwcli.md):
 // in a context the catalogue does not know, it is the only sign of one.
 const maskedValue = "********"
 
@@ -467,22 +467,6 @@ func (o *output) context(name, p string, s *engine.Context, obs *engine.Observed
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
-// columns lists a table's columns as rows declare them: key columns first
-// in key order, then the others in catalogue order; id-keyed tables leave
-// the server-assigned id out.
-func columns(s *engine.Context) []*engine.Attribute {
-	var out []*engine.Attribute
-	if !s.IDKeyed {
-		out = s.KeyAttributes()
-	}
-	for i := range s.Attributes {
-		if !s.Attributes[i].Key {
-			out = append(out, &s.Attributes[i])
-		}
-	}
-	return out
-}
-
 // table writes an exclusive table block with one row per live row. A row
 // that cannot be kept as it is is commented out, and exclusive is turned
 // off so that plan does not delete it.
@@ -504,7 +488,7 @@ func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) 
 		var rowVars []pendingVar
 		var problem string
 		var key []string
-		for _, col := range columns(s) {
+		for _, col := range s.RowColumns() {
 			v, ok := liveValue(live, col.Name)
 			if !ok || (v == "" && !col.Key && col.Optional && col.Type != engine.TypeString) {
 				if !ok && (col.Key || !col.Optional) {

@@ -246,6 +246,30 @@ func liveRows(obs *engine.Observed) []*liveRow {
 	return rows
 }
 
+// claimRow marks and reports the first live row not matched yet that holds
+// every one of fields, compared by equal(name, live, declared). Tables
+// without a usable key (server-numbered, or unknown to the catalogue) match
+// declared rows to live ones this way, each live row at most once.
+func claimRow(live []*liveRow, fields []engine.Field, equal func(name, live, declared string) bool) bool {
+	for _, lr := range live {
+		if lr.matched {
+			continue
+		}
+		ok := true
+		for _, f := range fields {
+			if _, v, found := engine.LookupFold(lr.values, f.Name); !found || !equal(f.Name, v, f.Value) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			lr.matched = true
+			return true
+		}
+	}
+	return false
+}
+
 func (d *differ) table(want *engine.Desired, obs *engine.Observed) ([]*engine.Change, error) {
 	path := d.path(want, obs)
 	if obs.Kind != engine.TableContext {
@@ -498,26 +522,7 @@ func (d *differ) idTable(want *engine.Desired, obs *engine.Observed, path string
 			}
 			fields = append(fields, engine.Field{Name: sa.Name, Value: canonical(sa, f.Value), Sensitive: f.Sensitive || sa.Sensitive})
 		}
-		var match *liveRow
-		for _, lr := range live {
-			if lr.matched {
-				continue
-			}
-			ok := true
-			for _, f := range fields {
-				_, v, found := engine.LookupFold(lr.values, f.Name)
-				if !found || !schema.Attribute(f.Name).Equal(v, f.Value) {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				match = lr
-				break
-			}
-		}
-		if match != nil {
-			match.matched = true
+		if claimRow(live, fields, func(name, v, declared string) bool { return schema.Attribute(name).Equal(v, declared) }) {
 			continue
 		}
 		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, ActionName: engine.Create.String()}
@@ -575,25 +580,7 @@ func (d *differ) unknownTable(want *engine.Desired, obs *engine.Observed, path s
 	live := liveRows(obs)
 	var creates []*engine.Change
 	for _, row := range want.Rows {
-		var match *liveRow
-		for _, lr := range live {
-			if lr.matched {
-				continue
-			}
-			ok := true
-			for _, f := range row {
-				if _, v, found := engine.LookupFold(lr.values, f.Name); !found || v != f.Value {
-					ok = false
-					break
-				}
-			}
-			if ok {
-				match = lr
-				break
-			}
-		}
-		if match != nil {
-			match.matched = true
+		if claimRow(live, row, func(_, v, declared string) bool { return v == declared }) {
 			continue
 		}
 		key := make([]engine.Field, len(row))

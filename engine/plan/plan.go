@@ -17,7 +17,7 @@ import (
 )
 
 // DefaultParallelism is how many hosts are read at once when
-// Options.Parallelism is not set (DESIGN.md: -parallelism, default 20).
+// Options.Parallelism is not set (`-parallelism`, docs/cli.md).
 const DefaultParallelism = 20
 
 // Source is what the planner needs from the configuration; engine/config
@@ -65,6 +65,12 @@ type Options struct {
 	// value (the journal keeps its hash) equals value; nil means every
 	// prompted attribute is a change.
 	SecretMatches SecretMatcher
+	// Concerns reports whether a resource or check of the configuration
+	// applies to the host. A host that none concerns, that no advisory of
+	// the Catalogue concerns (by its declared type) and that has nothing
+	// pending is not contacted: it is listed in Plan.LeftAlone. With Drift
+	// every host is read. nil means every host is concerned.
+	Concerns func(h *engine.Host) bool
 	// Hook reports progress (optional).
 	Hook Hook
 	// ConfigHash identifies the configuration files the plan came from.
@@ -113,19 +119,29 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return nil, fmt.Errorf("plan: salt: %w", err)
 	}
+	var read []*engine.Host
+	var leftAlone []string
+	for _, h := range opts.Hosts {
+		if concerned(opts, h) {
+			read = append(read, h)
+		} else {
+			leftAlone = append(leftAlone, h.Name)
+		}
+	}
 	p := &engine.Plan{
 		FormatVersion: engine.PlanFormatVersion,
 		ConfigHash:    opts.ConfigHash,
 		CreatedAt:     now().UTC().Format(time.RFC3339),
 		Salt:          hex.EncodeToString(salt),
-		Hosts:         make([]*engine.HostPlan, len(opts.Hosts)),
+		Hosts:         make([]*engine.HostPlan, len(read)),
 		Mode:          "normal",
+		LeftAlone:     leftAlone,
 	}
 	r := &runner{opts: opts, salt: p.Salt}
 
 	var g errgroup.Group
 	g.SetLimit(limit)
-	for i, h := range opts.Hosts {
+	for i, h := range read {
 		if ctx.Err() != nil {
 			break
 		}
@@ -145,10 +161,23 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 			if err := ctx.Err(); err != nil {
 				cause = err.Error()
 			}
-			p.Hosts[i] = failed(opts.Hosts[i], nil, "not planned: "+cause)
+			p.Hosts[i] = failed(read[i], nil, "not planned: "+cause)
 		}
 	}
 	return p, nil
+}
+
+// concerned decides whether Run reads a host (Options.Concerns).
+func concerned(opts Options, h *engine.Host) bool {
+	switch {
+	case opts.Concerns == nil || opts.Drift || opts.Concerns(h):
+		return true
+	case len(opts.Pending[h.Name]) > 0:
+		return true
+	case opts.Catalogue != nil && len(opts.Catalogue.Advisories(h.Type)) > 0:
+		return true
+	}
+	return false
 }
 
 // runner is the state of one Run shared by its host goroutines.

@@ -554,3 +554,66 @@ func TestRunMisuse(t *testing.T) {
 		t.Errorf("wrong result: misuse opened sessions: %v", opens)
 	}
 }
+
+// TestRunLeavesUnconcernedHostsAlone: a host that no resource or check
+// concerns, that no advisory concerns by its type and that has nothing
+// pending is not contacted; it is listed in Plan.LeftAlone. Pending
+// restarts, advisories of the host's type and -drift each make it read.
+func TestRunLeavesUnconcernedHostsAlone(t *testing.T) {
+	hosts, p, src := fleet(2) // xsp1, xsp2: managed
+	as1 := &engine.Host{Name: "as1", Address: "10.2.0.21", Type: "as"}
+	as2 := &engine.Host{Name: "as2", Address: "10.2.0.22", Type: "as"}
+	adp1 := &engine.Host{Name: "adp1", Address: "10.3.0.31", Type: "adp"}
+	hosts = append(hosts, as1, as2, adp1)
+	concerns := func(h *engine.Host) bool { return h.Type == "xsp" }
+	cat := &fullCatalogue{advisories: []*engine.Advisory{{ID: "a", HostTypes: []string{"adp"}, Path: capPath, Attr: "enabled", Value: "true"}}}
+	p.contexts["adp1"] = map[string]*engine.Observed{pathKey(capPath): attrsLive(capPath, "enabled", "false")}
+	tests := map[string]struct {
+		opts      Options
+		wantRead  []string
+		wantAlone []string
+	}{
+		"only what the configuration concerns, and advisories by type": {
+			opts:      Options{Concerns: concerns, Catalogue: cat},
+			wantRead:  []string{"xsp1", "xsp2", "adp1"},
+			wantAlone: []string{"as1", "as2"},
+		},
+		"a pending restart concerns its host": {
+			opts: Options{Concerns: concerns, Catalogue: cat,
+				Pending: map[string][]*engine.Restart{"as2": {{App: "ExecutionServer", Pending: true, PendingSince: "r1"}}}},
+			wantRead:  []string{"xsp1", "xsp2", "as2", "adp1"},
+			wantAlone: []string{"as1"},
+		},
+		"no Concerns: every host": {
+			opts:     Options{Catalogue: cat},
+			wantRead: []string{"xsp1", "xsp2", "as1", "as2", "adp1"},
+		},
+		"drift reads every host": {
+			opts:     Options{Concerns: concerns, Catalogue: cat, Drift: true},
+			wantRead: []string{"xsp1", "xsp2", "as1", "as2", "adp1"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			pr := newFakeProvider()
+			pr.contexts = p.contexts
+			tc.opts.Hosts, tc.opts.Source, tc.opts.Provider = hosts, src, pr
+			plan, err := Run(t.Context(), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.wantRead, names(plan.Hosts)); diff != "" {
+				t.Errorf("wrong hosts in the plan (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantAlone, plan.LeftAlone); diff != "" {
+				t.Errorf("wrong hosts left alone (-want +got):\n%s", diff)
+			}
+			opens, _, _, _ := pr.counts()
+			for _, n := range tc.wantAlone {
+				if opens[n] != 0 {
+					t.Errorf("wrong result: %s was contacted (%d sessions), want none", n, opens[n])
+				}
+			}
+		})
+	}
+}

@@ -36,6 +36,9 @@ type document struct {
 	Mode          string     `json:"mode,omitempty"`
 	Warnings      []string   `json:"warnings,omitempty"`
 	Hosts         []*hostDoc `json:"hosts"`
+	LeftAlone     []string   `json:"left_alone,omitempty"`
+	Targets       []string   `json:"targets,omitempty"`
+	Excludes      []string   `json:"excludes,omitempty"`
 }
 
 type hostDoc struct {
@@ -208,7 +211,7 @@ func toDocument(p *engine.Plan, s Secrets, salt string, saltFromPlan bool) *docu
 	doc := &document{
 		FormatVersion: engine.PlanFormatVersion, Kind: Kind, CreatedAt: p.CreatedAt,
 		ConfigHash: p.ConfigHash, Salt: salt, Mode: p.Mode, Warnings: p.Warnings,
-		Hosts: []*hostDoc{},
+		Hosts: []*hostDoc{}, LeftAlone: p.LeftAlone, Targets: p.Targets, Excludes: p.Excludes,
 	}
 	for _, hp := range p.Hosts {
 		hd := &hostDoc{
@@ -349,6 +352,7 @@ func Parse(name string, data []byte) (*File, error) {
 	p := &engine.Plan{
 		FormatVersion: doc.FormatVersion, ConfigHash: doc.ConfigHash, CreatedAt: doc.CreatedAt,
 		Salt: doc.Salt, Mode: doc.Mode, Warnings: doc.Warnings,
+		LeftAlone: doc.LeftAlone, Targets: doc.Targets, Excludes: doc.Excludes,
 	}
 	switch p.Mode {
 	case "", "normal", "restarts-only", "revert":

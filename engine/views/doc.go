@@ -1,5 +1,5 @@
 // Package views renders plans for people and for programs: Human prints the
-// Terraform-like text of DESIGN.md section 3, JSON prints the versioned
+// Terraform-like text of docs/plan-output.md, JSON prints the versioned
 // machine form documented in docs/plan-output.md.
 //
 // Both views take their totals from Summary, so the summary line and the

@@ -17,7 +17,8 @@ func upd(resource, path string, attrs ...*engine.AttrChange) *engine.Change {
 	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
 }
 
-// designPlan is the example of DESIGN.md section 3.
+// designPlan is the founding example plan: CAPProxy disabled on xsp1, a
+// pending restart on xsp3, xsp4 unreachable.
 func designPlan() *engine.Plan {
 	xsp1 := inSync("xsp1", "10.1.0.11", "Rel_22.0_1.1123")
 	xsp1.Changes = []*engine.Change{upd("context.cap_proxy_off", "Applications/OpenClientServer/CAPProxy",
@@ -121,6 +122,33 @@ func noChangesFailedPlan() *engine.Plan {
 	p := noChangesPlan()
 	p.Hosts = append(p.Hosts, &engine.HostPlan{Name: "xsp3", Address: "10.1.0.13", Type: "xsp",
 		Error: "declared type xsp but the server's CLI is AS_CLI"})
+	return p
+}
+
+// partialPlan is a plan made with -target check.no_cap_alarms: one host
+// whose check fails, one whose check passes, one host whose only item is a
+// pending restart, and two hosts left alone (nothing concerns them).
+func partialPlan() *engine.Plan {
+	p := noChangesPlan()
+	xsp1 := inSync("xsp1", "10.1.0.11", "Rel_22.0_1.1123")
+	xsp1.Checks = []*engine.Check{{Resource: "check.no_cap_alarms", Message: "CAP connection alarms are still raised"}}
+	xsp2 := inSync("xsp2", "10.1.0.12", "Rel_24.0_1.944")
+	xsp2.Checks = []*engine.Check{{Resource: "check.no_cap_alarms", Passed: true}}
+	xsp3 := inSync("xsp3", "10.1.0.13", "Rel_24.0_1.944")
+	xsp3.Restarts = []*engine.Restart{{App: "OpenClientServer", Reasons: []string{"CAPProxy changed"}, Pending: true, PendingSince: "20261127T101500Z"}}
+	p.Hosts = []*engine.HostPlan{xsp1, xsp2, xsp3}
+	p.LeftAlone = []string{"as1", "as2"}
+	p.Targets = []string{"check.no_cap_alarms", "group.xsp"}
+	return p
+}
+
+// allFailedPlan is a plan in which no host could be read.
+func allFailedPlan() *engine.Plan {
+	p := noChangesPlan()
+	p.Hosts = []*engine.HostPlan{
+		{Name: "xsp1", Address: "10.1.0.11", Type: "xsp", Error: "unreachable: dial tcp 10.1.0.11:22: connect: connection refused"},
+		{Name: "xsp2", Address: "10.1.0.12", Type: "xsp", Error: "unreachable: dial tcp 10.1.0.12:22: i/o timeout"},
+	}
 	return p
 }
 

@@ -15,6 +15,10 @@ type HumanOptions struct {
 	// Color adds ANSI colours to the symbols and errors. The caller decides
 	// (a terminal, NO_COLOR); the view never looks at the environment.
 	Color bool
+	// Width wraps warnings (advisories are long) at this many columns,
+	// continuing them under their first word; 0 leaves lines as they are,
+	// which is what a pipe or a log wants.
+	Width int
 }
 
 // ANSI SGR codes for the symbols. Plain codes, no library: the view must
@@ -41,18 +45,21 @@ const (
 // before the resource column is padded to, so resources line up.
 const resourceColumn = 52
 
-// Human writes the plan as people read it (DESIGN.md section 3): each host
+// Human writes the plan as people read it (docs/plan-output.md): each host
 // that has something to do or failed, then one summary line. Hosts with
 // nothing to do are only counted. A write error is not reported: the view
 // writes the whole text in one call, and a caller that must know can pass a
 // writer that remembers its error.
 func Human(w io.Writer, p *engine.Plan, opts HumanOptions) {
-	h := &human{color: opts.Color}
+	h := &human{color: opts.Color, width: opts.Width}
 	for _, hp := range p.Hosts {
 		h.host(hp)
 	}
 	for _, msg := range p.Warnings {
-		h.b.WriteString("warning: " + clean(msg) + "\n")
+		h.warning("", clean(msg))
+	}
+	if p.Partial() {
+		h.warning("", clean(partialWarning(p)))
 	}
 	if h.b.Len() > 0 {
 		h.b.WriteString("\n")
@@ -64,6 +71,11 @@ func Human(w io.Writer, p *engine.Plan, opts HumanOptions) {
 type human struct {
 	b     strings.Builder
 	color bool
+	width int
+	// column is where the resource column starts for the host being
+	// written: resourceColumn, or more when a path with a long row key
+	// would reach into it, so one host's resources stay aligned.
+	column int
 }
 
 // paint wraps s in an ANSI colour when colour is on.
@@ -103,6 +115,10 @@ func (h *human) host(hp *engine.HostPlan) {
 		what = clean(hp.Address) + ", " + what
 	}
 	h.b.WriteString(clean(hp.Name) + " (" + what + ")\n")
+	h.column = resourceColumn
+	for _, ch := range hp.Changes {
+		h.column = max(h.column, utf8.RuneCountInString(changeText(ch))+4)
+	}
 
 	for _, ch := range hp.Changes {
 		h.change(ch)
@@ -121,7 +137,7 @@ func (h *human) host(hp *engine.HostPlan) {
 		h.b.WriteString(line + "\n")
 	}
 	for _, msg := range hp.Warnings {
-		h.b.WriteString("  warning: " + clean(msg) + "\n")
+		h.warning("  ", clean(msg))
 	}
 	// Drift comes last: it is information about what the configuration
 	// does not manage, and can be long.
@@ -155,7 +171,11 @@ func (h *human) line(sym rune, code, text, right string) {
 	plain := string(sym) + " " + text
 	h.b.WriteString("  " + h.paint(code, string(sym)) + " " + text)
 	if right != "" {
-		pad := resourceColumn - utf8.RuneCountInString(plain)
+		column := h.column
+		if column == 0 {
+			column = resourceColumn
+		}
+		pad := column - utf8.RuneCountInString(plain)
 		if pad < 2 {
 			pad = 2
 		}
@@ -175,23 +195,35 @@ func actionColor(a engine.Action) string {
 	return ansiYellow
 }
 
-func (h *human) change(ch *engine.Change) {
-	act := ch.EffectiveAction()
+// changeText is a change's text before the resource column: the path,
+// and the key of a row.
+func changeText(ch *engine.Change) string {
 	text := clean(ch.Path)
 	if len(ch.Key) > 0 {
 		text += " " + formatKey(ch.Key)
 	}
+	return text
+}
+
+func (h *human) change(ch *engine.Change) {
+	act := ch.EffectiveAction()
 	sym := rune(act)
 	if act == engine.NoOp {
 		sym = '?'
 	}
-	h.line(sym, actionColor(act), text, clean(ch.Resource))
-	if act == engine.Delete {
-		return // the key says which row; its old values are data for apply
-	}
+	h.line(sym, actionColor(act), changeText(ch), clean(ch.Resource))
 	for _, a := range ch.Attrs {
-		if act == engine.Create {
+		switch act {
+		case engine.Create:
 			h.b.WriteString("      " + clean(a.Name) + ": " + afterValue(a) + "\n")
+			continue
+		case engine.Delete:
+			// What the row holds now, so a reviewer sees what goes;
+			// empty cells hold nothing to lose.
+			if a.Before == "" && !a.Sensitive && !a.BeforeUnknown {
+				continue
+			}
+			h.b.WriteString("      " + clean(a.Name) + ": " + beforeValue(a) + " (deleted)\n")
 			continue
 		}
 		h.b.WriteString("      " + clean(a.Name) + ": " + beforeValue(a) + " -> " + afterValue(a) + "\n")
@@ -286,4 +318,33 @@ func clean(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// warning writes "warning: TEXT" at indent, wrapped at the view's width
+// (when set) with continuation lines under the text's first word.
+func (h *human) warning(indent, text string) {
+	head := indent + "warning: "
+	if h.width <= 0 || utf8.RuneCountInString(head+text) <= h.width {
+		h.b.WriteString(head + text + "\n")
+		return
+	}
+	pad := strings.Repeat(" ", utf8.RuneCountInString(head))
+	line := head
+	lineLen := utf8.RuneCountInString(head)
+	first := true
+	for _, word := range strings.Fields(text) {
+		n := utf8.RuneCountInString(word)
+		if !first && lineLen+1+n > h.width {
+			h.b.WriteString(line + "\n")
+			line, lineLen, first = pad, len(pad), true
+		}
+		if !first {
+			line += " "
+			lineLen++
+		}
+		line += word
+		lineLen += n
+		first = false
+	}
+	h.b.WriteString(line + "\n")
 }

@@ -13,7 +13,7 @@ import (
 // apart from engine's struct tags so an internal rename cannot break the
 // programs that read `bwstate plan -json`. Adding a field is compatible;
 // renaming, removing or changing the meaning of one bumps it.
-const JSONFormatVersion = "1.0"
+const JSONFormatVersion = "1.1"
 
 // The JSON view's structs. Every field is always present except where
 // `omitempty` says otherwise, so consumers can rely on the shape.
@@ -25,6 +25,9 @@ type (
 		Mode          string      `json:"mode"`
 		Hosts         []jsonHost  `json:"hosts"`
 		Warnings      []string    `json:"warnings"`
+		LeftAlone     []string    `json:"left_alone"`
+		Targets       []string    `json:"targets"`
+		Excludes      []string    `json:"excludes"`
 		Summary       jsonSummary `json:"summary"`
 	}
 	jsonHost struct {
@@ -93,12 +96,15 @@ type (
 		HostsToChange       int  `json:"hosts_to_change"`
 		HostsInDesiredState int  `json:"hosts_in_desired_state"`
 		HostsFailed         int  `json:"hosts_failed"`
+		HostsLeftAlone      int  `json:"hosts_left_alone"`
 		Attributes          int  `json:"attributes"`
 		Rows                int  `json:"rows"`
 		Restarts            int  `json:"restarts"`
 		PendingRestarts     int  `json:"pending_restarts"`
+		ChecksPassed        int  `json:"checks_passed"`
 		ChecksFailed        int  `json:"checks_failed"`
 		ChangesPresent      bool `json:"changes_present"`
+		Partial             bool `json:"partial"`
 		DriftContexts       int  `json:"drift_contexts"`
 		DriftHosts          int  `json:"drift_hosts"`
 	}
@@ -116,17 +122,23 @@ func JSON(w io.Writer, p *engine.Plan) error {
 		Mode:          p.Mode,
 		Hosts:         make([]jsonHost, 0, len(p.Hosts)),
 		Warnings:      nonNil(p.Warnings),
+		LeftAlone:     nonNil(p.LeftAlone),
+		Targets:       nonNil(p.Targets),
+		Excludes:      nonNil(p.Excludes),
 		Summary: jsonSummary{
 			Hosts:               c.Hosts,
 			HostsToChange:       c.HostsToChange,
 			HostsInDesiredState: c.HostsInDesiredState,
 			HostsFailed:         c.HostsFailed,
+			HostsLeftAlone:      c.HostsLeftAlone,
 			Attributes:          c.Attributes,
 			Rows:                c.Rows,
 			Restarts:            c.Restarts,
 			PendingRestarts:     c.PendingRestarts,
+			ChecksPassed:        c.ChecksPassed,
 			ChecksFailed:        c.ChecksFailed,
 			ChangesPresent:      c.HasChanges(),
+			Partial:             c.Partial,
 			DriftContexts:       c.DriftContexts,
 			DriftHosts:          c.DriftHosts,
 		},

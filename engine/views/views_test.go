@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -54,6 +55,8 @@ func TestHumanGolden(t *testing.T) {
 		"no_changes_failed_color.golden": {plan: noChangesFailedPlan(), color: true},
 		"drift.golden":                   {plan: driftPlan()},
 		"drift_color.golden":             {plan: driftPlan(), color: true},
+		"partial.golden":                 {plan: partialPlan()},
+		"all_failed.golden":              {plan: allFailedPlan()},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -62,8 +65,9 @@ func TestHumanGolden(t *testing.T) {
 	}
 }
 
-// TestHumanDesignExample pins the exact text of DESIGN.md section 3, so the
-// golden file cannot drift from the documented contract with -update.
+// TestHumanDesignExample pins the exact text of the founding example plan
+// (the shape docs/plan-output.md documents), so the golden file cannot
+// drift from the documented contract with -update.
 func TestHumanDesignExample(t *testing.T) {
 	want := `xsp1 (10.1.0.11, XSP Rel_22.0_1.1123)
   ~ Applications/OpenClientServer/CAPProxy            context.cap_proxy_off
@@ -73,7 +77,7 @@ xsp3 (10.1.0.13, XSP Rel_24.0_1.944)
   ! restart OpenClientServer pending since run 20261127T101500Z
 xsp4: unreachable: dial tcp 10.1.0.14:22: connect: connection refused
 
-Plan: 1 host to change (1 attribute), 2 restarts (1 pending). 5 hosts in the desired state. 1 host failed.
+Plan: 2 hosts to change (1 attribute), 2 restarts (1 pending). 4 hosts in the desired state. 1 host failed.
 `
 	if got := string(renderHuman(designPlan(), false)); got != want {
 		t.Errorf("wrong result\ngot:\n%s\nwant:\n%s", got, want)
@@ -160,17 +164,26 @@ func TestSummary(t *testing.T) {
 	}{
 		"design example": {
 			plan: designPlan(),
-			want: Counts{Hosts: 7, HostsToChange: 1, HostsInDesiredState: 5, HostsFailed: 1, Attributes: 1, Restarts: 2, PendingRestarts: 1},
+			// xsp3's only item is a pending restart: it is not in the desired state.
+			want: Counts{Hosts: 7, HostsToChange: 2, HostsInDesiredState: 4, HostsFailed: 1, Attributes: 1, Restarts: 2, PendingRestarts: 1},
 		},
 		"full": {
 			plan: fullPlan(),
-			want: Counts{Hosts: 6, HostsToChange: 2, HostsInDesiredState: 3, HostsFailed: 1, Attributes: 6, Rows: 7, Restarts: 4, PendingRestarts: 2, ChecksFailed: 1},
+			want: Counts{Hosts: 6, HostsToChange: 3, HostsInDesiredState: 2, HostsFailed: 1, Attributes: 6, Rows: 7, Restarts: 4, PendingRestarts: 2, ChecksPassed: 2, ChecksFailed: 1},
 		},
 		"a failed host's leftovers are not counted": {
 			plan: &engine.Plan{Hosts: []*engine.HostPlan{{Name: "x", Error: "boom",
 				Changes:  []*engine.Change{upd("context.a", "A", &engine.AttrChange{Name: "a"})},
 				Restarts: []*engine.Restart{{App: "A"}}}}},
 			want: Counts{Hosts: 1, HostsFailed: 1},
+		},
+		"partial, with hosts left alone and passing checks": {
+			plan: partialPlan(),
+			want: Counts{Hosts: 3, HostsToChange: 1, HostsInDesiredState: 2, HostsLeftAlone: 2, Restarts: 1, PendingRestarts: 1, ChecksPassed: 1, ChecksFailed: 1, Partial: true},
+		},
+		"every host failed": {
+			plan: allFailedPlan(),
+			want: Counts{Hosts: 2, HostsFailed: 2},
 		},
 		"drift counts apart from changes": {
 			plan: driftPlan(),
@@ -186,7 +199,7 @@ func TestSummary(t *testing.T) {
 				}
 				return p
 			}(),
-			want: Counts{Hosts: 6, HostsToChange: 2, HostsInDesiredState: 3, HostsFailed: 1, Attributes: 6, Rows: 7, Restarts: 4, PendingRestarts: 2, ChecksFailed: 1},
+			want: Counts{Hosts: 6, HostsToChange: 3, HostsInDesiredState: 2, HostsFailed: 1, Attributes: 6, Rows: 7, Restarts: 4, PendingRestarts: 2, ChecksPassed: 2, ChecksFailed: 1},
 		},
 	}
 	for name, tc := range tests {
@@ -228,6 +241,7 @@ func TestJSONGolden(t *testing.T) {
 		"full.json.golden":       fullPlan(),
 		"no_changes.json.golden": noChangesFailedPlan(),
 		"drift.json.golden":      driftPlan(),
+		"partial.json.golden":    partialPlan(),
 	}
 	for name, p := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -238,7 +252,8 @@ func TestJSONGolden(t *testing.T) {
 
 // TestJSONSummaryMatchesHuman proves the two views count alike.
 func TestJSONSummaryMatchesHuman(t *testing.T) {
-	for name, p := range map[string]*engine.Plan{"design": designPlan(), "full": fullPlan(), "none": noChangesFailedPlan(), "drift": driftPlan()} {
+	for name, p := range map[string]*engine.Plan{"design": designPlan(), "full": fullPlan(), "none": noChangesFailedPlan(),
+		"drift": driftPlan(), "partial": partialPlan(), "all failed": allFailedPlan()} {
 		t.Run(name, func(t *testing.T) {
 			var doc struct {
 				Summary struct {
@@ -246,12 +261,15 @@ func TestJSONSummaryMatchesHuman(t *testing.T) {
 					HostsToChange       int  `json:"hosts_to_change"`
 					HostsInDesiredState int  `json:"hosts_in_desired_state"`
 					HostsFailed         int  `json:"hosts_failed"`
+					HostsLeftAlone      int  `json:"hosts_left_alone"`
 					Attributes          int  `json:"attributes"`
 					Rows                int  `json:"rows"`
 					Restarts            int  `json:"restarts"`
 					PendingRestarts     int  `json:"pending_restarts"`
+					ChecksPassed        int  `json:"checks_passed"`
 					ChecksFailed        int  `json:"checks_failed"`
 					ChangesPresent      bool `json:"changes_present"`
+					Partial             bool `json:"partial"`
 					DriftContexts       int  `json:"drift_contexts"`
 					DriftHosts          int  `json:"drift_hosts"`
 				} `json:"summary"`
@@ -261,8 +279,9 @@ func TestJSONSummaryMatchesHuman(t *testing.T) {
 			}
 			s := doc.Summary
 			got := Counts{Hosts: s.Hosts, HostsToChange: s.HostsToChange, HostsInDesiredState: s.HostsInDesiredState,
-				HostsFailed: s.HostsFailed, Attributes: s.Attributes, Rows: s.Rows, Restarts: s.Restarts,
-				PendingRestarts: s.PendingRestarts, ChecksFailed: s.ChecksFailed, DriftContexts: s.DriftContexts, DriftHosts: s.DriftHosts}
+				HostsFailed: s.HostsFailed, HostsLeftAlone: s.HostsLeftAlone, Attributes: s.Attributes, Rows: s.Rows, Restarts: s.Restarts,
+				PendingRestarts: s.PendingRestarts, ChecksPassed: s.ChecksPassed, ChecksFailed: s.ChecksFailed,
+				DriftContexts: s.DriftContexts, DriftHosts: s.DriftHosts, Partial: s.Partial}
 			want := Summary(p)
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("wrong summary (-human +json):\n%s", diff)
@@ -346,5 +365,37 @@ func TestControlCharactersEscaped(t *testing.T) {
 	}
 	if want := `xsp1: read facts: \x1b]0;owned\abad`; !bytes.Contains(out, []byte(want)) {
 		t.Errorf("wrong result\ngot:\n%s\nwant it to contain: %s", out, want)
+	}
+}
+
+// TestHumanWrapsWarnings: with a width (a terminal), a long advisory wraps
+// under its first word and no line is wider than the width; without one
+// (a pipe), every warning stays on one line for grep.
+func TestHumanWrapsWarnings(t *testing.T) {
+	msg := "advisory cap-removed-22: CAPProxy is enabled but CAP was removed in release 22.0; set enabled = false and restart OpenClientServer"
+	hp := inSync("xsp2", "10.1.0.12", "Rel_22.0_1.1123")
+	hp.Warnings = []string{msg}
+	p := &engine.Plan{Hosts: []*engine.HostPlan{hp}}
+
+	var b strings.Builder
+	Human(&b, p, HumanOptions{Width: 60})
+	want := `xsp2 (10.1.0.12, XSP Rel_22.0_1.1123)
+  warning: advisory cap-removed-22: CAPProxy is enabled but
+           CAP was removed in release 22.0; set enabled =
+           false and restart OpenClientServer
+`
+	if got := b.String(); !strings.HasPrefix(got, want) {
+		t.Errorf("wrong result\ngot:\n%s\nwant a start of:\n%s", got, want)
+	}
+	for line := range strings.Lines(b.String()) {
+		if n := utf8.RuneCountInString(strings.TrimSuffix(line, "\n")); n > 60 && strings.Contains(line, "warning") {
+			t.Errorf("wrong result: a warning line of %d columns, want at most 60: %q", n, line)
+		}
+	}
+
+	b.Reset()
+	Human(&b, p, HumanOptions{})
+	if !strings.Contains(b.String(), "  warning: "+msg+"\n") {
+		t.Errorf("wrong result without a width\ngot:\n%s\nwant the warning on one line", b.String())
 	}
 }

@@ -13,6 +13,6 @@
 // separate them.
 //
 // The benchmarks (BenchmarkPlanFleet, BenchmarkApplyFleet) and the
-// `bwstate lab bench` command are thin wrappers around Start, Fleet.Plan
+// cmd/fleetbench command are thin wrappers around Start, Fleet.Plan
 // and Fleet.Apply.
 package fleetbench

@@ -16,7 +16,6 @@ import (
 
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
-	"github.com/bwstate/bwstate/providers/broadworks/bwcli"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -354,9 +353,8 @@ func expectedLines(ops []engine.Op, app string) []sent {
 			want = append(want, sent{line: "exit"}, sent{line: "y"})
 			inCLI = false
 		}
-		// restartbw alone restarts (showrun decides nothing); an unsafe
-		// name is refused before anything is sent.
-		if bwcli.CheckName(app) == nil {
+		want = append(want, sent{line: "showrun"})
+		if fakeRuns(app) {
 			want = append(want, sent{args: []string{"restartbw", app}})
 		}
 	}
@@ -364,6 +362,11 @@ func expectedLines(ops []engine.Op, app string) []sent {
 		want = append(want, sent{line: "exit"}, sent{line: "y"})
 	}
 	return want
+}
+
+// fakeRuns reports whether termFake's showrun lists app.
+func fakeRuns(app string) bool {
+	return strings.EqualFold(app, "OpenClientServer") || strings.EqualFold(app, "WebContainer")
 }
 
 func keyValues(fs []engine.Field) []string {
@@ -375,7 +378,7 @@ func keyValues(fs []engine.Field) []string {
 }
 
 // writeLines is the command of one write, as CLI words, written from
-// docs/bwcli.md's syntax (not from the driver's code): `set attr value`,
+// the CLI's documented syntax (docs/bwcli.md; not from the driver's code): `set attr value`,
 // `clear attr`, `add keys... values... [name value...]` with optional
 // columns named, `set keys... attr value`, `delete keys...`.
 func writeLines(op engine.Op) []sent {
@@ -518,10 +521,10 @@ func runPlanned(t testing.TB, p planned) ([]string, error) {
 		}
 	}
 	if p.restart != "" {
-		// An unsafe name must fail before restartbw is sent; a safe one
-		// is restarted (the fake accepts any name).
+		// The fake runs WebContainer and OpenClientServer: any other name
+		// must fail at the showrun check, before restartbw is sent.
 		err := s.Restart(ctx, p.restart)
-		if err != nil && bwcli.CheckName(p.restart) == nil && firstErr == nil {
+		if err != nil && fakeRuns(p.restart) && firstErr == nil {
 			firstErr = fmt.Errorf("restart %s: %w", p.restart, err)
 		}
 	}

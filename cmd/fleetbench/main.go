@@ -1,19 +1,26 @@
+// Command fleetbench measures bwstate's plan and apply against a simulated
+// fleet served in the same process. It is a development tool, kept out of
+// the bwstate binary: `go run ./cmd/fleetbench -help`.
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/bwstate/bwstate/internal/fleetbench"
 )
 
-const labBenchUsage = `Usage: bwstate lab bench [-hosts N] [-latency D] [-parallelism N] [-apply]
-                        [-restart-delay D] [-batch-size N] [-first-ip IP]
-                        [-cpuprofile FILE]
+const usage = `Usage: go run ./cmd/fleetbench [-hosts N] [-latency D] [-parallelism N] [-apply]
+                               [-restart-delay D] [-batch-size N] [-first-ip IP]
+                               [-cpuprofile FILE]
 
 Measures plan (and with -apply, apply) against a simulated fleet served in
 this process: N XSP hosts (release 22.0, CAPProxy enabled, SNMP agent on
@@ -56,19 +63,20 @@ Exit status: 0 every run completed (whatever the ratios), 1 a host failed,
 the fleet could not start or the run was interrupted.
 
 Example:
-  bwstate lab bench -hosts 1000 -parallelism 100 -cpuprofile plan.pprof
+  go run ./cmd/fleetbench -hosts 1000 -parallelism 100 -cpuprofile plan.pprof
 `
 
-// labBenchFlags are the flags of `lab bench`.
-type labBenchFlags struct {
+// benchFlags are the command's flags.
+type benchFlags struct {
 	hosts, parallelism, batchSize int
 	latency, restartDelay         time.Duration
 	apply                         bool
 	firstIP, cpuProfile           string
 }
 
-func (b *labBenchFlags) flagSet() *flag.FlagSet {
-	fs := newFlagSet("lab bench")
+func (b *benchFlags) flagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("fleetbench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	fs.IntVar(&b.hosts, "hosts", 100, "simulated hosts")
 	fs.DurationVar(&b.latency, "latency", 20*time.Millisecond, "delay before each reply")
 	fs.IntVar(&b.parallelism, "parallelism", 20, "hosts at once")
@@ -80,86 +88,96 @@ func (b *labBenchFlags) flagSet() *flag.FlagSet {
 	return fs
 }
 
-// runLabBench runs `bwstate lab bench`; lab.go dispatches to it.
-func runLabBench(e *env, args []string) int {
-	var b labBenchFlags
+const (
+	exitOK    = 0
+	exitError = 1
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole command, with its streams and context injected for tests.
+func run(ctx context.Context, stdout, stderr io.Writer, args []string) int {
+	var b benchFlags
 	fs := b.flagSet()
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(e.stdout, labBenchUsage)
+			fmt.Fprint(stdout, usage)
 			return exitOK
 		}
-		fmt.Fprintf(e.stderr, "bwstate lab bench: %v\n\n%s", err, labBenchUsage)
+		fmt.Fprintf(stderr, "fleetbench: %v\n\n%s", err, usage)
 		return exitError
 	}
 	switch {
 	case fs.NArg() > 0:
-		fmt.Fprintf(e.stderr, "bwstate lab bench: unexpected argument %q\n\n%s", fs.Arg(0), labBenchUsage)
+		fmt.Fprintf(stderr, "fleetbench: unexpected argument %q\n\n%s", fs.Arg(0), usage)
 		return exitError
 	case b.hosts < 1 || b.parallelism < 1 || b.batchSize < 1:
-		fmt.Fprintln(e.stderr, "bwstate lab bench: -hosts, -parallelism and -batch-size must be at least 1")
+		fmt.Fprintln(stderr, "fleetbench: -hosts, -parallelism and -batch-size must be at least 1")
 		return exitError
 	case b.latency < 0 || b.restartDelay < 0:
-		fmt.Fprintln(e.stderr, "bwstate lab bench: -latency and -restart-delay cannot be negative")
+		fmt.Fprintln(stderr, "fleetbench: -latency and -restart-delay cannot be negative")
 		return exitError
 	}
 
 	dir, err := os.MkdirTemp("", "bwstate-bench-")
 	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate lab bench: %v\n", err)
+		fmt.Fprintf(stderr, "fleetbench: %v\n", err)
 		return exitError
 	}
 	defer os.RemoveAll(dir)
-	fmt.Fprintf(e.stderr, "starting %d simulated hosts...\n", b.hosts)
+	fmt.Fprintf(stderr, "starting %d simulated hosts...\n", b.hosts)
 	fleet, err := fleetbench.Start(fleetbench.FleetOptions{
 		Dir: dir, Hosts: b.hosts, Latency: b.latency, RestartDelay: b.restartDelay, FirstIP: b.firstIP,
 	})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate lab bench: %v\n", err)
+		fmt.Fprintf(stderr, "fleetbench: %v\n", err)
 		return exitError
 	}
 	defer fleet.Close()
 	if l := fleet.FileLimit(); l != "" {
-		fmt.Fprintln(e.stderr, l)
+		fmt.Fprintln(stderr, l)
 	}
 
 	if b.cpuProfile != "" {
-		f, err := os.Create(resolve(e, b.cpuProfile))
+		f, err := os.Create(b.cpuProfile)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "bwstate lab bench: %v\n", err)
+			fmt.Fprintf(stderr, "fleetbench: %v\n", err)
 			return exitError
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(e.stderr, "bwstate lab bench: %v\n", err)
+			fmt.Fprintf(stderr, "fleetbench: %v\n", err)
 			return exitError
 		}
 		defer pprof.StopCPUProfile()
 	}
 
-	ctx, cancel := e.interruptible()
-	defer cancel()
 	var rep fleetbench.Report
-	fmt.Fprintln(e.stderr, "plan...")
+	fmt.Fprintln(stderr, "plan...")
 	p, err := fleet.Plan(ctx, fleetbench.PlanOptions{Parallelism: b.parallelism})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate lab bench: %v\n", err)
+		fmt.Fprintf(stderr, "fleetbench: %v\n", err)
 		return exitError
 	}
 	rep.Plans = append(rep.Plans, p)
 	if b.apply {
 		for _, s := range []fleetbench.Scenario{fleetbench.ScenarioNoRestart, fleetbench.ScenarioRestart} {
-			fmt.Fprintf(e.stderr, "apply %s...\n", s)
+			fmt.Fprintf(stderr, "apply %s...\n", s)
 			a, err := fleet.Apply(ctx, fleetbench.ApplyOptions{Scenario: s, Parallelism: b.parallelism, BatchSize: b.batchSize})
 			if err != nil {
-				fmt.Fprintf(e.stderr, "bwstate lab bench: %v\n", err)
+				fmt.Fprintf(stderr, "fleetbench: %v\n", err)
 				return exitError
 			}
 			rep.Applies = append(rep.Applies, a)
 		}
 	}
-	if err := rep.WriteTable(e.stdout); err != nil {
-		fmt.Fprintf(e.stderr, "bwstate lab bench: %v\n", err)
+	if err := rep.WriteTable(stdout); err != nil {
+		fmt.Fprintf(stderr, "fleetbench: %v\n", err)
 		return exitError
 	}
 	return exitOK

@@ -10,23 +10,21 @@ import (
 	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
 )
 
-func benchEnv(t *testing.T) (*env, *lockedBuffer, *lockedBuffer) {
+func runBench(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var stdout, stderr lockedBuffer
-	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" },
-		ctx: context.Background(), dir: t.TempDir()}
-	return e, &stdout, &stderr
+	var out, errOut strings.Builder
+	code = run(context.Background(), &out, &errOut, args)
+	return code, out.String(), errOut.String()
 }
 
 // TestLabBench runs plan and both applies on two hosts and checks the
 // table has a row per run with the hosts, parallelism and batch size asked
 // for, and the per-run breakdown.
 func TestLabBench(t *testing.T) {
-	e, stdout, stderr := benchEnv(t)
-	code := run(e, []string{"lab", "bench", "-hosts", "2", "-latency", "1ms", "-parallelism", "2", "-apply",
-		"-restart-delay", "20ms", "-batch-size", "1", "-first-ip", simtest.UniqueLoopbackIP(t)})
+	code, stdout, stderr := runBench(t, "-hosts", "2", "-latency", "1ms", "-parallelism", "2", "-apply",
+		"-restart-delay", "20ms", "-batch-size", "1", "-first-ip", simtest.UniqueLoopbackIP(t))
 	if code != exitOK {
-		t.Fatalf("wrong exit code\ngot: %d\nwant: 0\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+		t.Fatalf("wrong exit code\ngot: %d\nwant: 0\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	for _, row := range []string{
 		`(?m)^run\s+hosts\s+par\s+batch\s+latency\s+wall\s+bound\s+ratio\s+cmds/host`,
@@ -36,8 +34,8 @@ func TestLabBench(t *testing.T) {
 		`(?m)^plan \(2 hosts, parallelism 2\): 12 per host`,
 		`(?m)^  restart to healthy mean .* \(restart delay 20ms\)$`,
 	} {
-		if !regexp.MustCompile(row).MatchString(stdout.String()) {
-			t.Errorf("wrong output\ngot:\n%s\nwant a match for: %s", stdout.String(), row)
+		if !regexp.MustCompile(row).MatchString(stdout) {
+			t.Errorf("wrong output\ngot:\n%s\nwant a match for: %s", stdout, row)
 		}
 	}
 }
@@ -45,16 +43,16 @@ func TestLabBench(t *testing.T) {
 // TestLabBenchUsage checks -help documents every flag the command accepts,
 // and that mistakes exit 1 with the usage.
 func TestLabBenchUsage(t *testing.T) {
-	e, stdout, _ := benchEnv(t)
-	if code := run(e, []string{"lab", "bench", "-help"}); code != exitOK {
+	code, stdout, _ := runBench(t, "-help")
+	if code != exitOK {
 		t.Fatalf("wrong exit code for -help\ngot: %d\nwant: 0", code)
 	}
-	var b labBenchFlags
+	var b benchFlags
 	n := 0
 	b.flagSet().VisitAll(func(f *flag.Flag) {
 		n++
-		if !strings.Contains(stdout.String(), "\n  -"+f.Name+" ") {
-			t.Errorf("usage does not document -%s\ngot:\n%s", f.Name, stdout.String())
+		if !strings.Contains(stdout, "\n  -"+f.Name+" ") {
+			t.Errorf("usage does not document -%s\ngot:\n%s", f.Name, stdout)
 		}
 	})
 	if n < 8 {
@@ -72,12 +70,12 @@ func TestLabBenchUsage(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			e, _, stderr := benchEnv(t)
-			if code := run(e, append([]string{"lab", "bench"}, tc.args...)); code != exitError {
+			code, _, stderr := runBench(t, tc.args...)
+			if code != exitError {
 				t.Errorf("wrong exit code\ngot: %d\nwant: %d", code, exitError)
 			}
-			if !strings.Contains(stderr.String(), tc.want) {
-				t.Errorf("wrong message\ngot: %s\nwant: ...%s...", stderr.String(), tc.want)
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("wrong message\ngot: %s\nwant: ...%s...", stderr, tc.want)
 			}
 		})
 	}

@@ -212,8 +212,12 @@ func TestHealthShowrunOnlyWhenUnderstood(t *testing.T) {
 			showrun:     "Application  State\n-----\nOpenClientServer\n",
 			wantHealthy: true, wantWarning: "showrun output on xsp1 is not understood",
 		},
+		"a process listing": {
+			showrun:     "BroadWorks process monitor\n======\n[ up ] OpenClientServer (pid 4242)\n",
+			wantHealthy: true, wantWarning: "showrun output on xsp1 is not understood",
+		},
 		"application not listed": {
-			showrun:     "bwcorba(1234) up 3 days\n",
+			showrun:     "Application  State\n-------------------\nbwcorba      Running\n",
 			wantHealthy: true, wantWarning: "showrun on xsp1 does not list OpenClientServer: health decided by healthmon -l alone",
 		},
 		"unknown state word": {

@@ -127,6 +127,10 @@ var patterns = struct {
 	// showrunHeader is the header of showrun's table: the simulator prints
 	// `Application  State` [G].
 	showrunHeader *regexp.Regexp
+	// showrunName and showrunState are an application line's two first
+	// columns [G]: a name (`OpenClientServer`, `Xsi-Actions`) and a state
+	// word (`Running`, `Not running`).
+	showrunName, showrunState *regexp.Regexp
 	// runningStates and notRunningStates classify an application's state
 	// in showrun [G]: the simulator prints Running, Starting and Stopped;
 	// other words a real server may use are guessed. A state in neither
@@ -186,6 +190,8 @@ var patterns = struct {
 	healthAbnormal: regexp.MustCompile(`(?i)^abnormal conditions? detected:?$`),
 	showrunHeader:  regexp.MustCompile(`(?i)^(?:application|name|process)\s+(?:state|status)$`),
 
+	showrunName:      regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`),
+	showrunState:     regexp.MustCompile(`^[A-Za-z][A-Za-z _-]*$`),
 	runningStates:    regexp.MustCompile(`(?i)^(?:running|started|active|up|ok)$`),
 	notRunningStates: regexp.MustCompile(`(?i)^(?:stopped|stopping|starting|restarting|down|failed|dead|inactive|disabled|waiting|not[ _-]?running|unknown)$`),
 	restartRefused:   regexp.MustCompile(`(?i)\bunknown application\b|^usage:|\bno such application\b|\bnot an? (?:valid |known )?application\b`),

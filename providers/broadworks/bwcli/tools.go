@@ -210,7 +210,9 @@ func trimRules(t string) string {
 // State`, a line of `-`, then `name  state` lines. Header and separator
 // lines and headings ending in `:` are skipped; every other line must have
 // a name and a state (columns split at two or more spaces, else at white
-// space).
+// space): a name of letters, digits, `_`, `.` and `-`, and a state word.
+// Anything else (a process listing such as `[ up ] OpenClientServer (pid
+// 12)`) is a *ParseError: the caller then does without showrun.
 func ParseShowrun(out string) (map[string]string, error) {
 	apps := map[string]string{}
 	lines := strings.Split(out, "\n")
@@ -237,6 +239,9 @@ func ParseShowrun(out string) (map[string]string, error) {
 		}
 		if len(cols) < 2 {
 			return nil, &ParseError{What: "showrun", Line: i + 1, Text: truncate(t, 120), Reason: "no state after the application name"}
+		}
+		if !patterns.showrunName.MatchString(cols[0]) || !patterns.showrunState.MatchString(cols[1]) {
+			return nil, &ParseError{What: "showrun", Line: i + 1, Text: truncate(t, 120), Reason: "not an application name followed by its state"}
 		}
 		apps[cols[0]] = cols[1]
 	}

@@ -68,6 +68,13 @@ type ProbeReport struct {
 	Checks     []ProbeCheck  `json:"checks"`
 }
 
+// add records a check. A detail that starts with the step (the driver's
+// errors name their command) does not repeat it.
+func (r *ProbeReport) add(step string, st ProbeStatus, format string, args ...any) {
+	detail := strings.TrimPrefix(fmt.Sprintf(format, args...), step+": ")
+	r.Checks = append(r.Checks, ProbeCheck{Step: step, Status: st, Detail: detail})
+}
+
 // Worst returns the worst status of the report's checks.
 func (r *ProbeReport) Worst() ProbeStatus {
 	w := ProbeOK
@@ -87,7 +94,7 @@ func (r *ProbeReport) Worst() ProbeStatus {
 func (p *Provider) Probe(ctx context.Context, h *engine.Host, targets func(*engine.Facts) ([]ProbeTarget, error)) *ProbeReport {
 	r := &ProbeReport{Host: h.Name}
 	add := func(step string, st ProbeStatus, format string, args ...any) {
-		r.Checks = append(r.Checks, ProbeCheck{Step: step, Status: st, Detail: fmt.Sprintf(format, args...)})
+		r.add(step, st, format, args...)
 	}
 	es, err := p.Open(ctx, h)
 	if err != nil {
@@ -107,7 +114,7 @@ func (p *Provider) Probe(ctx context.Context, h *engine.Host, targets func(*engi
 func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.Facts) ([]ProbeTarget, error), r *ProbeReport) {
 	h := s.host
 	add := func(step string, st ProbeStatus, format string, args ...any) {
-		r.Checks = append(r.Checks, ProbeCheck{Step: step, Status: st, Detail: fmt.Sprintf(format, args...)})
+		r.add(step, st, format, args...)
 	}
 	how := "learned at login"
 	if h.SSH.ShellPrompt != "" {

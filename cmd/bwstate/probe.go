@@ -68,6 +68,7 @@ func runProbe(e *env, args []string) int {
 	if !selFlags.validate(e, "probe") {
 		return exitError
 	}
+	color.diagJSON = *asJSON
 	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
 	if !ok {
 		return exitError

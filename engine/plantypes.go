@@ -1,5 +1,7 @@
 package engine
 
+import "fmt"
+
 // PlanFormatVersion is the version of the plan's JSON form (plan files and
 // `plan -json`). It changes when a field changes meaning or disappears.
 const PlanFormatVersion = "1.0"
@@ -47,6 +49,52 @@ func ParseAction(word string) (a Action, ok bool) {
 	return NoOp, false
 }
 
+// MarshalText writes the action's word, so a Change's JSON carries
+// "action": "update" (plan files, plan -json and show read the same word).
+func (a Action) MarshalText() ([]byte, error) {
+	switch a {
+	case NoOp, Update, Create, Delete:
+		return []byte(a.String()), nil
+	}
+	return nil, fmt.Errorf("unknown action %q", rune(a))
+}
+
+// UnmarshalText reads an action's word (see ParseAction).
+func (a *Action) UnmarshalText(b []byte) error {
+	v, ok := ParseAction(string(b))
+	if !ok {
+		return fmt.Errorf("unknown action %q: want update, create or delete", b)
+	}
+	*a = v
+	return nil
+}
+
+// Mode is what kind of run a plan is for, as recorded in plans, plan files
+// and the journal's run-start records.
+type Mode string
+
+// Modes of a plan and of a run.
+const (
+	// ModeNormal makes the configuration's changes and their restarts.
+	ModeNormal Mode = "normal"
+	// ModeRestartsOnly performs only the restarts earlier runs left pending.
+	ModeRestartsOnly Mode = "restarts-only"
+	// ModeRevert undoes what one earlier run changed (a revert plan).
+	ModeRevert Mode = "revert"
+)
+
+// ParseMode reads a mode's word; "" is ModeNormal (plans written before
+// modes existed). ok is false for any other word.
+func ParseMode(word string) (m Mode, ok bool) {
+	switch Mode(word) {
+	case "", ModeNormal:
+		return ModeNormal, true
+	case ModeRestartsOnly, ModeRevert:
+		return Mode(word), true
+	}
+	return "", false
+}
+
 // Plan is what bwstate would do: data only, rendered by engine/views.
 type Plan struct {
 	FormatVersion string `json:"format_version"`
@@ -54,14 +102,15 @@ type Plan struct {
 	ConfigHash string `json:"config_hash"`
 	// CreatedAt is RFC 3339 UTC.
 	CreatedAt string `json:"created_at"`
-	// Salt seeds the hashes of sensitive before-values in saved plans.
+	// Salt is a saved plan's random nonce, mixed into its keyed hashes of
+	// sensitive values (engine/digest); empty until the plan is saved.
 	Salt string `json:"salt,omitempty"`
 	// Hosts in inventory order (deterministic).
 	Hosts []*HostPlan `json:"hosts"`
 	// Diagnostics that are not bound to one host (warnings).
 	Warnings []string `json:"warnings,omitempty"`
-	// Mode is "normal", "restarts-only", or "revert".
-	Mode string `json:"mode,omitempty"`
+	// Mode is ModeNormal, ModeRestartsOnly or ModeRevert.
+	Mode Mode `json:"mode,omitempty"`
 	// LeftAlone are the selected hosts the plan did not contact because
 	// nothing in the configuration concerns them: no resource or check
 	// selects them, no advisory applies to their type and nothing is
@@ -91,8 +140,12 @@ type HostPlan struct {
 	Error    string     `json:"error,omitempty"`
 	Changes  []*Change  `json:"changes"`
 	Restarts []*Restart `json:"restarts"`
-	Checks   []*Check   `json:"checks,omitempty"`
-	Warnings []string   `json:"warnings,omitempty"`
+	// Satisfied are restarts earlier runs left pending that the host shows
+	// were done anyway (Restart.Satisfied says how). Apply records them
+	// cleared and restarts nothing for them; they are not changes.
+	Satisfied []*Restart `json:"satisfied,omitempty"`
+	Checks    []*Check   `json:"checks,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
 	// Drift lists unmanaged catalogue contexts whose live values differ
 	// from the catalogue defaults (plan -drift); see DriftResource.
 	Drift []*Change `json:"drift,omitempty"`
@@ -109,9 +162,9 @@ type Change struct {
 	// Resource is the configuration address, e.g. "context.cap_proxy_off".
 	Resource string `json:"resource"`
 	Path     string `json:"path"`
-	Action   Action `json:"-"`
-	// ActionName is Action as a word, for JSON.
-	ActionName string `json:"action"`
+	// Action is what the change does; JSON carries its word ("update").
+	// Every change says it: attribute contexts are only ever updated.
+	Action Action `json:"action"`
 	// Key identifies a table row (empty for attribute contexts).
 	Key   []Field       `json:"key,omitempty"`
 	Attrs []*AttrChange `json:"attributes"`
@@ -129,29 +182,20 @@ type Change struct {
 const DriftResource = "drift"
 
 // AttrChange is one attribute that changes. Before and After are CLI values;
-// for sensitive attributes they are empty in any rendering and file, and
-// BeforeHash carries a salted hash of the live value instead.
+// for sensitive attributes they are empty in any rendering and file, and a
+// saved plan carries BeforeHash, a keyed hash of the live value, instead.
 type AttrChange struct {
 	Name      string `json:"name"`
 	Before    string `json:"before"`
 	After     string `json:"after"`
 	Sensitive bool   `json:"sensitive,omitempty"`
-	// BeforeHash is hex(sha256(salt + before)) for sensitive attributes.
+	// BeforeHash is the keyed hash of before (digest.Key.Sum with the plan's
+	// Salt) for sensitive attributes of a saved plan.
 	BeforeHash string `json:"before_hash,omitempty"`
 	// BeforeUnknown means the live value cannot be read (prompted passwords).
 	BeforeUnknown bool `json:"before_unknown,omitempty"`
 	// Restart is the application this change needs restarted ("" = none).
 	Restart string `json:"restart,omitempty"`
-}
-
-// EffectiveAction is the change's action: Action, or the word in
-// ActionName for a change read back from JSON (Action is not serialised).
-func (c *Change) EffectiveAction() Action {
-	if c.Action != NoOp {
-		return c.Action
-	}
-	a, _ := ParseAction(c.ActionName)
-	return a
 }
 
 // Restart is one application restart a host needs.
@@ -163,6 +207,21 @@ type Restart struct {
 	Pending bool `json:"pending,omitempty"`
 	// PendingSince is the run id that left it pending.
 	PendingSince string `json:"pending_since,omitempty"`
+	// Unhealthy is set on a pending restart that a run performed (the
+	// restart command ran) but whose application did not become healthy
+	// within the health timeout: what was wrong then. RestartedIn is that
+	// run. The next apply probes the host's health first and restarts the
+	// application again only if it is still not healthy (docs/journal.md).
+	Unhealthy   string `json:"unhealthy,omitempty"`
+	RestartedIn string `json:"restarted_in,omitempty"`
+	// Release is the host's release (bwshowver) when the restart was
+	// recorded pending; "" in journals of earlier versions.
+	Release string `json:"release,omitempty"`
+	// Satisfied says why a pending restart is no longer needed although
+	// bwstate did not perform it: the host's release differs from Release,
+	// so an upgrade restarted every application since. Such restarts are
+	// in HostPlan.Satisfied, never in HostPlan.Restarts.
+	Satisfied string `json:"satisfied,omitempty"`
 }
 
 // Check is the outcome of one check block on one host.

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -102,45 +102,29 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	defer jn.Close()
-	if err := journalIntact(jn); err != nil {
+	// The run begins before anything is planned: the lock first, then the
+	// journal is read (pending restarts, verification), so nobody changes
+	// the fleet through this configuration between planning and applying.
+	run, err := jn.BeginRun()
+	var ve *journal.VerifyError
+	switch {
+	case errors.As(err, &ve):
 		// Its pending restarts cannot be trusted, and new records chained
 		// onto it would bury the evidence: an operator must look first.
 		fmt.Fprintf(e.stderr, "bwstate apply: %v; nothing was applied. Find out who changed it; then restore it from your copy, or move it aside to start a new journal (docs/reliability.md)\n", err)
 		return exitError
-	}
-	runID, err := jn.NewRunID()
-	if err != nil {
+	case err != nil:
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 		return exitError
 	}
-	// One lock across planning and applying: nobody may change the fleet
-	// through this configuration between the two.
-	lock, err := jn.Acquire(runID)
-	if err != nil {
-		// The run never started: give its reserved id back, as apply.Run
-		// does, so refused applies leave no empty run directories.
-		os.Remove(jn.RunDir(runID))
-		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
-		return exitError
-	}
-	defer lock.Release()
-	// A run that stops before apply.Run (nothing to do, cancelled, a bad
-	// plan file) gives its reserved, still empty, run directory back.
-	started := false
-	defer func() {
-		if !started {
-			os.Remove(jn.RunDir(runID))
-		}
-	}()
+	defer run.Release()
 
 	opts := apply.Options{
 		Hosts:       hostsByName(cfg),
 		Catalogue:   catalogue,
 		Rollout:     cfg.Rollout,
 		Parallelism: selFlags.parallelism,
-		Journal:     jn,
-		Lock:        lock,
-		RunID:       runID,
+		Run:         run,
 		Stop:        e.interrupt,
 		// Checks run after each host is done, against the configuration
 		// as it is now (also for saved plans).
@@ -161,26 +145,26 @@ func runApply(e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 			return exitError
 		}
-		if f.Plan.Mode != apply.ModeRevert && f.Plan.ConfigHash != cfg.Hash {
+		if f.Plan.Mode != engine.ModeRevert && f.Plan.ConfigHash != cfg.Hash {
 			fmt.Fprintf(e.stderr, "bwstate apply: plan file %s was made from another version of the configuration files; make a new plan with 'bwstate plan -out %s'\n", fs.Arg(0), fs.Arg(0))
 			return exitError
 		}
 		secrets := savedPlanSecrets(cfg, f.Plan)
-		if err := f.CheckSecrets(secrets); err != nil {
+		key, err := jn.Key()
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
+			return exitError
+		}
+		if err := f.CheckSecrets(secrets, key); err != nil {
 			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 			return exitError
 		}
 		opts.Plan, opts.SensitiveAfter, opts.AfterHash = f.Plan, secrets, f.AfterHash
 	case *restartsOnly:
-		pending, err := jn.Pending()
-		if err != nil {
-			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
-			return exitError
-		}
-		opts.Plan = restartsOnlyPlan(cfg, sel, pending)
-		opts.Mode = apply.ModeRestartsOnly
+		opts.Plan = restartsOnlyPlan(cfg, sel, run.Pending())
+		opts.Mode = engine.ModeRestartsOnly
 	default:
-		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, journalChecked: true, par: selFlags.parallelism, prov: prov,
+		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, pending: run.Pending(), par: selFlags.parallelism, prov: prov,
 			targets: selFlags.targets, excludes: selFlags.excludes})
 		if !ok {
 			return exitError
@@ -190,11 +174,25 @@ func runApply(e *env, args []string) int {
 
 	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut, Width: wrapWidth(e.stdout)})
 	counts := views.Summary(opts.Plan)
+	noChangeExit := exitOK
+	if counts.HostsFailed > 0 {
+		noChangeExit = exitError
+	}
 	if !counts.HasChanges() {
-		if counts.HostsFailed > 0 {
+		if !hasSatisfied(opts.Plan) {
+			return noChangeExit
+		}
+		// Nothing to send to any server, only pending restarts an upgrade
+		// did to record as done: no question to ask.
+		opts.Hook = progress.New(e.stdout, progress.Options{Color: colorOut})
+		fmt.Fprintln(e.stdout)
+		res, err := apply.Run(e.ctx, opts)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 			return exitError
 		}
-		return exitOK
+		fmt.Fprintf(e.stdout, "\nRecorded in the journal (run %s): the pending restarts marked ✓ are done; nothing was sent to the servers.\n", res.RunID)
+		return noChangeExit
 	}
 	if !*autoApprove && !confirm(e) {
 		fmt.Fprintln(e.stdout, "\nApply cancelled: nothing was changed.")
@@ -210,14 +208,21 @@ func runApply(e *env, args []string) int {
 	pw := progress.New(e.stdout, progress.Options{Color: colorOut})
 	opts.Hook = pw
 	fmt.Fprintln(e.stdout)
-	started = true
 	res, err := apply.Run(e.ctx, opts)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate apply: %v\n", err)
 		return exitError
 	}
 	fmt.Fprintln(e.stdout)
-	_ = progress.Summary(e.stdout, res, progress.Options{Color: colorOut})
+	err = progress.Summary(e.stdout, res, progress.Options{Color: colorOut})
+	if perr := pw.Err(); perr != nil {
+		err = perr
+	}
+	if err != nil {
+		// A closed pipe (tee killed by Ctrl-C) loses output, never the
+		// run: it is journaled whole.
+		fmt.Fprintf(e.stderr, "bwstate apply: warning: some output was lost (%v); the journal has the whole run %s (bwstate journal)\n", err, res.RunID)
+	}
 	return res.ExitCode
 }
 
@@ -239,6 +244,17 @@ func confirm(e *env) bool {
 	}
 }
 
+// hasSatisfied reports whether a plan found pending restarts done anyway
+// (engine.HostPlan.Satisfied), which an apply records.
+func hasSatisfied(p *engine.Plan) bool {
+	for _, hp := range p.Hosts {
+		if hp.Error == "" && len(hp.Satisfied) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func hostsByName(cfg *config.Config) map[string]*engine.Host {
 	m := make(map[string]*engine.Host, len(cfg.Hosts))
 	for _, h := range cfg.Hosts {
@@ -254,7 +270,7 @@ func restartsOnlyPlan(cfg *config.Config, sel *config.Selection, pending map[str
 	p := &engine.Plan{
 		FormatVersion: engine.PlanFormatVersion,
 		ConfigHash:    cfg.Hash,
-		Mode:          apply.ModeRestartsOnly,
+		Mode:          engine.ModeRestartsOnly,
 	}
 	for _, h := range sel.Hosts {
 		hp := &engine.HostPlan{Name: h.Name, Address: h.Endpoint(), Type: h.Type, Changes: []*engine.Change{}, Restarts: []*engine.Restart{}}

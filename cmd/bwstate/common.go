@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bwstate/bwstate/engine/config"
-	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -256,20 +254,4 @@ func resolve(e *env, p string) string {
 		return p
 	}
 	return filepath.Join(e.dir, p)
-}
-
-// journalIntact verifies the journal's hash chain. A torn last line is
-// tolerated: it is what a killed run leaves, readers skip it and the next
-// apply moves it aside. Anything else (a changed, deleted, inserted or
-// reordered record) means the journal was edited.
-func journalIntact(jn *journal.Journal) error {
-	_, err := jn.Verify()
-	var ve *journal.VerifyError
-	if errors.As(err, &ve) && ve.Torn {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("the journal fails verification: %w", err)
-	}
-	return nil
 }

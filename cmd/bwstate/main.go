@@ -59,6 +59,12 @@ func register(c *command) {
 }
 
 func main() {
+	// A closed stdout or stderr pipe (`bwstate apply | tee log` after
+	// Ctrl-C killed tee) must never kill bwstate in the middle of an apply:
+	// with SIGPIPE ignored a write fails with EPIPE instead, output is lost
+	// and the run goes on to journal its end, release the lock and exit
+	// with its own code.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, cancel := context.WithCancel(context.Background())
 	interrupt := make(chan struct{})
 	signals := make(chan os.Signal, 2)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/engine/digest"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/plan"
 	"github.com/bwstate/bwstate/engine/planfile"
@@ -111,11 +112,12 @@ type planRequest struct {
 	cfg     *config.Config
 	sel     *config.Selection
 	journal *journal.Journal // nil: no pending restarts, secrets always change
-	// journalChecked: the caller verified the journal already (apply
-	// refuses a broken one); otherwise a broken chain is a warning.
-	journalChecked bool
-	par            int
-	drift          bool
+	// pending, when not nil, are the pending restarts the caller read
+	// already (apply's run, which refuses a broken journal); otherwise they
+	// are read from journal and a broken chain is a warning.
+	pending map[string][]*engine.Restart
+	par     int
+	drift   bool
 	// targets and excludes are recorded in the plan (a partial plan says so).
 	targets, excludes []string
 	// prov, when set, is used (and left open) instead of a provider of
@@ -127,18 +129,18 @@ type planRequest struct {
 // makePlan runs the read pass. It returns nil after printing why when the
 // plan could not be made at all.
 func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
-	var pending map[string][]*engine.Restart
+	pending := req.pending
 	var secretMatches plan.SecretMatcher
 	if req.journal != nil {
-		if !req.journalChecked {
-			if err := journalIntact(req.journal); err != nil {
+		if pending == nil {
+			if err := req.journal.Intact(); err != nil {
 				fmt.Fprintf(e.stderr, "bwstate: warning: %v; the pending restarts shown come from it and may be wrong\n", err)
 			}
-		}
-		var err error
-		if pending, err = req.journal.Pending(); err != nil {
-			fmt.Fprintf(e.stderr, "bwstate: read pending restarts: %v\n", err)
-			return nil, false
+			var err error
+			if pending, err = req.journal.Pending(); err != nil {
+				fmt.Fprintf(e.stderr, "bwstate: read pending restarts: %v\n", err)
+				return nil, false
+			}
 		}
 		secretMatches = req.journal.SecretMatches
 	}
@@ -222,7 +224,15 @@ func runPlan(e *env, args []string) int {
 		views.Human(e.stdout, p, views.HumanOptions{Color: color.enabled(e, e.stdout), Width: wrapWidth(e.stdout)})
 	}
 	if *out != "" {
-		if err := planfile.Write(resolve(e, *out), p, nil); err != nil {
+		// Sensitive values are written as hashes keyed with the state
+		// directory's key: saving a plan creates .bwstate/hmac.key the
+		// first time (plan never writes the journal).
+		key, err := digest.LoadOrCreateKey(stateDir(e))
+		if err != nil {
+			fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
+			return exitError
+		}
+		if err := planfile.Write(resolve(e, *out), p, nil, key); err != nil {
 			fmt.Fprintf(e.stderr, "bwstate plan: %v\n", err)
 			return exitError
 		}

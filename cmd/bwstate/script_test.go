@@ -43,6 +43,8 @@ import (
 //	jsonplan FILE             check a JSON plan's documented shape, print its items
 //	capture FILE REGEXP VAR   set $VAR to REGEXP's first group in FILE (stdout, stderr)
 //	tamper FILE LINE OLD NEW  replace OLD by NEW (same length) on line LINE of FILE
+//	dochcl DOC N FILE         write the N-th ```hcl block of DOC (a path in the
+//	                          repository) to FILE: a runbook's own text, step by step
 //
 // Every bwstate run gets HOME=$WORK/home, BWSTATE_SSH_CONFIG=none and
 // NO_COLOR=1; `lab start` adds LAB_IP, LAB_DIR and the BWSTATE_VAR_lab_ip
@@ -120,6 +122,8 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"tear":     cmdTear,
 			"nosecret": cmdNoSecret,
+			"intgroup": cmdIntGroup,
+			"dochcl":   cmdDocHCL,
 		},
 	})
 }
@@ -200,6 +204,8 @@ func (s *scriptState) commands(ts *testscript.TestScript) []string {
 
 const labUsageText = `usage:
   lab start [FILE]                   serve FILE (default: a copy of examples/lab/lab.hcl)
+  lab stop                           stop the lab (host keys and the lab directory stay: a
+                                     later lab start serves the same hosts, from its file)
   lab cmds [HOST] [shell|cli]        print recorded commands after the mark
   lab count PATTERN N                assert N recorded commands (after the mark) match PATTERN
   lab only PATTERN                   assert every recorded command (after the mark) matches PATTERN
@@ -210,6 +216,9 @@ const labUsageText = `usage:
   lab value HOST PATH ATTR           print a stored value
   lab pending HOST                   print the applications waiting for a restart
   lab state HOST APP                 print an application's state
+  lab restart HOST APP               restart an application out of band (an operator's
+                                     restartbw on the server; not in the command log) and
+                                     wait until it runs
   lab alarms HOST                    print the raised alarms' names
   lab fault HOST knob=value...|clear change fault knobs (lab file names; clear resets all)
   lab gate HOST PORT|down|up         a TCP forwarder on $LAB_IP:PORT in front of HOST (its key
@@ -315,6 +324,15 @@ func cmdLab(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return false
 		})
+	case "stop":
+		need(0)
+		s.running(ts)
+		s.close()
+	case "restart":
+		need(2)
+		h := s.host(ts, args[0])
+		ts.Check(h.Restart(args[1]))
+		waitFor(ts, args[1]+" running on "+args[0], func() bool { return h.AppState(args[1]) == "Running" })
 	case "mark":
 		need(0)
 		f := s.running(ts)
@@ -533,6 +551,24 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("capture: no match of %q (with a group) in %s", args[1], args[0])
 	}
 	ts.Setenv(args[2], m[1])
+}
+
+// cmdDocHCL copies an HCL block of a document into the script's work
+// directory, so a script follows a runbook with the runbook's own
+// configuration instead of a copy that could drift from it.
+func cmdDocHCL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: dochcl DOC N FILE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(state(ts).examples), filepath.FromSlash(args[0])))
+	ts.Check(err)
+	blocks := hclBlocks(string(b))
+	if n < 1 || n > len(blocks) {
+		ts.Fatalf("dochcl: %s has %d hcl blocks, not %d", args[0], len(blocks), n)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(blocks[n-1].src), 0o644))
 }
 
 // cmdTamper edits a file in place the way someone hiding a change would:
@@ -934,6 +970,9 @@ func TestCheckPlanJSONCatchesViolations(t *testing.T) {
 //	exitcode NAME CODE         after `wait NAME`: require its exact exit code (-1: killed)
 //	tear FILE                  append half of FILE's last line, without newline:
 //	                           a record torn by a process killed while writing it
+//	intgroup NAME              send SIGINT to the process group the tracked command NAME
+//	                           leads, as a terminal's Ctrl-C does to a whole pipeline
+//	                           (start it with `exec setsid bash -c '...' &NAME&`)
 //	nosecret [-allow RE] VARS PATH...
 //	                           fail if a value of the comma-separated environment
 //	                           variables VARS occurs in a file under PATH (lines
@@ -980,6 +1019,23 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got := cmd.ProcessState.ExitCode(); got != want {
 		ts.Fatalf("wrong exit code\ngot: %d (%v)\nwant: %d", got, cmd.ProcessState, want)
 	}
+}
+
+// cmdIntGroup interrupts a whole pipeline at once: the tracked command
+// must lead its own process group (setsid), and every process in it gets
+// SIGINT, the way a terminal delivers Ctrl-C to its foreground job.
+func cmdIntGroup(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: intgroup NAME (a command tracked with track NAME)")
+	}
+	s := state(ts)
+	s.mu.Lock()
+	cmd := s.bg[args[0]]
+	s.mu.Unlock()
+	if cmd == nil || cmd.Process == nil {
+		ts.Fatalf("intgroup: no command tracked as %q", args[0])
+	}
+	ts.Check(interruptGroup(cmd.Process.Pid))
 }
 
 // cmdTear appends the first half of a file's last line without a newline:

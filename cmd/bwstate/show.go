@@ -191,7 +191,7 @@ func journalHistory(e *env, cfg *config.Config) (*review.History, []string) {
 		var recs []*journal.Record
 		if recs, err = jn.Records(); err == nil {
 			var warnings []string
-			if verr := journalIntact(jn); verr != nil {
+			if verr := jn.Intact(); verr != nil {
 				msg := fmt.Sprintf("%v: the estimates come from records that may have been edited", verr)
 				fmt.Fprintf(e.stderr, "bwstate show: warning: %s\n", msg)
 				warnings = append(warnings, msg)

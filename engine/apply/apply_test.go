@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -221,19 +222,19 @@ func TestMaxFailures(t *testing.T) {
 	tests := map[string]struct {
 		maxFailures int
 		sick        []string
-		want        map[string]string
+		want        map[string]Outcome
 	}{
 		"0 stops after the first failure": {
 			maxFailures: 0, sick: []string{"xsp1"},
-			want: map[string]string{"xsp1": OutcomeFailed, "xsp2": OutcomeUntouched, "xsp3": OutcomeUntouched},
+			want: map[string]Outcome{"xsp1": OutcomeFailed, "xsp2": OutcomeUntouched, "xsp3": OutcomeUntouched},
 		},
 		"1 continues past one failure": {
 			maxFailures: 1, sick: []string{"xsp1"},
-			want: map[string]string{"xsp1": OutcomeFailed, "xsp2": OutcomeChanged, "xsp3": OutcomeChanged},
+			want: map[string]Outcome{"xsp1": OutcomeFailed, "xsp2": OutcomeChanged, "xsp3": OutcomeChanged},
 		},
 		"1 stops after the second failure": {
 			maxFailures: 1, sick: []string{"xsp1", "xsp2"},
-			want: map[string]string{"xsp1": OutcomeFailed, "xsp2": OutcomeFailed, "xsp3": OutcomeUntouched},
+			want: map[string]Outcome{"xsp1": OutcomeFailed, "xsp2": OutcomeFailed, "xsp3": OutcomeUntouched},
 		},
 	}
 	for name, tc := range tests {
@@ -249,7 +250,7 @@ func TestMaxFailures(t *testing.T) {
 			ro := now()
 			ro.MaxFailures = tc.maxFailures
 			res := h.run(t, h.options(plan(hps...), ro))
-			got := map[string]string{}
+			got := map[string]Outcome{}
 			for _, hr := range res.Hosts {
 				got[hr.Name] = hr.Outcome
 			}
@@ -260,7 +261,8 @@ func TestMaxFailures(t *testing.T) {
 				t.Errorf("wrong result\ngot: exit %d\nwant: 3", res.ExitCode)
 			}
 			failed := h.result(res, "xsp1")
-			wantReason := "OpenClientServer not healthy within 10m0s after the restart: xsp1: not healthy before the health timeout: Application OpenClientServer is not running (state: Starting)"
+			// Said once, in the server's words.
+			wantReason := "OpenClientServer restarted but not healthy within 10m0s: severity MAJOR: Application OpenClientServer is not running (state: Starting)"
 			if failed.Reason != wantReason {
 				t.Errorf("wrong result\ngot: %s\nwant: %s", failed.Reason, wantReason)
 			}
@@ -276,10 +278,63 @@ func TestMaxFailures(t *testing.T) {
 					t.Errorf("wrong untouched reason: %q", hr.Reason)
 				}
 			}
-			// The failed host's restart stays pending for the next run.
+			// The failed host's restart stays pending for the next run,
+			// marked as made but not healthy.
 			pending, _ := h.j.Pending()
-			if len(pending["xsp1"]) != 1 || pending["xsp1"][0].App != "OpenClientServer" {
-				t.Errorf("wrong result\ngot: %v\nwant: OpenClientServer pending on xsp1", pending["xsp1"])
+			if p := pending["xsp1"]; len(p) != 1 || p[0].App != "OpenClientServer" || p[0].RestartedIn != res.RunID ||
+				p[0].Unhealthy != "not healthy within 10m0s: severity MAJOR: Application OpenClientServer is not running (state: Starting)" {
+				t.Errorf("wrong result\ngot: %+v\nwant: OpenClientServer pending on xsp1, unhealthy after its restart in this run", p)
+			}
+			if left := failed.PendingLeft; len(left) != 1 || left[0].Unhealthy == "" {
+				t.Errorf("wrong PendingLeft: %+v", left)
+			}
+		})
+	}
+}
+
+// A restart that was made but left its application unhealthy is not made
+// again when the host is healthy by the next apply (the new values are
+// loaded, another restart would only interrupt clients): the pending
+// restart is cleared saying why. While it is still unhealthy, the next
+// apply restarts it again.
+func TestUnhealthyRestartNextApply(t *testing.T) {
+	for _, stillSick := range []bool{false, true} {
+		t.Run(fmt.Sprintf("still unhealthy %v", stillSick), func(t *testing.T) {
+			h := newHarness(t, "xsp1")
+			h.fleet.hosts["xsp1"].neverHealthy = true
+			res1 := h.run(t, h.options(plan(hostPlan("xsp1", []*engine.Change{capOff()}, ocsRestart())), now()))
+			if hr := h.result(res1, "xsp1"); hr.Outcome != OutcomeFailed {
+				t.Fatalf("wrong result\ngot: %s: %s\nwant: failed", hr.Outcome, hr.Reason)
+			}
+			h.fleet.hosts["xsp1"].neverHealthy = stillSick
+			pending, _ := h.j.Pending()
+			h.fleet.mu.Lock()
+			h.fleet.calls = nil
+			h.fleet.mu.Unlock()
+			h.hook = &recHook{}
+			res2 := h.run(t, h.options(plan(hostPlan("xsp1", nil, pending["xsp1"]...)), now()))
+			hr := h.result(res2, "xsp1")
+			left, _ := h.j.Pending()
+			if !stillSick {
+				if hr.Outcome != OutcomeUnchanged || len(h.fleet.Calls("restart")) != 0 || len(left) != 0 {
+					t.Errorf("wrong result\ngot: %s: %s, restarts %v, pending %v\nwant: unchanged, no restart, nothing pending", hr.Outcome, hr.Reason, h.fleet.Calls("restart"), left)
+				}
+				recs, _ := h.j.Records()
+				last := recs[len(recs)-3]
+				if last.Kind != journal.KindPendingCleared || last.Since != res1.RunID || last.Reason != "healthy after its restart in run "+res1.RunID+": not restarted again" {
+					t.Errorf("wrong record: %+v", last)
+				}
+				want := []string{"connected", "cleared OpenClientServer: OpenClientServer healthy since its restart in run " + res1.RunID + ": not restarted again", "done: unchanged"}
+				if d := cmp.Diff(want, h.hook.lines("xsp1")); d != "" {
+					t.Errorf("wrong events (-want +got):\n%s", d)
+				}
+				return
+			}
+			if got := h.fleet.Calls("health", "restart"); !slices.Equal(got, []string{"xsp1 health OpenClientServer", "xsp1 restart OpenClientServer", "xsp1 health OpenClientServer"}) {
+				t.Errorf("wrong calls\ngot: %v\nwant: a health probe, the restart again, the probe after its timeout", got)
+			}
+			if p := left["xsp1"]; len(p) != 1 || p[0].RestartedIn != res2.RunID {
+				t.Errorf("wrong pending: %+v", p)
 			}
 		})
 	}
@@ -319,7 +374,7 @@ func TestDeferThenRestartsOnly(t *testing.T) {
 	// changes (if any) are ignored.
 	restartsOnly := func() *engine.Plan {
 		rp := plan()
-		rp.Mode = ModeRestartsOnly
+		rp.Mode = engine.ModeRestartsOnly
 		pending, _ := h.j.Pending()
 		for _, n := range []string{"xsp1", "xsp2"} {
 			rp.Hosts = append(rp.Hosts, hostPlan(n, []*engine.Change{capOff()}, pending[n]...))
@@ -462,6 +517,16 @@ func TestCLIErrorStopsOnlyThatHost(t *testing.T) {
 	if len(hr.Applied) != 1 || len(hr.Applied[0].Attrs) != 1 || hr.Applied[0].Attrs[0].Name != "enabled" {
 		t.Errorf("wrong applied: %+v", hr.Applied)
 	}
+	// Its first write was made: the host was changed before it failed.
+	if !hr.Changed || res.ChangedHosts() != 2 {
+		t.Errorf("wrong result\ngot: changed %v, %d hosts changed\nwant: xsp1 changed, 2 hosts changed", hr.Changed, res.ChangedHosts())
+	}
+	recs, _ := h.j.Records()
+	for _, r := range recs {
+		if r.Kind == journal.KindHostEnd && r.Host == "xsp1" && !r.Changed {
+			t.Errorf("host-end record does not say xsp1 was changed: %+v", r)
+		}
+	}
 	if got := h.fleet.seqOf("xsp1", "restart"); len(got) != 0 {
 		t.Error("a failed host was restarted")
 	}
@@ -472,7 +537,7 @@ func TestCLIErrorStopsOnlyThatHost(t *testing.T) {
 	if len(pending["xsp1"]) != 1 {
 		t.Errorf("wrong result\ngot: %v\nwant: xsp1's restart still pending", pending)
 	}
-	recs, _ := h.j.Records()
+	recs, _ = h.j.Records()
 	var sawChange, sawErr bool
 	for _, r := range recs {
 		if r.Host == "xsp1" && r.Kind == journal.KindChange && r.Attr == "enabled" {
@@ -525,6 +590,39 @@ func TestConnectFailure(t *testing.T) {
 	hr := h.result(res, "xsp1")
 	if hr.Outcome != OutcomeFailed || hr.Reason != "connect: dial tcp 10.1.0.11:22: connect: connection refused" {
 		t.Errorf("wrong result\ngot: %s: %s", hr.Outcome, hr.Reason)
+	}
+}
+
+// hostKeyError stands for a provider's typed connection error.
+type hostKeyError struct{ fingerprint string }
+
+func (e *hostKeyError) Error() string { return "host key changed: " + e.fingerprint }
+
+// A host's failure keeps the error that caused it: callers reach typed
+// errors with errors.As instead of parsing the reason.
+func TestHostErrorsKeepTheirCause(t *testing.T) {
+	h := newHarness(t, "xsp1", "xsp2", "xsp3")
+	h.fleet.hosts["xsp1"].openErr = fmt.Errorf("ssh xsp1: %w", &hostKeyError{fingerprint: "SHA256:abc"})
+	h.fleet.hosts["xsp2"].cliErrOn["enabled"] = "[CLIError] Command set: Failed to update the configuration"
+	h.fleet.hosts["xsp3"].neverHealthy = true
+	ro := now()
+	ro.MaxFailures = 5
+	var hps []*engine.HostPlan
+	for _, n := range []string{"xsp1", "xsp2", "xsp3"} {
+		hps = append(hps, hostPlan(n, []*engine.Change{capOff()}, ocsRestart()))
+	}
+	res := h.run(t, h.options(plan(hps...), ro))
+
+	var hke *hostKeyError
+	if hr := h.result(res, "xsp1"); !errors.As(hr.Err, &hke) || hke.fingerprint != "SHA256:abc" {
+		t.Errorf("xsp1: wrong cause\ngot: %#v\nwant: the provider's *hostKeyError", hr.Err)
+	}
+	var ce *engine.CLIError
+	if hr := h.result(res, "xsp2"); !errors.As(hr.Err, &ce) || ce.Command != "set enabled false" {
+		t.Errorf("xsp2: wrong cause\ngot: %#v\nwant: the *engine.CLIError of set enabled false", hr.Err)
+	}
+	if hr := h.result(res, "xsp3"); !errors.Is(hr.Err, engine.ErrHealthTimeout) {
+		t.Errorf("xsp3: wrong cause\ngot: %v\nwant: one wrapping engine.ErrHealthTimeout", hr.Err)
 	}
 }
 
@@ -645,7 +743,7 @@ func TestStopChannel(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, hr := range res.Hosts {
-		got[hr.Name] = hr.Outcome + ": " + hr.Reason
+		got[hr.Name] = string(hr.Outcome) + ": " + hr.Reason
 	}
 	want := map[string]string{
 		"xsp1": "interrupted: stopped after 1 change(s); the rest were not made",
@@ -668,7 +766,7 @@ func TestStopChannel(t *testing.T) {
 		t.Errorf("journal after %d records: %v", n, err)
 	}
 	runs, _ := h.j.Runs()
-	if len(runs) != 1 || runs[0].Counts[OutcomeInterrupted] != 1 || runs[0].Counts[OutcomeUntouched] != 3 || runs[0].ExitCode != 3 {
+	if len(runs) != 1 || runs[0].Counts[string(OutcomeInterrupted)] != 1 || runs[0].Counts[string(OutcomeUntouched)] != 3 || runs[0].ExitCode != 3 {
 		t.Errorf("wrong run summary: %+v", runs)
 	}
 }
@@ -735,9 +833,9 @@ func TestRevertPlan(t *testing.T) {
 	const secret = "n3w-c0mmunity"
 	p := plan(hostPlan("xsp1", []*engine.Change{
 		capOff(),
-		{Resource: "table.acl", Path: macl, Action: engine.Create, ActionName: "create", Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}},
+		{Resource: "table.acl", Path: macl, Action: engine.Create, Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}},
 			Attrs: []*engine.AttrChange{attr("description", "", "NOC", "")}},
-		{Resource: "table.acl", Path: macl, Action: engine.Delete, ActionName: "delete", Key: []engine.Field{{Name: "host", Value: "10.9.0.99"}},
+		{Resource: "table.acl", Path: macl, Action: engine.Delete, Key: []engine.Field{{Name: "host", Value: "10.9.0.99"}},
 			Attrs: []*engine.AttrChange{attr("description", "old", "", "")}},
 		update(snmp, &engine.AttrChange{Name: "readCommunity", Before: "public", After: secret, Sensitive: true}),
 	}, ocsRestart()))
@@ -763,14 +861,14 @@ func TestRevertPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []*engine.Change{
-		{Resource: "table.acl", Path: macl, Action: engine.Create, ActionName: "create", Key: []engine.Field{{Name: "host", Value: "10.9.0.99"}},
+		{Resource: "table.acl", Path: macl, Action: engine.Create, Key: []engine.Field{{Name: "host", Value: "10.9.0.99"}},
 			Attrs: []*engine.AttrChange{{Name: "description", Before: "", After: "old"}}},
-		{Resource: "table.acl", Path: macl, Action: engine.Delete, ActionName: "delete", Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}},
+		{Resource: "table.acl", Path: macl, Action: engine.Delete, Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}},
 			Attrs: []*engine.AttrChange{{Name: "description", Before: "NOC", After: ""}}},
-		{Resource: "context.x", Path: capPath, Action: engine.Update, ActionName: "update",
+		{Resource: "context.x", Path: capPath, Action: engine.Update,
 			Attrs: []*engine.AttrChange{{Name: "enabled", Before: "false", After: "true", Restart: "OpenClientServer"}}},
 	}
-	if rp.Mode != ModeRevert || len(rp.Hosts) != 1 {
+	if rp.Mode != engine.ModeRevert || len(rp.Hosts) != 1 {
 		t.Fatalf("wrong revert plan: mode %q, %d hosts", rp.Mode, len(rp.Hosts))
 	}
 	if d := cmp.Diff(want, rp.Hosts[0].Changes); d != "" {
@@ -802,7 +900,7 @@ func TestRevertPlan(t *testing.T) {
 		t.Fatal("no run-end")
 	}
 	for _, r := range recs {
-		if r.Kind == journal.KindRunStart && r.Run == res2.RunID && r.Mode != ModeRevert {
+		if r.Kind == journal.KindRunStart && r.Run == res2.RunID && r.Mode != engine.ModeRevert {
 			t.Errorf("wrong result\ngot: mode %q\nwant: revert", r.Mode)
 		}
 	}
@@ -812,13 +910,11 @@ func TestSavedPlanSecrets(t *testing.T) {
 	const secret = "fr3sh-S3cret"
 	mk := func() *engine.Plan {
 		p := plan(hostPlan("xsp1", []*engine.Change{update(snmp, &engine.AttrChange{Name: "readCommunity", Before: "public", After: secret, Sensitive: true})}))
-		p.Salt = "abc123"
-		p.Hosts[0].Changes[0].Attrs[0].BeforeHash = journal.HashSalted("abc123", "public")
 		return p
 	}
 	tests := map[string]struct {
 		fresh       string
-		wantOutcome string
+		wantOutcome Outcome
 		wantReason  string
 	}{
 		"same value is applied": {fresh: secret, wantOutcome: OutcomeChanged},
@@ -829,7 +925,11 @@ func TestSavedPlanSecrets(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t, "xsp1")
 			path := filepath.Join(t.TempDir(), "plan.json")
-			if err := planfile.Write(path, mk(), nil); err != nil {
+			key, err := h.j.Key()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := planfile.Write(path, mk(), nil, key); err != nil {
 				t.Fatal(err)
 			}
 			f, err := planfile.Load(path)

@@ -9,18 +9,12 @@ import (
 	"github.com/bwstate/bwstate/engine/journal"
 )
 
-// Outcomes of check records (journal.KindCheck).
-const (
-	checkPassed = "passed"
-	checkFailed = "failed"
-)
-
 // checkRecord is the journal record of one check: the check's address in
 // Detail, passed or failed in Outcome, its error message in Message.
 func checkRecord(c *engine.Check) *journal.Record {
-	rec := &journal.Record{Kind: journal.KindCheck, Detail: c.Resource, Outcome: checkPassed}
+	rec := &journal.Record{Kind: journal.KindCheck, Detail: c.Resource, Outcome: journal.CheckPassed}
 	if !c.Passed {
-		rec.Outcome, rec.Message = checkFailed, c.Message
+		rec.Outcome, rec.Message = journal.CheckFailed, c.Message
 	}
 	return rec
 }
@@ -38,26 +32,26 @@ func checkRecord(c *engine.Check) *journal.Record {
 // never, or a restart nobody can attribute): its new values are not in
 // effect, and a check would judge the old state. The next plan evaluates
 // them.
-func (h *hostRun) checks(ctx context.Context) (string, string) {
+func (h *hostRun) checks(ctx context.Context) error {
 	o := h.r.opts
 	if o.Checks == nil {
-		return OutcomeChanged, ""
+		return nil
 	}
 	if h.r.stopped(ctx) {
 		h.skipChecks("the run was interrupted")
-		return OutcomeChanged, ""
+		return nil
 	}
 	if waiting := h.waitingRestarts(); len(waiting) > 0 {
 		h.skipChecks(fmt.Sprintf("the restart of %s is not done, so the changes are not in effect yet; the next plan evaluates them", strings.Join(waiting, ", ")))
-		return OutcomeChanged, ""
+		return nil
 	}
 	facts, err := h.sess.Facts(ctx)
 	if err != nil {
-		return h.fail(ctx, fmt.Sprintf("checks not evaluated: read facts after apply: %v", err))
+		return h.failed(ctx, err, "checks not evaluated: read facts after apply: %v", err)
 	}
 	checks, err := o.Checks(h.jb.host, facts)
 	if err != nil {
-		return OutcomeFailed, fmt.Sprintf("checks not evaluated: %v", err)
+		return &HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("checks not evaluated: %v", err), Err: err}
 	}
 	var failed []string
 	for _, c := range checks {
@@ -66,7 +60,7 @@ func (h *hostRun) checks(ctx context.Context) (string, string) {
 		}
 		h.hr.Checks = append(h.hr.Checks, c)
 		if err := h.journal(checkRecord(c)); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal %s: %v", c.Resource, err)
+			return failedJournal(err, "journal %s", c.Resource)
 		}
 		detail := c.Resource + " passed"
 		if !c.Passed {
@@ -77,9 +71,9 @@ func (h *hostRun) checks(ctx context.Context) (string, string) {
 		h.emit(StepCheck, "", detail, 0)
 	}
 	if len(failed) > 0 {
-		return OutcomeFailed, strings.Join(failed, "; ")
+		return &HostError{Outcome: OutcomeFailed, Reason: strings.Join(failed, "; ")}
 	}
-	return OutcomeChanged, ""
+	return nil
 }
 
 // waitingRestarts lists the applications whose restart the host still

@@ -29,7 +29,7 @@ func TestChecksAfterApply(t *testing.T) {
 		alarmsStay bool
 		factsErr   error
 		checks     func(*engine.Host, *engine.Facts) ([]*engine.Check, error)
-		outcome    string
+		outcome    Outcome
 		reason     string
 		warnings   []string
 		results    []*engine.Check
@@ -156,20 +156,48 @@ func TestFailedCheckStopsTheRollout(t *testing.T) {
 	opts := h.options(plan(hostPlan("xsp1", []*engine.Change{capOff()}, ocsRestart()), hostPlan("xsp2", []*engine.Change{capOff()}, ocsRestart())), now())
 	opts.Checks = noCAPAlarms
 	res := h.run(t, opts)
-	got := map[string]string{}
+	got := map[string]Outcome{}
 	for _, hr := range res.Hosts {
 		got[hr.Name] = hr.Outcome
 	}
-	if d := cmp.Diff(map[string]string{"xsp1": OutcomeFailed, "xsp2": OutcomeUntouched}, got); d != "" {
+	if d := cmp.Diff(map[string]Outcome{"xsp1": OutcomeFailed, "xsp2": OutcomeUntouched}, got); d != "" {
 		t.Errorf("wrong result (-want +got):\n%s", d)
 	}
 	if len(h.fleet.seqOf("xsp2", "open")) != 0 {
 		t.Error("wrong result: xsp2 was contacted after xsp1 failed its check")
+	}
+	// xsp1 was written and restarted: it counts as changed, the failed
+	// check next to it.
+	if hr := h.result(res, "xsp1"); !hr.Changed || res.ChangedHosts() != 1 {
+		t.Errorf("wrong result\ngot: changed %v, %d hosts changed\nwant: xsp1 counted as changed", hr.Changed, res.ChangedHosts())
 	}
 	recs, _ := h.j.Records()
 	for _, r := range recs {
 		if r.Kind == journal.KindHostEnd && r.Host == "xsp1" && r.Reason != "check.no_cap_alarms: CAP connection alarms are still raised" {
 			t.Errorf("wrong host-end reason\ngot:  %q\nwant: the failed check", r.Reason)
 		}
+	}
+}
+
+// A revert plan restores the state before an earlier run; the
+// configuration's checks describe the state it asks for, so they would fail
+// by design (CAP alarms come back when CAP is enabled again). Apply skips
+// them for a revert plan and says so once.
+func TestRevertPlanSkipsChecks(t *testing.T) {
+	h := newHarness(t, "xsp1", "xsp2")
+	called := 0
+	opts := h.options(plan(hostPlan("xsp1", []*engine.Change{capOff()}, ocsRestart()), hostPlan("xsp2", []*engine.Change{capOff()}, ocsRestart())), now())
+	opts.Plan.Mode = engine.ModeRevert
+	opts.Checks = func(*engine.Host, *engine.Facts) ([]*engine.Check, error) {
+		called++
+		return []*engine.Check{{Resource: "check.no_cap_alarms", Message: "CAP connection alarms are still raised"}}, nil
+	}
+	res := h.run(t, opts)
+	if res.ExitCode != ExitOK || called != 0 || res.ChangedHosts() != 2 {
+		t.Errorf("wrong result\ngot: exit %d, checks called %d times, %d changed\nwant: exit 0, no check, 2 changed", res.ExitCode, called, res.ChangedHosts())
+	}
+	want := []string{"the configuration's checks were not evaluated: a revert plan restores the state before an earlier run, and the checks describe the state the configuration asks for"}
+	if d := cmp.Diff(want, res.Warnings); d != "" {
+		t.Errorf("wrong warnings (-want +got):\n%s", d)
 	}
 }

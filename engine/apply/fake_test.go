@@ -327,8 +327,12 @@ func (s *fakeSession) Restart(ctx context.Context, app string) error {
 	return nil
 }
 
-func (s *fakeSession) Health(context.Context, string) (*engine.Health, error) {
-	return &engine.Health{Healthy: !s.h.neverHealthy}, nil
+func (s *fakeSession) Health(_ context.Context, app string) (*engine.Health, error) {
+	s.f.record(s.name, "health", app)
+	if s.h.neverHealthy {
+		return &engine.Health{Severity: "MAJOR", Detail: "severity MAJOR: Application " + app + " is not running (state: Starting)"}, nil
+	}
+	return &engine.Health{Healthy: true, Severity: "NOTIFICATION"}, nil
 }
 
 func (s *fakeSession) WaitHealthy(ctx context.Context, app string, timeout time.Duration) error {
@@ -469,7 +473,7 @@ const (
 )
 
 func update(path string, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: "context.x", Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
+	return &engine.Change{Resource: "context.x", Path: path, Action: engine.Update, Attrs: attrs}
 }
 
 func attr(name, before, after, restart string) *engine.AttrChange {

@@ -11,6 +11,33 @@ import (
 	"github.com/bwstate/bwstate/engine/journal"
 )
 
+// A host goes through phases, in order. Each phase returns nil to let the
+// next one run, or a *HostError that ends the host with its outcome; a
+// phase that does not apply to the host is skipped. This is the whole
+// per-host pipeline: reading the list below tells what apply does to a
+// host and in which order (docs/architecture.md).
+type phase struct {
+	name string
+	// skip reports that the phase has nothing to do for this host (nil:
+	// never skipped).
+	skip func() bool
+	run  func(ctx context.Context) error
+}
+
+func (h *hostRun) phases() []phase {
+	noChanges := func() bool { return len(h.jb.changes) == 0 }
+	return []phase{
+		{name: "connect", run: h.connect},
+		{name: "release check", skip: func() bool { return !h.needsReleaseCheck() }, run: h.checkRelease},
+		{name: "stale check", skip: noChanges, run: h.checkStale},
+		{name: "record pending restarts", run: h.recordPending},
+		{name: "changes", skip: noChanges, run: h.applyChanges},
+		{name: "read back", skip: noChanges, run: h.verify},
+		{name: "restarts", run: h.restarts},
+		{name: "checks", run: h.checks},
+	}
+}
+
 // hostRun is one host being applied. Only its own goroutine touches it.
 type hostRun struct {
 	r       *runner
@@ -29,7 +56,9 @@ type hostRun struct {
 	// applied maps a plan change to its copy in hr.Applied.
 	applied    map[*engine.Change]*engine.Change
 	unknownApp map[string]bool
-	changed    bool
+	// changed is set once the server accepted a write or an application
+	// was restarted.
+	changed bool
 }
 
 func (r *runner) runHost(ctx context.Context, jb *job) {
@@ -44,17 +73,43 @@ func (r *runner) runHost(ctx context.Context, jb *job) {
 			h.addPending(rs)
 		}
 	}
-	outcome, reason := h.run(ctx)
-	if outcome == OutcomeChanged && !h.changed {
-		outcome = OutcomeUnchanged
+	h.hr.Outcome = OutcomeChanged
+	if err := h.run(ctx); err != nil {
+		var he *HostError
+		if !errors.As(err, &he) {
+			he = &HostError{Outcome: OutcomeFailed, Reason: err.Error(), Err: err}
+		}
+		h.hr.Outcome, h.hr.Reason, h.hr.Err = he.Outcome, he.Reason, he.Err
 	}
-	h.hr.Outcome, h.hr.Reason = outcome, reason
+	h.hr.Changed = h.changed
+	if h.hr.Outcome == OutcomeChanged && !h.changed {
+		h.hr.Outcome = OutcomeUnchanged
+	}
 	for _, k := range h.pendingOrder {
 		if p, ok := h.pending[k]; ok {
 			h.hr.PendingLeft = append(h.hr.PendingLeft, p)
 		}
 	}
 	r.finish(jb, h.hr, true, time.Since(h.started))
+}
+
+// run goes through the phases; the session opened by connect is closed at
+// the end whatever happened.
+func (h *hostRun) run(ctx context.Context) error {
+	defer func() {
+		if h.sess != nil {
+			h.sess.Close()
+		}
+	}()
+	for _, p := range h.phases() {
+		if p.skip != nil && p.skip() {
+			continue
+		}
+		if err := p.run(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (h *hostRun) name() string { return h.jb.hp.Name }
@@ -64,17 +119,42 @@ func (h *hostRun) emit(step Step, app, detail string, took time.Duration) {
 }
 
 func (h *hostRun) journal(rec *journal.Record) error {
-	rec.Run, rec.Host = h.r.runID, h.name()
-	return h.r.j.Append(rec)
+	rec.Host = h.name()
+	return h.r.run.Append(rec)
 }
 
-// fail turns a problem into failed, or interrupted when the run's context
-// was cancelled (a second Ctrl-C) and caused it.
-func (h *hostRun) fail(ctx context.Context, reason string) (string, string) {
+// failed ends the host as failed, or as interrupted when the run's context
+// was cancelled (a second Ctrl-C) and caused it. err is kept as the cause.
+func (h *hostRun) failed(ctx context.Context, err error, format string, args ...any) *HostError {
+	outcome := OutcomeFailed
 	if ctx.Err() != nil {
-		return OutcomeInterrupted, reason
+		outcome = OutcomeInterrupted
 	}
-	return OutcomeFailed, reason
+	return &HostError{Outcome: outcome, Reason: fmt.Sprintf(format, args...), Err: err}
+}
+
+// failedJournal ends the host as failed because the journal could not
+// record a step: going on without a record would break its promise.
+func failedJournal(err error, format string, args ...any) *HostError {
+	return &HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf(format, args...) + ": " + err.Error(), Err: err}
+}
+
+func interrupted(reason string) *HostError {
+	return &HostError{Outcome: OutcomeInterrupted, Reason: reason}
+}
+
+func stale(reason string) *HostError {
+	return &HostError{Outcome: OutcomeStale, Reason: reason}
+}
+
+// withJournalErr adds to a host's failure that the journal could not
+// record it either.
+func withJournalErr(he *HostError, jerr error) *HostError {
+	if jerr != nil {
+		he.Reason += fmt.Sprintf(" (and the journal could not record it: %v)", jerr)
+		he.Err = errors.Join(he.Err, jerr)
+	}
+	return he
 }
 
 func (h *hostRun) schema(path string) *engine.Context {
@@ -100,47 +180,65 @@ func (h *hostRun) addPending(rs *engine.Restart) {
 	h.pending[k] = rs
 }
 
-func (h *hostRun) run(ctx context.Context) (string, string) {
+// connect opens the host's session.
+func (h *hostRun) connect(ctx context.Context) error {
 	sess, err := h.r.opts.Provider.Open(ctx, h.jb.host)
 	if err != nil {
-		return h.fail(ctx, fmt.Sprintf("connect: %v", err))
+		return h.failed(ctx, err, "connect: %v", err)
 	}
 	h.sess = sess
-	defer sess.Close()
 	h.emit(StepConnected, "", "", 0)
+	return nil
+}
 
-	if len(h.jb.changes) > 0 {
-		outcome, reason := h.checkStale(ctx)
-		if outcome != "" {
-			return outcome, reason
+// needsReleaseCheck reports whether the host's restarts come without the
+// facts a plan read (apply -restarts-only reads no plan) while one of them
+// was recorded on a known release.
+func (h *hostRun) needsReleaseCheck() bool {
+	if h.jb.hp.Release != "" || h.r.policy != engine.RestartNow {
+		return false
+	}
+	for _, rs := range h.jb.apps {
+		if rs.Pending && rs.Release != "" {
+			return true
 		}
 	}
-	if h.r.stopped(ctx) {
-		return OutcomeInterrupted, "stopped before any change"
+	return false
+}
+
+// checkRelease does for apply -restarts-only what plan does for a normal
+// apply: a pending restart recorded on another release than the host runs
+// now was done by an upgrade (it restarts every application), so it is
+// cleared, saying why, and not performed.
+func (h *hostRun) checkRelease(ctx context.Context) error {
+	facts, err := h.sess.Facts(ctx)
+	if err != nil {
+		return h.failed(ctx, err, "read facts: %v", err)
 	}
-	if err := h.recordPending(); err != nil {
-		return OutcomeFailed, err.Error()
-	}
-	for _, c := range h.jb.changes {
-		if outcome, reason := h.applyChange(ctx, c); outcome != "" {
-			return outcome, reason
+	var owed []*engine.Restart
+	for _, rs := range h.jb.apps {
+		if !rs.Pending || rs.Release == "" || facts.ReleaseString == "" || strings.EqualFold(rs.Release, facts.ReleaseString) {
+			owed = append(owed, rs)
+			continue
 		}
-	}
-	if len(h.jb.changes) > 0 {
-		if outcome, reason := h.verify(ctx); outcome != "" {
-			return outcome, reason
+		why := fmt.Sprintf("the release changed from %s to %s since it was recorded (an upgrade restarts every application)", rs.Release, facts.ReleaseString)
+		if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: rs.App, Since: rs.PendingSince, Reason: "satisfied: " + why}); err != nil {
+			return failedJournal(err, "journal the satisfied restart of %s", rs.App)
 		}
+		delete(h.pending, strings.ToLower(rs.App))
+		h.emit(StepCleared, rs.App, fmt.Sprintf("restart of %s pending since run %s cleared: %s; not restarted", rs.App, rs.PendingSince, why), 0)
 	}
-	if outcome, reason := h.restarts(ctx); outcome != OutcomeChanged {
-		return outcome, reason
-	}
-	return h.checks(ctx)
+	h.jb.apps = owed
+	return nil
 }
 
 // recordPending journals the restarts this host will need before anything
 // changes, so a run killed after the first set still leaves them pending.
 // Under restart = never nothing is recorded: the operator said no restarts.
-func (h *hostRun) recordPending() error {
+func (h *hostRun) recordPending(ctx context.Context) error {
+	if h.r.stopped(ctx) {
+		return interrupted("stopped before any change")
+	}
 	if h.r.policy == engine.RestartNever {
 		return nil
 	}
@@ -148,10 +246,10 @@ func (h *hostRun) recordPending() error {
 		if rs.Pending {
 			continue
 		}
-		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: rs.App, Reason: strings.Join(rs.Reasons, "; ")}); err != nil {
-			return fmt.Errorf("journal the pending restart of %s: %w", rs.App, err)
+		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: rs.App, Reason: strings.Join(rs.Reasons, "; "), Release: h.jb.hp.Release}); err != nil {
+			return failedJournal(err, "journal the pending restart of %s", rs.App)
 		}
-		h.addPending(&engine.Restart{App: rs.App, Reasons: rs.Reasons, Pending: true, PendingSince: h.r.runID})
+		h.addPending(&engine.Restart{App: rs.App, Reasons: rs.Reasons, Pending: true, PendingSince: h.r.runID, Release: h.jb.hp.Release})
 	}
 	return nil
 }
@@ -182,10 +280,10 @@ func (h *hostRun) after(ac *engine.AttrChange) string {
 // resolveSecrets finds every sensitive after-value before anything is
 // read or written. For a saved plan the value comes from a fresh evaluation
 // of the configuration and must hash to what the plan recorded.
-func (h *hostRun) resolveSecrets() (string, string) {
+func (h *hostRun) resolveSecrets() error {
 	o := h.r.opts
 	for _, c := range h.jb.changes {
-		if actionOf(c) == engine.Delete {
+		if c.Action == engine.Delete {
 			continue
 		}
 		for _, ac := range c.Attrs {
@@ -194,38 +292,40 @@ func (h *hostRun) resolveSecrets() (string, string) {
 			}
 			v, ok := o.SensitiveAfter(h.name(), c.Path, ac.Name, c.Key)
 			if !ok {
-				return OutcomeFailed, fmt.Sprintf("%s %s %s is sensitive and the configuration gives no value for it", h.name(), c.Path, ac.Name)
+				return &HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s %s %s is sensitive and the configuration gives no value for it", h.name(), c.Path, ac.Name)}
 			}
 			if o.AfterHash != nil {
-				if want, ok := o.AfterHash(h.name(), c.Path, ac.Name, c.Key); ok && journal.HashSalted(o.Plan.Salt, v) != want {
-					return OutcomeStale, fmt.Sprintf("stale plan: %s %s %s: the configuration's sensitive value differs from the one planned", h.name(), c.Path, ac.Name)
+				if want, ok := o.AfterHash(h.name(), c.Path, ac.Name, c.Key); ok {
+					if match, _ := h.r.key.Match(want, o.Plan.Salt, v); !match {
+						return stale(fmt.Sprintf("stale plan: %s %s %s: the configuration's sensitive value differs from the one planned", h.name(), c.Path, ac.Name))
+					}
 				}
 			}
 			h.secrets[ac] = v
 		}
 	}
-	return "", ""
+	return nil
 }
 
 // checkStale re-reads every context the host's changes touch and refuses
 // the host when a live value is not what the plan saw.
-func (h *hostRun) checkStale(ctx context.Context) (string, string) {
-	if outcome, reason := h.resolveSecrets(); outcome != "" {
-		return outcome, reason
+func (h *hostRun) checkStale(ctx context.Context) error {
+	if err := h.resolveSecrets(); err != nil {
+		return err
 	}
 	for _, c := range h.jb.changes {
 		if h.r.stopped(ctx) {
-			return OutcomeInterrupted, "stopped before any change"
+			return interrupted("stopped before any change")
 		}
 		obs, err := h.read(ctx, c.Path)
 		if err != nil {
-			return h.fail(ctx, fmt.Sprintf("read %s: %v", c.Path, err))
+			return h.failed(ctx, err, "read %s: %v", c.Path, err)
 		}
 		if why := h.staleReason(c, obs); why != "" {
-			return OutcomeStale, "stale plan: " + h.name() + " " + why
+			return stale("stale plan: " + h.name() + " " + why)
 		}
 	}
-	return "", ""
+	return nil
 }
 
 func (h *hostRun) staleReason(c *engine.Change, obs *engine.Observed) string {
@@ -250,7 +350,7 @@ func (h *hostRun) staleReason(c *engine.Change, obs *engine.Observed) string {
 	}
 	row, found := findRow(obs, schema, c.Key)
 	rowName := fmt.Sprintf("%s row %s", c.Path, keyString(c.Key))
-	if actionOf(c) == engine.Create {
+	if c.Action == engine.Create {
 		if len(c.Key) == 0 {
 			// Rows numbered by the server (Maintenance/Scheduler) have
 			// no key: a row "exists" when one holds every planned value.
@@ -281,45 +381,41 @@ func (h *hostRun) staleReason(c *engine.Change, obs *engine.Observed) string {
 }
 
 // sameBefore compares a live value with the plan's before value; for a
-// sensitive attribute of a saved plan only the salted hash is known.
+// sensitive attribute of a saved plan only its keyed hash is known.
 func (h *hostRun) sameBefore(schema *engine.Context, ac *engine.AttrChange, live string) bool {
-	if ac.Sensitive && ac.BeforeHash != "" && h.r.opts.Plan.Salt != "" {
-		return journal.HashSalted(h.r.opts.Plan.Salt, live) == ac.BeforeHash
+	if ac.Sensitive && ac.BeforeHash != "" {
+		match, _ := h.r.key.Match(ac.BeforeHash, h.r.opts.Plan.Salt, live)
+		return match
 	}
 	return equal(schema, ac.Name, ac.Before, live)
 }
 
+// applyChanges makes the host's changes in plan order.
+func (h *hostRun) applyChanges(ctx context.Context) error {
+	for _, c := range h.jb.changes {
+		if err := h.applyChange(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // applyChange performs one change's operations in order; a refusal stops
 // the host.
-func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) (string, string) {
+func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) error {
 	schema := h.schema(c.Path)
 	for _, po := range h.opsFor(c, schema) {
 		if h.r.stopped(ctx) {
-			return OutcomeInterrupted, fmt.Sprintf("stopped after %d change(s); the rest were not made", h.appliedCount())
+			return interrupted(fmt.Sprintf("stopped after %d change(s); the rest were not made", h.appliedCount()))
 		}
 		reply, err := h.sess.Exec(ctx, po.op)
 		if err != nil {
-			var ce *engine.CLIError
-			if errors.As(err, &ce) {
-				jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: ce.Command, Reply: "error", Text: ce.Text})
-				if jerr == nil && !h.changed {
-					jerr = h.withdrawPending()
-				}
-				return OutcomeFailed, withJournalErr(fmt.Sprintf("%s failed: %s", ce.Command, ce.Text), jerr)
-			}
-			jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: po.command, Reply: "error", Text: err.Error()})
-			// The driver's errors usually start with the command already.
-			msg := err.Error()
-			if !strings.HasPrefix(msg, po.command+": ") {
-				msg = po.command + ": " + msg
-			}
-			outcome, reason := h.fail(ctx, msg+"; whether the server applied it is unknown")
-			return outcome, withJournalErr(reason, jerr)
+			return h.execFailed(ctx, po, err)
 		}
 		h.changed = true
 		h.markApplied(c, po.attrs)
 		if err := h.journalChange(c, po, reply); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal %s: %v", po.command, err)
+			return failedJournal(err, "journal %s", po.command)
 		}
 		detail := po.detail
 		if reply.Kind == engine.ReplyRestart || po.restartApp != "" {
@@ -328,11 +424,32 @@ func (h *hostRun) applyChange(ctx context.Context, c *engine.Change) (string, st
 		h.emit(StepSet, "", detail, 0)
 		if reply.Kind == engine.ReplyRestart && po.restartApp == "" {
 			if err := h.unknownRestart(c, po, reply.Text); err != nil {
-				return OutcomeFailed, err.Error()
+				return failedJournal(err, "journal the pending restart after %s", c.Path)
 			}
 		}
 	}
-	return "", ""
+	return nil
+}
+
+// execFailed journals a write that did not succeed and ends the host. A
+// refusal by the server (*engine.CLIError) changed nothing; any other error
+// may have lost the reply of a write the server made.
+func (h *hostRun) execFailed(ctx context.Context, po plannedOp, err error) error {
+	var ce *engine.CLIError
+	if errors.As(err, &ce) {
+		jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: ce.Command, Reply: journal.ReplyError, Text: ce.Text})
+		if jerr == nil && !h.changed {
+			jerr = h.withdrawPending()
+		}
+		return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s failed: %s", ce.Command, ce.Text), Err: err}, jerr)
+	}
+	jerr := h.journal(&journal.Record{Kind: journal.KindReply, Command: po.command, Reply: journal.ReplyError, Text: err.Error()})
+	// The driver's errors usually start with the command already.
+	msg := err.Error()
+	if !strings.HasPrefix(msg, po.command+": ") {
+		msg = po.command + ": " + msg
+	}
+	return withJournalErr(h.failed(ctx, err, "%s; whether the server applied it is unknown", msg), jerr)
 }
 
 // withdrawPending clears the restarts this run recorded pending on the
@@ -355,13 +472,6 @@ func (h *hostRun) withdrawPending() error {
 	return nil
 }
 
-func withJournalErr(reason string, err error) string {
-	if err != nil {
-		return reason + fmt.Sprintf(" (and the journal could not record it: %v)", err)
-	}
-	return reason
-}
-
 func (h *hostRun) appliedCount() int {
 	n := 0
 	for _, c := range h.hr.Applied {
@@ -373,7 +483,7 @@ func (h *hostRun) appliedCount() int {
 func (h *hostRun) markApplied(c *engine.Change, attrs []*engine.AttrChange) {
 	cp, ok := h.applied[c]
 	if !ok {
-		cp = &engine.Change{Resource: c.Resource, Path: c.Path, Action: actionOf(c), ActionName: actionOf(c).String(), Key: c.Key}
+		cp = &engine.Change{Resource: c.Resource, Path: c.Path, Action: c.Action, Key: c.Key}
 		h.applied[c] = cp
 		h.hr.Applied = append(h.hr.Applied, cp)
 	}
@@ -387,16 +497,16 @@ func (h *hostRun) journalChange(c *engine.Change, po plannedOp, reply engine.Rep
 		attrs = []*engine.AttrChange{{}}
 	}
 	for _, ac := range attrs {
-		rec := &journal.Record{Kind: journal.KindChange, Path: c.Path, Key: c.Key, Action: actionOf(c).String(), Attr: ac.Name}
+		rec := &journal.Record{Kind: journal.KindChange, Path: c.Path, Key: c.Key, Action: c.Action.String(), Attr: ac.Name}
 		before, after := ac.Before, h.after(ac)
-		if actionOf(c) == engine.Delete {
+		if c.Action == engine.Delete {
 			after = ""
 		}
 		if ac.Sensitive {
 			rec.Sensitive = true
 			rec.Before, rec.After = journal.Str(journal.Redacted), journal.Str(journal.Redacted)
-			if actionOf(c) != engine.Delete {
-				rec.ValueHash = h.r.j.HashSecret(after)
+			if c.Action != engine.Delete {
+				rec.ValueHash = h.r.key.Sum("", after)
 			}
 		} else if ac.Name != "" {
 			rec.Before, rec.After = journal.Str(before), journal.Str(after)
@@ -405,9 +515,9 @@ func (h *hostRun) journalChange(c *engine.Change, po plannedOp, reply engine.Rep
 			return err
 		}
 	}
-	kind := "done"
+	kind := journal.ReplyDone
 	if reply.Kind == engine.ReplyRestart {
-		kind = "restart"
+		kind = journal.ReplyRestart
 	}
 	return h.journal(&journal.Record{Kind: journal.KindReply, Command: po.command, Reply: kind, Text: reply.Text})
 }
@@ -426,14 +536,14 @@ func (h *hostRun) unknownRestart(c *engine.Change, po plannedOp, text string) er
 	reason := what + " changed"
 	warn := fmt.Sprintf("the server asked for a restart after %s changed, but which application needs it is unknown; not restarted", what)
 	if h.r.policy != engine.RestartNever {
-		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: "", Reason: reason, Text: text, Message: journal.UnknownAppMessage}); err != nil {
-			return fmt.Errorf("journal the pending restart after %s: %w", what, err)
+		if err := h.journal(&journal.Record{Kind: journal.KindPending, App: "", Reason: reason, Text: text, Message: journal.UnknownAppMessage, Release: h.jb.hp.Release}); err != nil {
+			return err
 		}
 		reasons := []string{reason}
 		if prev, ok := h.pending[""]; ok {
 			reasons = append(append([]string{}, prev.Reasons...), reason)
 		}
-		h.addPending(&engine.Restart{App: "", Reasons: reasons, Pending: true, PendingSince: h.r.runID})
+		h.addPending(&engine.Restart{App: "", Reasons: reasons, Pending: true, PendingSince: h.r.runID, Release: h.jb.hp.Release})
 		warn += ", recorded as pending"
 	}
 	h.hr.Warnings = append(h.hr.Warnings, warn)
@@ -443,7 +553,7 @@ func (h *hostRun) unknownRestart(c *engine.Change, po plannedOp, text string) er
 
 // verify reads back every changed context and compares it with the plan's
 // after values.
-func (h *hostRun) verify(ctx context.Context) (string, string) {
+func (h *hostRun) verify(ctx context.Context) error {
 	byPath := map[string][]*engine.Change{}
 	var paths []string
 	for _, c := range h.hr.Applied {
@@ -456,19 +566,19 @@ func (h *hostRun) verify(ctx context.Context) (string, string) {
 	checked := 0
 	for _, path := range paths {
 		if h.r.stopped(ctx) {
-			return OutcomeInterrupted, "stopped before the changes were read back"
+			return interrupted("stopped before the changes were read back")
 		}
 		schema := h.schema(path)
 		obs, err := h.sess.Read(ctx, path, schema)
 		if err != nil {
-			return h.fail(ctx, fmt.Sprintf("read back %s: %v", path, err))
+			return h.failed(ctx, err, "read back %s: %v", path, err)
 		}
 		for _, c := range byPath[strings.ToLower(path)] {
 			for _, ac := range c.Attrs {
 				if isPrompted(schema, ac) || ac.BeforeUnknown {
-					if err := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Key: c.Key, Attr: ac.Name, Outcome: "skipped",
+					if err := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Key: c.Key, Attr: ac.Name, Outcome: journal.VerifySkipped,
 						Detail: "prompted attribute: the server masks it, so it cannot be read back"}); err != nil {
-						return OutcomeFailed, fmt.Sprintf("journal verify: %v", err)
+						return failedJournal(err, "journal verify")
 					}
 				}
 			}
@@ -484,16 +594,16 @@ func (h *hostRun) verify(ctx context.Context) (string, string) {
 			}
 		}
 		if why != "" {
-			jerr := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Outcome: "mismatch", Detail: why})
-			return OutcomeFailed, withJournalErr("verify: "+h.name()+" "+why, jerr)
+			jerr := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Outcome: journal.VerifyMismatch, Detail: why})
+			return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: "verify: " + h.name() + " " + why}, jerr)
 		}
-		if err := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Outcome: "ok"}); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal verify: %v", err)
+		if err := h.journal(&journal.Record{Kind: journal.KindVerify, Path: path, Outcome: journal.VerifyOK}); err != nil {
+			return failedJournal(err, "journal verify")
 		}
 		checked++
 	}
 	h.emit(StepVerify, "", fmt.Sprintf("read back %d context(s): as planned", checked), 0)
-	return "", ""
+	return nil
 }
 
 func (h *hostRun) mismatch(c *engine.Change, schema *engine.Context, obs *engine.Observed) string {
@@ -516,7 +626,7 @@ func (h *hostRun) mismatch(c *engine.Change, schema *engine.Context, obs *engine
 	}
 	row, found := findRow(obs, schema, c.Key)
 	rowName := fmt.Sprintf("%s row %s", c.Path, keyString(c.Key))
-	if actionOf(c) == engine.Delete {
+	if c.Action == engine.Delete {
 		if found {
 			return rowName + " is still present after the delete"
 		}
@@ -551,7 +661,7 @@ func (h *hostRun) mismatchIDKeyed(path string, schema *engine.Context, changes [
 		want = len(before.Rows)
 	}
 	for _, c := range changes {
-		switch actionOf(c) {
+		switch c.Action {
 		case engine.Create:
 			want++
 		case engine.Delete:
@@ -562,7 +672,7 @@ func (h *hostRun) mismatchIDKeyed(path string, schema *engine.Context, changes [
 		return fmt.Sprintf("%s has %d rows after the change, want %d", path, len(obs.Rows), want)
 	}
 	for _, c := range changes {
-		if actionOf(c) == engine.Delete {
+		if c.Action == engine.Delete {
 			continue
 		}
 		found := false
@@ -590,65 +700,138 @@ func (h *hostRun) mismatchIDKeyed(path string, schema *engine.Context, changes [
 }
 
 // restarts performs, defers or skips this host's restarts per the policy.
-func (h *hostRun) restarts(ctx context.Context) (string, string) {
+func (h *hostRun) restarts(ctx context.Context) error {
 	switch h.r.policy {
 	case engine.RestartNever:
 		for _, rs := range h.jb.apps {
 			h.emit(StepDeferred, rs.App, fmt.Sprintf("not restarting %s (restart = never)", rs.App), 0)
 		}
-		return OutcomeChanged, ""
+		return nil
 	case engine.RestartDefer:
 		for _, rs := range h.jb.apps {
 			h.emit(StepDeferred, rs.App, fmt.Sprintf("restart of %s deferred: pending in the journal", rs.App), 0)
 		}
-		return OutcomeChanged, ""
+		return nil
 	}
-	timeout := h.r.opts.Rollout.HealthTimeout
 	for _, rs := range h.jb.apps {
-		app := rs.App
-		if h.r.stopped(ctx) {
-			return OutcomeInterrupted, fmt.Sprintf("stopped before restarting %s; the restart stays pending", app)
-		}
-		h.emit(StepRestarting, app, "", 0)
-		if err := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "started"}); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal restart of %s: %v", app, err)
-		}
-		t := time.Now()
-		if err := h.sess.Restart(ctx, app); err != nil {
-			jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "failed", Detail: err.Error()})
-			outcome, reason := h.fail(ctx, fmt.Sprintf("restart %s: %v; the restart stays pending", app, err))
-			return outcome, withJournalErr(reason, jerr)
-		}
-		h.changed = true
-		err := h.waitHealthy(ctx, app, timeout)
-		took := time.Since(t)
-		if err != nil {
-			switch {
-			case errors.Is(err, engine.ErrHealthTimeout):
-				jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "timeout", Detail: err.Error()})
-				return OutcomeFailed, withJournalErr(fmt.Sprintf("%s not healthy within %s after the restart: %v", app, timeout, err), jerr)
-			case h.r.stopped(ctx):
-				jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "failed", Detail: "interrupted while waiting for health"})
-				return OutcomeInterrupted, withJournalErr(fmt.Sprintf("stopped while waiting for %s to become healthy; the restart stays pending", app), jerr)
+		if rs.Unhealthy != "" {
+			healthy, err := h.healthyAgain(ctx, rs)
+			if err != nil {
+				return err
 			}
-			jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "failed", Detail: err.Error()})
-			return OutcomeFailed, withJournalErr(fmt.Sprintf("wait for %s to become healthy: %v", app, err), jerr)
+			if healthy {
+				continue
+			}
 		}
-		if err := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: "healthy", Detail: "after " + roundDur(took)}); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal restart of %s: %v", app, err)
+		if err := h.restart(ctx, rs.App); err != nil {
+			return err
 		}
-		since := h.r.runID
-		if p, ok := h.pending[strings.ToLower(app)]; ok && p.PendingSince != "" {
-			since = p.PendingSince
-		}
-		if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: app, Since: since, Reason: "restarted and healthy"}); err != nil {
-			return OutcomeFailed, fmt.Sprintf("journal restart of %s: %v", app, err)
-		}
-		delete(h.pending, strings.ToLower(app))
-		h.hr.Restarted = append(h.hr.Restarted, app)
-		h.emit(StepHealthy, app, "", took)
 	}
-	return OutcomeChanged, ""
+	return nil
+}
+
+// healthyAgain handles a pending restart that an earlier run performed but
+// whose application was not healthy in time. The restart command ran, so
+// the new values are loaded: if the host is healthy now (the application
+// was only slow, or an operator fixed it), the restart is done and another
+// one would only interrupt its clients again, so it is cleared without
+// restarting. If it is still not healthy, restarting it is what the pending
+// restart asks for, and the caller does it.
+func (h *hostRun) healthyAgain(ctx context.Context, rs *engine.Restart) (bool, error) {
+	if h.r.stopped(ctx) {
+		return false, interrupted(fmt.Sprintf("stopped before checking the health of %s; its restart stays pending", rs.App))
+	}
+	health, err := h.sess.Health(ctx, rs.App)
+	if err != nil {
+		return false, h.failed(ctx, err, "check the health of %s (not healthy after its restart in run %s): %v", rs.App, rs.RestartedIn, err)
+	}
+	if !health.Healthy {
+		h.emit(StepDeferred, rs.App, fmt.Sprintf("%s still not healthy after its restart in run %s (%s): restarting it again", rs.App, rs.RestartedIn, health.Detail), 0)
+		return false, nil
+	}
+	since := rs.PendingSince
+	if since == "" {
+		since = h.r.runID
+	}
+	if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: rs.App, Since: since,
+		Reason: fmt.Sprintf("healthy after its restart in run %s: not restarted again", rs.RestartedIn)}); err != nil {
+		return false, failedJournal(err, "journal the health of %s", rs.App)
+	}
+	delete(h.pending, strings.ToLower(rs.App))
+	h.emit(StepCleared, rs.App, fmt.Sprintf("%s healthy since its restart in run %s: not restarted again", rs.App, rs.RestartedIn), 0)
+	return true, nil
+}
+
+// restart restarts one application and waits for the host to be healthy.
+func (h *hostRun) restart(ctx context.Context, app string) error {
+	timeout := h.r.opts.Rollout.HealthTimeout
+	if h.r.stopped(ctx) {
+		return interrupted(fmt.Sprintf("stopped before restarting %s; the restart stays pending", app))
+	}
+	h.emit(StepRestarting, app, "", 0)
+	if err := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartStarted}); err != nil {
+		return failedJournal(err, "journal restart of %s", app)
+	}
+	t := time.Now()
+	if err := h.sess.Restart(ctx, app); err != nil {
+		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartFailed, Detail: err.Error()})
+		return withJournalErr(h.failed(ctx, err, "restart %s: %v; the restart stays pending", app, err), jerr)
+	}
+	h.changed = true
+	err := h.waitHealthy(ctx, app, timeout)
+	took := time.Since(t)
+	switch {
+	case err == nil:
+	case errors.Is(err, engine.ErrHealthTimeout):
+		return h.unhealthy(ctx, app, timeout, err)
+	case h.r.stopped(ctx):
+		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartFailed, Detail: "interrupted while waiting for health"})
+		return withJournalErr(&HostError{Outcome: OutcomeInterrupted, Reason: fmt.Sprintf("stopped while waiting for %s to become healthy; the restart stays pending", app), Err: err}, jerr)
+	default:
+		jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartFailed, Detail: err.Error()})
+		return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("wait for %s to become healthy: %v", app, err), Err: err}, jerr)
+	}
+	if err := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartHealthy, Detail: "after " + roundDur(took)}); err != nil {
+		return failedJournal(err, "journal restart of %s", app)
+	}
+	since := h.r.runID
+	if p, ok := h.pending[strings.ToLower(app)]; ok && p.PendingSince != "" {
+		since = p.PendingSince
+	}
+	if err := h.journal(&journal.Record{Kind: journal.KindPendingCleared, App: app, Since: since, Reason: "restarted and healthy"}); err != nil {
+		return failedJournal(err, "journal restart of %s", app)
+	}
+	delete(h.pending, strings.ToLower(app))
+	h.hr.Restarted = append(h.hr.Restarted, app)
+	h.emit(StepHealthy, app, "", took)
+	return nil
+}
+
+// unhealthy ends a host whose application was restarted but did not become
+// healthy within the health timeout. It is its own state, said once: the
+// journal records the restart as unhealthy with what was wrong, the
+// restart stays pending marked so, and the next plan and apply know that
+// the restart was made (see healthyAgain).
+func (h *hostRun) unhealthy(ctx context.Context, app string, timeout time.Duration, err error) error {
+	// What is wrong now, in the server's words: one more probe, because
+	// the wait's error tells it wrapped in the wait's own words.
+	detail := ""
+	if health, herr := h.sess.Health(ctx, app); herr == nil && !health.Healthy && health.Detail != "" {
+		detail = health.Detail
+	} else if herr == nil && health.Healthy {
+		detail = "healthy only after the health timeout"
+	} else {
+		detail = err.Error()
+	}
+	jerr := h.journal(&journal.Record{Kind: journal.KindRestart, App: app, Outcome: journal.RestartUnhealthy,
+		Detail: fmt.Sprintf("not healthy within %s: %s", timeout, detail)})
+	k := strings.ToLower(app)
+	if p, ok := h.pending[k]; ok {
+		cp := *p
+		cp.Unhealthy, cp.RestartedIn = fmt.Sprintf("not healthy within %s: %s", timeout, detail), h.r.runID
+		h.pending[k] = &cp
+	}
+	return withJournalErr(&HostError{Outcome: OutcomeFailed, Reason: fmt.Sprintf("%s restarted but not healthy within %s: %s", app, timeout, detail), Err: err}, jerr)
 }
 
 // waitHealthy waits for health, giving up early when the run is stopped:

@@ -22,18 +22,9 @@ type plannedOp struct {
 	restartApp string
 }
 
-// actionOf returns a change's action; a change that names none is an
-// update (attribute contexts are only ever updated).
-func actionOf(c *engine.Change) engine.Action {
-	if a := c.EffectiveAction(); a != engine.NoOp {
-		return a
-	}
-	return engine.Update
-}
-
 // isRow reports whether a change addresses a table row.
 func isRow(c *engine.Change, schema *engine.Context) bool {
-	a := actionOf(c)
+	a := c.Action
 	return len(c.Key) > 0 || a == engine.Create || a == engine.Delete || (schema != nil && schema.Kind == engine.TableContext)
 }
 
@@ -198,7 +189,7 @@ func (h *hostRun) opsFor(c *engine.Change, schema *engine.Context) []plannedOp {
 		}
 		app = schema.RestartFor("", key)
 	}
-	switch actionOf(c) {
+	switch c.Action {
 	case engine.Create:
 		attrs := rowAttrs(c, schema)
 		op := engine.Op{Kind: engine.OpAddRow, Path: c.Path, Key: c.Key}

@@ -7,22 +7,43 @@ import (
 	"github.com/bwstate/bwstate/engine/journal"
 )
 
-// Modes of a run, as recorded in the journal and in Plan.Mode.
+// Outcome is how a host ended in a run, as recorded in its host-end
+// journal record.
+type Outcome string
+
+// Host outcomes.
 const (
-	ModeNormal       = "normal"
-	ModeRestartsOnly = "restarts-only"
-	ModeRevert       = "revert"
+	// OutcomeChanged: the host's work is done and something was written or
+	// restarted.
+	OutcomeChanged Outcome = "changed"
+	// OutcomeUnchanged: nothing needed doing, or nothing was changed.
+	OutcomeUnchanged Outcome = "unchanged"
+	// OutcomeFailed: a step failed (it counts against max_failures when the
+	// host was contacted).
+	OutcomeFailed Outcome = "failed"
+	// OutcomeUntouched: never started (max_failures exceeded, or Ctrl-C).
+	OutcomeUntouched Outcome = "untouched"
+	// OutcomeStale: a live value moved since the plan; nothing was written.
+	OutcomeStale Outcome = "stale"
+	// OutcomeInterrupted: stopped by Ctrl-C in the middle of its work.
+	OutcomeInterrupted Outcome = "interrupted"
 )
 
-// Host outcomes, as recorded in host-end journal records.
-const (
-	OutcomeChanged     = "changed"
-	OutcomeUnchanged   = "unchanged"
-	OutcomeFailed      = "failed"
-	OutcomeUntouched   = "untouched"
-	OutcomeStale       = "stale"
-	OutcomeInterrupted = "interrupted"
-)
+// HostError ends a host's pipeline: the outcome it gives the host, the
+// reason the operator reads, and the error that caused it (nil when the
+// reason is all there is). Err is wrapped, not flattened, so callers reach
+// typed errors (a provider's connection or host-key errors, *engine.CLIError,
+// engine.ErrHealthTimeout) with errors.As and errors.Is.
+type HostError struct {
+	Outcome Outcome
+	Reason  string
+	Err     error
+}
+
+func (e *HostError) Error() string { return e.Reason }
+
+// Unwrap returns the cause.
+func (e *HostError) Unwrap() error { return e.Err }
 
 // Exit codes of an apply (DESIGN.md section 4).
 const (
@@ -49,15 +70,15 @@ type Options struct {
 	// Parallelism is how many hosts without restarts run at once
 	// (DefaultParallelism when 0).
 	Parallelism int
-	Journal     *journal.Journal
-	// Lock, when set, is a lock the caller already holds (for instance
-	// across plan and apply); otherwise Run takes and releases one.
-	Lock *journal.Lock
-	// RunID is the run's id; empty makes a new one (Journal.NewRunID).
-	RunID string
-	// Mode is ModeNormal, ModeRestartsOnly or ModeRevert; empty takes
-	// Plan.Mode, then ModeNormal.
-	Mode string
+	// Run is the run begun by the caller (journal.BeginRun), which holds
+	// the lock across planning and applying; Run writes its run-start and
+	// run-end records and leaves releasing it to the caller. When nil, Run
+	// begins one on Journal and releases it at the end.
+	Run     *journal.Run
+	Journal *journal.Journal
+	// Mode is engine.ModeNormal, ModeRestartsOnly or ModeRevert; empty
+	// takes Plan.Mode, then engine.ModeNormal.
+	Mode engine.Mode
 	Hook Hook
 	// SensitiveAfter supplies sensitive after-values that a saved plan
 	// does not hold, from a fresh evaluation of the configuration. Nil
@@ -75,6 +96,8 @@ type Options struct {
 	// healthy (optional; cmd wires config.Config.Checks with the run's
 	// selection). A failed check makes the host's outcome failed with the
 	// reason "check.NAME: message"; nothing is undone (docs/journal.md).
+	// A revert plan skips them: it restores the state before an earlier
+	// run, and the checks describe the state the configuration asks for.
 	Checks func(h *engine.Host, f *engine.Facts) ([]*engine.Check, error)
 }
 
@@ -94,9 +117,21 @@ type Result struct {
 	Warnings []string
 }
 
+// ChangedHosts returns the number of hosts the run changed, whatever
+// their outcome (HostResult.Changed).
+func (r *Result) ChangedHosts() int {
+	n := 0
+	for _, h := range r.Hosts {
+		if h.Changed || h.Outcome == OutcomeChanged {
+			n++
+		}
+	}
+	return n
+}
+
 // Counts returns the number of hosts per outcome.
-func (r *Result) Counts() map[string]int {
-	c := map[string]int{}
+func (r *Result) Counts() map[Outcome]int {
+	c := map[Outcome]int{}
 	for _, h := range r.Hosts {
 		c[h.Outcome]++
 	}
@@ -106,9 +141,17 @@ func (r *Result) Counts() map[string]int {
 // HostResult is what happened on one host.
 type HostResult struct {
 	Name    string
-	Outcome string
+	Outcome Outcome
 	// Reason explains every outcome but changed and unchanged.
 	Reason string
+	// Err is the error behind a failed, stale or interrupted outcome, when
+	// there is one: use errors.As on it rather than parsing Reason.
+	Err error
+	// Changed is set when the run changed the host (a write was accepted,
+	// or an application restarted), whatever its outcome: a host that
+	// failed after its writes (an unhealthy restart, a failed check, a
+	// later write refused) was changed, and summaries count it so.
+	Changed bool
 	// Applied are the changes (or the attributes of a change) that the
 	// server accepted, in the order they were made.
 	Applied []*engine.Change
@@ -132,12 +175,15 @@ type Step string
 
 // Steps a Hook sees, in the order a host goes through them.
 const (
-	StepConnected   Step = "connected"
-	StepStale       Step = "stale"
-	StepSet         Step = "set"
-	StepVerify      Step = "verify"
-	StepRestarting  Step = "restarting"
-	StepHealthy     Step = "healthy"
+	StepConnected  Step = "connected"
+	StepStale      Step = "stale"
+	StepSet        Step = "set"
+	StepVerify     Step = "verify"
+	StepRestarting Step = "restarting"
+	StepHealthy    Step = "healthy"
+	// StepCleared: a pending restart turned out done (the application
+	// healthy since an earlier restart): cleared without restarting.
+	StepCleared     Step = "cleared"
 	StepCheck       Step = "check"
 	StepDeferred    Step = "deferred"
 	StepDone        Step = "done"

@@ -41,9 +41,7 @@ func TestRefusedFirstChangeLeavesNothingPending(t *testing.T) {
 			p := plan(hostPlan("xsp1", []*engine.Change{
 				update(capPath, attr("enabled", "true", "false", "OpenClientServer"), attr("serverPort", "2206", "2300", "OpenClientServer")),
 			}, rs))
-			opts := h.options(p, now())
-			opts.RunID = "r1"
-			res := h.run(t, opts)
+			res := h.run(t, h.options(p, now()))
 			if hr := h.result(res, "xsp1"); hr.Outcome != OutcomeFailed {
 				t.Fatalf("wrong outcome\ngot: %s: %s\nwant: failed", hr.Outcome, hr.Reason)
 			}
@@ -54,7 +52,7 @@ func TestRefusedFirstChangeLeavesNothingPending(t *testing.T) {
 			var since []string
 			for _, r := range pending["xsp1"] {
 				s := r.PendingSince
-				if s == "r1" {
+				if s == res.RunID {
 					s = "this run"
 				}
 				since = append(since, s)

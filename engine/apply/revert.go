@@ -21,7 +21,7 @@ func Revert(p *engine.Plan, results []*HostResult, cat engine.Catalogue, now tim
 	}
 	rp := &engine.Plan{
 		FormatVersion: engine.PlanFormatVersion, ConfigHash: p.ConfigHash, Salt: p.Salt,
-		CreatedAt: now.UTC().Format(time.RFC3339), Mode: ModeRevert,
+		CreatedAt: now.UTC().Format(time.RFC3339), Mode: engine.ModeRevert,
 	}
 	for _, hr := range results {
 		if hr == nil || len(hr.Applied) == 0 {
@@ -97,7 +97,7 @@ func revertChange(c *engine.Change, schema *engine.Context, warn func(string, ..
 		}
 		return true
 	}
-	switch actionOf(c) {
+	switch c.Action {
 	case engine.Create:
 		if schema != nil && schema.IDKeyed {
 			warn("%s: the added row cannot be reverted automatically (the server assigns its id): delete it by hand", rowName)
@@ -136,6 +136,5 @@ func revertChange(c *engine.Change, schema *engine.Context, warn func(string, ..
 			return nil
 		}
 	}
-	rc.ActionName = rc.Action.String()
 	return rc
 }

@@ -16,7 +16,7 @@ func TestAddToNumberedTable(t *testing.T) {
 	tests := []struct {
 		name        string
 		live        []map[string]string
-		wantOutcome string
+		wantOutcome Outcome
 		wantReason  string
 	}{
 		{
@@ -35,7 +35,7 @@ func TestAddToNumberedTable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t, "xsp1")
 			h.fleet.hosts["xsp1"].rows["maintenance/scheduler"] = tc.live
-			add := &engine.Change{Resource: "table.s", Path: sched, Action: engine.Create, ActionName: "create",
+			add := &engine.Change{Resource: "table.s", Path: sched, Action: engine.Create,
 				Attrs: []*engine.AttrChange{{Name: "name", After: "rotate"}, {Name: "hour", After: "3"}}}
 			res := h.run(t, h.options(plan(hostPlan("xsp1", []*engine.Change{add})), now()))
 			hr := h.result(res, "xsp1")
@@ -58,7 +58,7 @@ func TestKeyOnlyRowRestartsItsApplication(t *testing.T) {
 	fh := h.fleet.hosts["xsp1"]
 	fh.rows[strings.ToLower(levels)] = []map[string]string{}
 	fh.restartWarn[strings.ToLower(levels)] = true
-	add := &engine.Change{Resource: "table.l", Path: levels, Action: engine.Create, ActionName: "create",
+	add := &engine.Change{Resource: "table.l", Path: levels, Action: engine.Create,
 		Key: []engine.Field{{Name: "loginLevel", Value: "System"}}}
 	res := h.run(t, h.options(plan(hostPlan("xsp1", []*engine.Change{add}, ocsRestart("LoginLevelAllowed changed"))), now()))
 	hr := h.result(res, "xsp1")

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/digest"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/planfile"
 )
@@ -20,10 +20,13 @@ const RevertFile = "revert.json"
 
 // runner is one run in progress.
 type runner struct {
-	opts   Options
-	j      *journal.Journal
-	runID  string
-	mode   string
+	opts  Options
+	j     *journal.Journal
+	run   *journal.Run
+	runID string
+	// key hashes sensitive values (journal records, saved plans' hashes).
+	key    *digest.Key
+	mode   engine.Mode
 	policy engine.RestartPolicy
 	start  time.Time
 	hook   Hook
@@ -49,15 +52,15 @@ type job struct {
 // (bad options, the lock is held, the journal cannot be written); every
 // host-level problem is in the Result.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	if opts.Plan == nil || opts.Provider == nil || opts.Journal == nil {
-		return nil, errors.New("apply: a plan, a provider and a journal are required")
+	if opts.Plan == nil || opts.Provider == nil || (opts.Run == nil && opts.Journal == nil) {
+		return nil, errors.New("apply: a plan, a provider and a run (or a journal) are required")
 	}
 	if opts.AfterHash != nil && opts.SensitiveAfter == nil && hasSensitiveWrites(opts.Plan) {
 		// A saved plan holds no sensitive values: without a fresh
 		// evaluation apply would write empty secrets.
 		return nil, errors.New("apply: the saved plan sets sensitive values, but no configuration values were given for them")
 	}
-	r := &runner{opts: opts, j: opts.Journal, start: time.Now(), hook: opts.Hook, results: map[string]*HostResult{}}
+	r := &runner{opts: opts, start: time.Now(), hook: opts.Hook, results: map[string]*HostResult{}}
 	if r.hook == nil {
 		r.hook = NilHook{}
 	}
@@ -65,19 +68,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if r.mode == "" {
 		r.mode = opts.Plan.Mode
 	}
-	if r.mode == "" {
-		r.mode = ModeNormal
-	}
-	switch r.mode {
-	case ModeNormal, ModeRestartsOnly, ModeRevert:
-	default:
+	mode, ok := engine.ParseMode(string(r.mode))
+	if !ok {
 		return nil, fmt.Errorf("apply: unknown mode %q", r.mode)
 	}
+	r.mode = mode
 	r.policy = opts.Rollout.Restart
 	if r.policy == "" {
 		r.policy = engine.RestartNow
 	}
-	if r.mode == ModeRestartsOnly {
+	if r.mode == engine.ModeRestartsOnly {
 		// Performing pending restarts is the whole point of this mode.
 		r.policy = engine.RestartNow
 	}
@@ -87,50 +87,42 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if r.opts.Parallelism <= 0 {
 		r.opts.Parallelism = DefaultParallelism
 	}
+	var warnings []string
+	if r.mode == engine.ModeRevert && r.opts.Checks != nil {
+		r.opts.Checks = nil
+		warnings = append(warnings, "the configuration's checks were not evaluated: a revert plan restores the state before an earlier run, and the checks describe the state the configuration asks for")
+	}
 
-	r.runID = opts.RunID
-	madeID := false
-	if r.runID == "" {
-		id, err := r.j.NewRunID()
-		if err != nil {
-			return nil, fmt.Errorf("apply: %w", err)
-		}
-		r.runID, madeID = id, true
-	}
-	var lock *journal.Lock
-	if opts.Lock == nil {
-		l, err := r.j.Acquire(r.runID)
-		if err != nil {
-			if madeID {
-				os.Remove(r.j.RunDir(r.runID)) // a run that never started leaves no directory
-			}
-			return nil, fmt.Errorf("apply: %w", err)
-		}
-		lock = l
-		defer func() {
-			if lock != nil {
-				lock.Release()
-			}
-		}()
-	}
 	planHash, err := planfile.Hash(opts.Plan)
 	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	r.run = opts.Run
+	if r.run == nil {
+		run, err := opts.Journal.BeginRun()
+		if err != nil {
+			return nil, fmt.Errorf("apply: %w", err)
+		}
+		defer run.Release()
+		r.run = run
+	}
+	r.j, r.runID = r.run.Journal(), r.run.ID()
+	if r.key, err = r.j.Key(); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 	var names []string
 	for _, hp := range opts.Plan.Hosts {
 		names = append(names, hp.Name)
 	}
-	if err := r.j.Append(&journal.Record{
-		Run: r.runID, Kind: journal.KindRunStart, Operator: r.j.Operator(), Mode: r.mode,
-		PlanHash: planHash, ConfigHash: opts.Plan.ConfigHash, RestartPolicy: string(r.policy), Hosts: names,
+	if err := r.run.Start(journal.RunStart{
+		Mode: r.mode, PlanHash: planHash, ConfigHash: opts.Plan.ConfigHash, RestartPolicy: r.policy, Hosts: names,
 	}); err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 
 	r.schedule(ctx)
 
-	res := &Result{RunID: r.runID}
+	res := &Result{RunID: r.runID, Warnings: warnings}
 	for _, hp := range opts.Plan.Hosts {
 		hr := r.results[hp.Name]
 		res.Hosts = append(res.Hosts, hr)
@@ -139,27 +131,30 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	if rp := Revert(opts.Plan, res.Hosts, opts.Catalogue, r.j.Now()); rp != nil {
-		path := filepath.Join(r.j.RunDir(r.runID), RevertFile)
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("revert plan not saved: %v", err))
-		} else if err := planfile.Write(path, rp, nil); err != nil {
+		if path, err := r.saveRevert(rp); err != nil {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("revert plan not saved: %v", err))
 		} else {
 			res.RevertPath = path
 		}
 	}
-	code := res.ExitCode
-	if err := r.j.Append(&journal.Record{Run: r.runID, Kind: journal.KindRunEnd, Counts: res.Counts(), ExitCode: &code}); err != nil {
+	counts := map[string]int{}
+	for o, n := range res.Counts() {
+		counts[string(o)] = n
+	}
+	if err := r.run.End(counts, res.ExitCode); err != nil {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("run-end not journaled: %v", err))
 	}
-	if lock != nil {
-		err := lock.Release()
-		lock = nil
-		if err != nil {
-			res.Warnings = append(res.Warnings, err.Error())
-		}
-	}
 	return res, nil
+}
+
+// saveRevert writes the run's revert plan into its directory.
+func (r *runner) saveRevert(rp *engine.Plan) (string, error) {
+	dir, err := r.run.Dir()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, RevertFile)
+	return path, planfile.Write(path, rp, nil, r.key)
 }
 
 // schedule runs every host: failed and idle hosts at once, hosts without
@@ -168,6 +163,11 @@ func (r *runner) schedule(ctx context.Context) {
 	var parallel, batched []*job
 	for _, hp := range r.opts.Plan.Hosts {
 		jb, done := r.classify(hp)
+		if err := r.clearSatisfied(hp); err != nil && done == nil {
+			// The restart would be done again for nothing, or the journal
+			// cannot be trusted to record the rest: stop before contact.
+			done = &HostResult{Name: hp.Name, Outcome: OutcomeFailed, Reason: err.Error(), Err: err}
+		}
 		if done != nil {
 			r.finish(jb, done, false, 0)
 			continue
@@ -218,6 +218,31 @@ func (r *runner) schedule(ctx context.Context) {
 	}
 }
 
+// clearSatisfied records the pending restarts the plan found done anyway
+// (the host's release changed: an upgrade restarted every application)
+// as cleared, saying why. Nothing is sent to the host for them.
+func (r *runner) clearSatisfied(hp *engine.HostPlan) error {
+	if hp.Error != "" {
+		return nil
+	}
+	for _, rs := range hp.Satisfied {
+		if err := r.run.Append(&journal.Record{Kind: journal.KindPendingCleared, Host: hp.Name, App: rs.App, Since: rs.PendingSince,
+			Reason: "satisfied: " + rs.Satisfied}); err != nil {
+			return fmt.Errorf("journal the satisfied restart of %s: %w", orUnknownApp(rs.App), err)
+		}
+		r.emit(Event{Host: hp.Name, Step: StepCleared, App: rs.App,
+			Detail: fmt.Sprintf("restart of %s pending since run %s cleared: %s; not restarted", orUnknownApp(rs.App), rs.PendingSince, rs.Satisfied)})
+	}
+	return nil
+}
+
+func orUnknownApp(app string) string {
+	if app == "" {
+		return "an unknown application"
+	}
+	return app
+}
+
 // classify decides what a host needs. A non-nil HostResult means the host
 // is finished without being contacted.
 func (r *runner) classify(hp *engine.HostPlan) (*job, *HostResult) {
@@ -225,26 +250,29 @@ func (r *runner) classify(hp *engine.HostPlan) (*job, *HostResult) {
 	if hp.Error != "" {
 		return jb, &HostResult{Name: hp.Name, Outcome: OutcomeFailed, Reason: hp.Error}
 	}
-	if r.mode != ModeRestartsOnly {
+	if r.mode != engine.ModeRestartsOnly {
 		jb.changes = hp.Changes
 	}
 	seen := map[string]bool{}
-	addApp := func(app string, reasons []string, pending bool, since string) {
-		k := strings.ToLower(app)
-		if app == "" || seen[k] {
+	addApp := func(rs *engine.Restart) {
+		k := strings.ToLower(rs.App)
+		if rs.App == "" || seen[k] {
 			return
 		}
 		seen[k] = true
-		jb.apps = append(jb.apps, &engine.Restart{App: app, Reasons: reasons, Pending: pending, PendingSince: since})
+		// The plan cleared the health mark of a pending restart that a new
+		// change needs anyway (plan.DiffHost).
+		cp := *rs
+		jb.apps = append(jb.apps, &cp)
 	}
 	for _, rs := range hp.Restarts {
-		addApp(rs.App, rs.Reasons, rs.Pending, rs.PendingSince)
+		addApp(rs)
 	}
 	// A restart the plan's changes imply but its Restarts forgot is still
 	// needed: the catalogue said so when the change was planned.
 	for _, c := range jb.changes {
 		for _, ac := range c.Attrs {
-			addApp(ac.Restart, []string{c.Path + " " + ac.Name + " changed"}, false, "")
+			addApp(&engine.Restart{App: ac.Restart, Reasons: []string{c.Path + " " + ac.Name + " changed"}})
 		}
 	}
 	restartWork := r.policy == engine.RestartNow && len(jb.apps) > 0
@@ -305,7 +333,11 @@ func (r *runner) untouched(jb *job, why string) {
 // rollout; and hosts never contacted get no "done" event (a fleet of
 // unchanged hosts would drown the progress output).
 func (r *runner) finish(jb *job, hr *HostResult, contacted bool, took time.Duration) {
-	if err := r.j.Append(&journal.Record{Run: r.runID, Kind: journal.KindHostEnd, Host: hr.Name, Outcome: hr.Outcome, Reason: hr.Reason}); err != nil {
+	rec := &journal.Record{Kind: journal.KindHostEnd, Host: hr.Name, Outcome: string(hr.Outcome), Reason: hr.Reason}
+	if hr.Changed && hr.Outcome != OutcomeChanged {
+		rec.Changed = true
+	}
+	if err := r.run.Append(rec); err != nil {
 		hr.Warnings = append(hr.Warnings, fmt.Sprintf("host-end not journaled: %v", err))
 	}
 	r.mu.Lock()
@@ -328,7 +360,7 @@ func (r *runner) finish(jb *job, hr *HostResult, contacted bool, took time.Durat
 		if !contacted {
 			return
 		}
-		e.Step, e.Detail = StepDone, hr.Outcome
+		e.Step, e.Detail = StepDone, string(hr.Outcome)
 	}
 	r.emit(e)
 }
@@ -344,7 +376,7 @@ func jobGroups(jb *job) []string { return jb.host.Groups }
 func hasSensitiveWrites(p *engine.Plan) bool {
 	for _, hp := range p.Hosts {
 		for _, c := range hp.Changes {
-			if actionOf(c) == engine.Delete {
+			if c.Action == engine.Delete {
 				continue
 			}
 			for _, ac := range c.Attrs {

@@ -222,6 +222,7 @@ func (l *loader) load() {
 	l.evalLocalsAndGroups()
 	l.decodeInventory()
 	l.decodeSSH()
+	l.checkDuplicateServers()
 	l.decodeRollout()
 	l.decodeResources()
 	l.checkConflicts()

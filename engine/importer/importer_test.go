@@ -336,7 +336,7 @@ func TestRoundTrip(t *testing.T) {
 				if hp.Error != "" || len(hp.Changes) > 0 || len(hp.Restarts) > 0 {
 					var b bytes.Buffer
 					for _, ch := range hp.Changes {
-						fmt.Fprintf(&b, "%s %s %v:", ch.ActionName, ch.Path, ch.Key)
+						fmt.Fprintf(&b, "%s %s %v:", ch.Action, ch.Path, ch.Key)
 						for _, a := range ch.Attrs {
 							fmt.Fprintf(&b, " %s %q->%q", a.Name, a.Before, a.After)
 						}

@@ -82,7 +82,7 @@ func FuzzJournalRecords(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		j, err := openFuzz(t, data)
 		if err != nil {
-			return // Open refuses to chain onto a damaged tail
+			t.Fatal(err)
 		}
 		n, verr := j.Verify()
 		recs, rerr := j.Records()
@@ -112,7 +112,7 @@ func FuzzJournalRecords(f *testing.F) {
 		}
 
 		if err := j.Append(&Record{Run: "fuzz", Kind: KindRunStart, Operator: "fuzz@ctl"}); err != nil {
-			return // e.g. a journal whose last record cannot be continued
+			return // Append refuses to chain onto a damaged tail
 		}
 		n2, verr2 := j.Verify()
 		switch {
@@ -244,12 +244,12 @@ func FuzzLockFile(f *testing.F) {
 	})
 }
 
-// TestOpenRefusesUnterminatedNonRecord pins a fix FuzzJournalRecords
+// TestAppendRefusesUnterminatedNonRecord pins a fix FuzzJournalRecords
 // found: a last line that is a whole JSON object without a hash and
 // without its newline was taken for a torn write, so the next apply moved
 // it aside and verify passed afterwards. A torn write cannot produce a
-// whole object, so it is damage: Open refuses, as for a complete line.
-func TestOpenRefusesUnterminatedNonRecord(t *testing.T) {
+// whole object, so it is damage: Append refuses, as for a complete line.
+func TestAppendRefusesUnterminatedNonRecord(t *testing.T) {
 	valid, _ := fuzzRun(t)
 	tests := map[string]struct {
 		data    []byte
@@ -263,7 +263,11 @@ func TestOpenRefusesUnterminatedNonRecord(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := openFuzz(t, tc.data)
+			j, err := openFuzz(t, tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = j.Append(&Record{Run: "r2", Kind: KindRunStart})
 			if (err != nil) != tc.wantErr {
 				t.Errorf("wrong result\ngot: %v\nwant: error %v", err, tc.wantErr)
 			}

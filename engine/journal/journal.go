@@ -3,8 +3,6 @@ package journal
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,17 +12,20 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // File names inside the state directory.
 const (
 	JournalFile = "journal.jsonl"
-	SaltFile    = "salt"
-	LockFile    = "lock"
-	RunsDir     = "runs"
+	// SaltFile held the salt of the hashes an earlier bwstate wrote; it is
+	// only read, to compare journal records written then.
+	SaltFile = "salt"
+	LockFile = "lock"
+	RunsDir  = "runs"
 	// TornFile keeps the bytes of a torn last record that Append cut off,
 	// so nothing that was on disk is thrown away silently.
 	TornFile = "journal.torn"
@@ -41,37 +42,41 @@ type Options struct {
 }
 
 // Journal is the state directory of one configuration. It is safe for
-// concurrent use: apply appends from one goroutine per host.
+// concurrent use, within a process (apply appends from one goroutine per
+// host) and between processes (an operator's `journal clear-pending` while
+// an apply runs): every append takes an exclusive lock on the journal file
+// (flock) for as long as it reads the file's tail and writes its record, and
+// chains from that tail, so no two records get the same seq and a record is
+// never cut while it is being written. Readers take a shared lock, so they
+// never see half a record of a live writer.
 type Journal struct {
 	dir      string
 	operator string
 	hostname string
 	now      func() time.Time
 	log      *slog.Logger
-	salt     string
 
-	mu       sync.Mutex
-	syncMu   sync.Mutex
-	synced   int64 // highest seq known to be fsync'ed (guarded by syncMu)
-	f        *os.File
-	lastSeq  int64
-	lastHash string
-	// tornAt is the offset of a torn last line found by Open, -1 if none;
-	// the first Append cuts it off before writing.
-	tornAt int64
-	// needNewline is set when the last line is a complete record without
-	// its trailing newline.
-	needNewline bool
+	keyMu sync.Mutex
+	key   *digest.Key // loaded (or created) by the first HashSecret
+
+	mu sync.Mutex // serialises this process's appends
+	// f is the journal file, opened for appending by the first Append and
+	// reopened when the path no longer names it (moved aside).
+	f       *os.File
+	written uint64 // appends written through f (guarded by mu)
+
+	syncMu sync.Mutex
+	synced uint64 // appends known fsync'ed (guarded by syncMu)
 }
 
 // Open opens (creating if needed) the state directory dir, typically the
-// configuration directory's .bwstate, and its salt. It reads only the tail
-// of the journal: appends continue the chain from the last complete record.
+// configuration directory's .bwstate. It does not read the journal: every
+// Append reads the file's tail itself, under the file lock.
 func Open(dir string, opts Options) (*Journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open state directory: %w", err)
 	}
-	j := &Journal{dir: dir, operator: opts.Operator, now: opts.Now, log: opts.Logger, tornAt: -1}
+	j := &Journal{dir: dir, operator: opts.Operator, now: opts.Now, log: opts.Logger}
 	if j.now == nil {
 		j.now = time.Now
 	}
@@ -88,14 +93,6 @@ func Open(dir string, opts Options) (*Journal, error) {
 			name = u.Username
 		}
 		j.operator = name + "@" + j.hostname
-	}
-	salt, err := loadSalt(filepath.Join(dir, SaltFile))
-	if err != nil {
-		return nil, err
-	}
-	j.salt = salt
-	if err := j.readTail(); err != nil {
-		return nil, err
 	}
 	return j, nil
 }
@@ -115,95 +112,79 @@ func (j *Journal) Path() string { return filepath.Join(j.dir, JournalFile) }
 // RunDir returns the directory of one run (revert.json lives there).
 func (j *Journal) RunDir(run string) string { return filepath.Join(j.dir, RunsDir, run) }
 
-// Salt returns the configuration's salt for hashing sensitive values.
-func (j *Journal) Salt() string { return j.salt }
-
-// HashSecret returns the salted hash of a sensitive value, the form the
-// journal records instead of the value.
-func (j *Journal) HashSecret(value string) string { return HashSalted(j.salt, value) }
-
-// loadSalt reads the salt file, creating it with 32 random bytes the first
-// time. O_EXCL makes two first runs agree on one salt.
-func loadSalt(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		s := strings.TrimSpace(string(b))
-		if _, derr := hex.DecodeString(s); derr != nil || len(s) != 64 {
-			return "", fmt.Errorf("read salt %s: not 64 hex digits; delete it only if no plan or journal hash must still match", path)
+// Key returns the state directory's secret-hash key, creating it the first
+// time (apply needs it; plan does not create it: see SecretMatches).
+func (j *Journal) Key() (*digest.Key, error) {
+	j.keyMu.Lock()
+	defer j.keyMu.Unlock()
+	if j.key == nil {
+		k, err := digest.LoadOrCreateKey(j.dir)
+		if err != nil {
+			return nil, err
 		}
-		return s, nil
+		j.key = k
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read salt: %w", err)
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("create salt: %w", err)
-	}
-	s := hex.EncodeToString(raw)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return loadSalt(path)
-	}
-	if err != nil {
-		return "", fmt.Errorf("create salt: %w", err)
-	}
-	if _, err := f.WriteString(s + "\n"); err != nil {
-		f.Close()
-		return "", fmt.Errorf("write salt: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return "", fmt.Errorf("write salt: %w", err)
-	}
-	return s, f.Close()
+	return j.key, nil
 }
 
-// readTail finds the last complete record so that appends continue the
-// chain, and notes a torn last line.
-func (j *Journal) readTail() error {
-	f, err := os.Open(j.Path())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+// HashSecret returns the keyed hash of a sensitive value, the form the
+// journal records instead of the value (record.ValueHash).
+func (j *Journal) HashSecret(value string) (string, error) {
+	k, err := j.Key()
 	if err != nil {
-		return fmt.Errorf("open journal: %w", err)
+		return "", err
 	}
-	defer f.Close()
+	return k.Sum("", value), nil
+}
+
+// tail is what an append needs to know about the end of the file.
+type tail struct {
+	seq  int64
+	hash string
+	// tornAt is the offset of a torn last line, -1 if none.
+	tornAt int64
+	// needNewline is set when the last line is a complete record without
+	// its trailing newline.
+	needNewline bool
+}
+
+// readTail finds the last complete record of f so that an append continues
+// the chain, and notes a torn last line. The caller holds the file lock.
+func (j *Journal) readTail(f *os.File) (tail, error) {
+	t := tail{tornAt: -1}
 	st, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("open journal: %w", err)
+		return t, fmt.Errorf("journal: read the last record: %w", err)
 	}
 	size := st.Size()
 	if size == 0 {
-		return nil
+		return t, nil
 	}
-	// Read backwards in chunks until the buffer holds the last two lines.
-	const chunk = 64 << 10
-	var tail []byte
+	// Read backwards, a page first, until the buffer holds the last two
+	// lines (records are small; a long server reply can make one larger).
+	chunk := int64(4 << 10)
+	var buf []byte
 	off := size
-	for off > 0 && bytes.Count(tail, []byte("\n")) < 3 {
-		n := int64(chunk)
-		if off < n {
-			n = off
-		}
+	for off > 0 && bytes.Count(buf, []byte("\n")) < 3 {
+		n := min(chunk, off)
 		off -= n
-		buf := make([]byte, n)
-		if _, err := f.ReadAt(buf, off); err != nil {
-			return fmt.Errorf("read journal: %w", err)
+		b := make([]byte, n)
+		if _, err := f.ReadAt(b, off); err != nil {
+			return t, fmt.Errorf("journal: read the last record: %w", err)
 		}
-		tail = append(buf, tail...)
+		buf = append(b, buf...)
+		chunk *= 2
 	}
-	endsClean := tail[len(tail)-1] == '\n'
-	body := bytes.TrimSuffix(tail, []byte("\n"))
+	endsClean := buf[len(buf)-1] == '\n'
+	body := bytes.TrimSuffix(buf, []byte("\n"))
 	lastStart := bytes.LastIndexByte(body, '\n') + 1
 	last := body[lastStart:]
 	var r Record
 	jerr := json.Unmarshal(last, &r)
 	if jerr == nil && r.Hash != "" {
-		j.lastSeq, j.lastHash = r.Seq, r.Hash
-		j.needNewline = !endsClean
-		return nil
+		t.seq, t.hash = r.Seq, r.Hash
+		t.needNewline = !endsClean
+		return t, nil
 	}
 	if endsClean || jerr == nil {
 		// A complete line that is not a record is damage, not a torn write:
@@ -211,65 +192,46 @@ func (j *Journal) readTail() error {
 		// whole JSON object without its newline (a torn write cannot end
 		// in one: the closing brace is the last byte of a record) that has
 		// no hash; moving it aside as torn would hide it from verify.
-		return fmt.Errorf("journal %s: the last line is not a valid record; run verify", j.Path())
+		return t, fmt.Errorf("journal %s: the last line is not a valid record; run bwstate journal verify", j.Path())
 	}
-	j.tornAt = off + int64(lastStart)
-	j.log.Warn("journal: the last record is torn (a run was killed while writing it); it is ignored",
-		"file", j.Path(), "offset", j.tornAt)
+	// Under the lock no writer is half way through a record: a torn last
+	// line is what a process killed while writing left.
+	t.tornAt = off + int64(lastStart)
 	// The chain continues from the line before the torn one.
 	prev := bytes.TrimSuffix(body[:lastStart], []byte("\n"))
 	if len(prev) == 0 {
-		return nil
+		return t, nil
 	}
 	p := prev[bytes.LastIndexByte(prev, '\n')+1:]
 	if err := json.Unmarshal(p, &r); err != nil {
-		return fmt.Errorf("journal %s: the record before the torn last line is not valid: %w", j.Path(), err)
+		return t, fmt.Errorf("journal %s: the record before the torn last line is not valid: %w", j.Path(), err)
 	}
-	j.lastSeq, j.lastHash = r.Seq, r.Hash
-	return nil
+	t.seq, t.hash = r.Seq, r.Hash
+	return t, nil
 }
 
 // Append writes one record, filling Seq, Prev, Hash and Time, and returns
 // only once the record is fsync'ed: a killed process loses at most the
-// record being written. Concurrent appends share fsyncs (group commit):
-// hosts applied in parallel would otherwise queue behind one disk flush
-// each, yet every caller still sees its own record durable.
+// record being written. The record chains from the file's last record as
+// read under the file lock, whoever wrote it. Concurrent appends of one
+// process share fsyncs (group commit): hosts applied in parallel would
+// otherwise queue behind one disk flush each, yet every caller still sees
+// its own record durable.
 func (j *Journal) Append(r *Record) error {
 	j.mu.Lock()
-	if err := j.openForAppend(); err != nil {
-		j.mu.Unlock()
+	f, n, err := j.appendLocked(r)
+	j.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	r.Seq = j.lastSeq + 1
-	r.Prev = j.lastHash
-	if r.Time == "" {
-		r.Time = j.now().UTC().Format(time.RFC3339)
-	}
-	line, err := seal(r)
-	if err != nil {
-		j.mu.Unlock()
-		return fmt.Errorf("journal: encode %s record: %w", r.Kind, err)
-	}
-	line = append(line, '\n')
-	if j.needNewline {
-		line = append([]byte("\n"), line...)
-	}
-	if _, err := j.f.Write(line); err != nil {
-		j.mu.Unlock()
-		return fmt.Errorf("journal: write %s record: %w", r.Kind, err)
-	}
-	j.needNewline = false
-	j.lastSeq, j.lastHash = r.Seq, r.Hash
-	f, seq := j.f, r.Seq
-	j.mu.Unlock()
 
 	j.syncMu.Lock()
 	defer j.syncMu.Unlock()
-	if j.synced >= seq {
+	if j.synced >= n {
 		return nil // another append's fsync covered this record
 	}
 	j.mu.Lock()
-	upTo := j.lastSeq
+	upTo := j.written
 	j.mu.Unlock()
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("journal: sync %s record: %w", r.Kind, err)
@@ -278,19 +240,65 @@ func (j *Journal) Append(r *Record) error {
 	return nil
 }
 
-func (j *Journal) openForAppend() error {
-	if j.f != nil {
-		return nil
+// appendLocked writes r under the file lock; j.mu is held. It returns the
+// file written and the number of this append for the group commit.
+func (j *Journal) appendLocked(r *Record) (*os.File, uint64, error) {
+	f, err := j.file()
+	if err != nil {
+		return nil, 0, err
 	}
-	if j.tornAt >= 0 {
-		if err := j.cutTorn(); err != nil {
-			return err
+	if err := lockFile(f, true); err != nil {
+		return nil, 0, fmt.Errorf("journal: lock %s: %w", j.Path(), err)
+	}
+	defer unlockFile(f)
+	t, err := j.readTail(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if t.tornAt >= 0 {
+		if err := j.cutTorn(f, t.tornAt); err != nil {
+			return nil, 0, err
 		}
 	}
-	_, statErr := os.Stat(j.Path())
-	f, err := os.OpenFile(j.Path(), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	r.Seq = t.seq + 1
+	r.Prev = t.hash
+	if r.Time == "" {
+		r.Time = j.now().UTC().Format(time.RFC3339)
+	}
+	line, err := seal(r)
 	if err != nil {
-		return fmt.Errorf("journal: open: %w", err)
+		return nil, 0, fmt.Errorf("journal: encode %s record: %w", r.Kind, err)
+	}
+	line = append(line, '\n')
+	if t.needNewline {
+		line = append([]byte("\n"), line...)
+	}
+	if _, err := f.Write(line); err != nil {
+		return nil, 0, fmt.Errorf("journal: write %s record: %w", r.Kind, err)
+	}
+	j.written++
+	return f, j.written, nil
+}
+
+// file returns the journal file opened for appending, creating it the
+// first time and reopening it when the path names another file (it was
+// moved aside to start a new journal). j.mu is held.
+func (j *Journal) file() (*os.File, error) {
+	if j.f != nil {
+		cur, err1 := j.f.Stat()
+		now, err2 := os.Stat(j.Path())
+		if err1 == nil && err2 == nil && os.SameFile(cur, now) {
+			return j.f, nil
+		}
+		// Records already written there are made durable before it is let go.
+		_ = j.f.Sync()
+		j.f.Close()
+		j.f = nil
+	}
+	_, statErr := os.Stat(j.Path())
+	f, err := os.OpenFile(j.Path(), os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: open: %w", err)
 	}
 	j.f = f
 	if errors.Is(statErr, fs.ErrNotExist) {
@@ -300,21 +308,20 @@ func (j *Journal) openForAppend() error {
 			d.Close()
 		}
 	}
-	return nil
+	return f, nil
 }
 
-// cutTorn moves a torn last line to journal.torn and truncates the journal
-// to its last complete record, so the next record starts on a fresh line.
-func (j *Journal) cutTorn() error {
-	f, err := os.OpenFile(j.Path(), os.O_RDWR, 0)
+// cutTorn moves a torn last line (from offset at) to journal.torn and
+// truncates the journal to its last complete record, so the next record
+// starts on a fresh line. The caller holds the file lock, so the line is
+// not one another process is still writing.
+func (j *Journal) cutTorn(f *os.File, at int64) error {
+	torn, err := io.ReadAll(io.NewSectionReader(f, at, 1<<40))
 	if err != nil {
 		return fmt.Errorf("journal: repair torn record: %w", err)
 	}
-	defer f.Close()
-	torn, err := io.ReadAll(io.NewSectionReader(f, j.tornAt, 1<<40))
-	if err != nil {
-		return fmt.Errorf("journal: repair torn record: %w", err)
-	}
+	j.log.Warn("journal: the last record is torn (a run was killed while writing it); moving it aside",
+		"file", j.Path(), "offset", at)
 	keep, err := os.OpenFile(filepath.Join(j.dir, TornFile), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("journal: save torn record: %w", err)
@@ -327,14 +334,13 @@ func (j *Journal) cutTorn() error {
 	if werr != nil || serr != nil {
 		return fmt.Errorf("journal: save torn record: %w", errors.Join(werr, serr))
 	}
-	if err := f.Truncate(j.tornAt); err != nil {
+	if err := f.Truncate(at); err != nil {
 		return fmt.Errorf("journal: repair torn record: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("journal: repair torn record: %w", err)
 	}
 	j.log.Warn("journal: moved the torn last record aside", "file", filepath.Join(j.dir, TornFile))
-	j.tornAt = -1
 	return nil
 }
 
@@ -381,6 +387,12 @@ func (j *Journal) scan(fn func(line int, raw []byte, last bool) error) error {
 		return fmt.Errorf("read journal: %w", err)
 	}
 	defer f.Close()
+	// A shared lock: appends of other processes wait until the scan is
+	// done, so the last line read is never half a record being written.
+	if err := lockFile(f, false); err != nil {
+		return fmt.Errorf("read journal: lock %s: %w", j.Path(), err)
+	}
+	defer unlockFile(f)
 	br := bufio.NewReaderSize(f, 256<<10)
 	for n := 1; ; n++ {
 		raw, err := br.ReadBytes('\n')
@@ -397,31 +409,4 @@ func (j *Journal) scan(fn func(line int, raw []byte, last bool) error) error {
 			return fmt.Errorf("read journal line %d: %w", n, err)
 		}
 	}
-}
-
-// RunIDFormat is the layout of run ids: UTC, second resolution.
-const RunIDFormat = "20060102T150405Z"
-
-// NewRunID returns a run id for the current time, unique within the state
-// directory: it reserves DIR/runs/ID (suffixing -2, -3, ... when a run of
-// the same second exists) so two applies never share one.
-func (j *Journal) NewRunID() (string, error) {
-	base := j.now().UTC().Format(RunIDFormat)
-	if err := os.MkdirAll(filepath.Join(j.dir, RunsDir), 0o700); err != nil {
-		return "", fmt.Errorf("create run directory: %w", err)
-	}
-	for i := 1; i < 10000; i++ {
-		id := base
-		if i > 1 {
-			id = fmt.Sprintf("%s-%d", base, i)
-		}
-		err := os.Mkdir(j.RunDir(id), 0o700)
-		if err == nil {
-			return id, nil
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("create run directory: %w", err)
-		}
-	}
-	return "", fmt.Errorf("create run directory: too many runs named %s", base)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 var t0 = time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC)
@@ -202,10 +203,10 @@ func TestTornLastLine(t *testing.T) {
 	// A new process appends: the torn bytes move aside and the chain goes on.
 	logBuf.Reset()
 	j2 := openAt(t, dir, t0, log)
-	if !strings.Contains(logBuf.String(), "torn") {
-		t.Errorf("open must warn about the torn record; log:\n%s", logBuf.String())
-	}
 	sampleRun(t, j2, "20261127T111500Z")
+	if !strings.Contains(logBuf.String(), "torn") {
+		t.Errorf("the append must warn about the torn record; log:\n%s", logBuf.String())
+	}
 	if n, err := j2.Verify(); err != nil || n != 14 {
 		t.Fatalf("after repair: wrong result\ngot: %d, %v\nwant: 14, <nil>", n, err)
 	}
@@ -299,8 +300,12 @@ func TestPendingAcrossRuns(t *testing.T) {
 func TestSecretsNeverWritten(t *testing.T) {
 	j := openAt(t, t.TempDir(), t0, nil)
 	const secret = "s3cr3t-community"
+	hash, err := j.HashSecret(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
 	appendAll(t, j, &Record{Run: "r1", Kind: KindChange, Host: "xsp1", Path: "Interface/SNMP/Agent", Attr: "readCommunity",
-		Before: Str(Redacted), After: Str(Redacted), Sensitive: true, ValueHash: j.HashSecret(secret)})
+		Before: Str(Redacted), After: Str(Redacted), Sensitive: true, ValueHash: hash})
 	b, _ := os.ReadFile(j.Path())
 	if strings.Contains(string(b), secret) {
 		t.Fatalf("the secret is in the journal:\n%s", b)
@@ -324,38 +329,161 @@ func TestSecretsNeverWritten(t *testing.T) {
 	}
 }
 
-func TestSaltIsStableAndPrivate(t *testing.T) {
+// The hash key is made once, kept private, and shared by every process of
+// the state directory; plan (SecretMatches) never creates it.
+func TestKeyIsStableAndPrivate(t *testing.T) {
 	dir := t.TempDir()
 	j1 := openAt(t, dir, t0, nil)
-	j2 := openAt(t, dir, t0, nil)
-	if j1.Salt() != j2.Salt() || len(j1.Salt()) != 64 {
-		t.Errorf("wrong result\ngot: %q and %q\nwant: one 64-digit salt", j1.Salt(), j2.Salt())
+	if j1.SecretMatches("xsp1", "A", "b", "x") {
+		t.Error("a secret matched with nothing recorded")
 	}
-	st, err := os.Stat(filepath.Join(dir, SaltFile))
+	if _, err := os.Stat(filepath.Join(dir, digest.KeyFile)); !os.IsNotExist(err) {
+		t.Errorf("reading the journal created the key: %v", err)
+	}
+	j2 := openAt(t, dir, t0, nil)
+	h1, err1 := j1.HashSecret("x")
+	h2, err2 := j2.HashSecret("x")
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	if h1 != h2 || !strings.HasPrefix(h1, "hmac-sha256:") {
+		t.Errorf("wrong result\ngot: %q and %q\nwant: one keyed hash", h1, h2)
+	}
+	st, err := os.Stat(filepath.Join(dir, digest.KeyFile))
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("wrong result\ngot: %v, %v\nwant: mode 0600", st.Mode(), err)
 	}
-	if j1.HashSecret("x") == HashSalted("", "x") {
-		t.Error("HashSecret does not use the salt")
+	if _, err := os.Stat(filepath.Join(dir, SaltFile)); !os.IsNotExist(err) {
+		t.Errorf("a salt file was created: %v", err)
 	}
 }
 
+// Journals written by an earlier bwstate hold hex(sha256(salt + value))
+// with .bwstate/salt: a later plan still compares them while the salt file
+// is there, so an upgrade does not set every write-only secret again. A
+// record hashed with another key (the key file was recreated) compares as
+// unknown.
+func TestSecretMatchesOldRecords(t *testing.T) {
+	dir := t.TempDir()
+	j := openAt(t, dir, t0, nil)
+	const salt, secret = "5a17", "old-secret"
+	appendAll(t, j,
+		&Record{Run: "r1", Kind: KindChange, Host: "xsp1", Path: "A", Attr: "legacy", Sensitive: true, ValueHash: digest.Legacy(salt, secret)},
+		&Record{Run: "r1", Kind: KindChange, Host: "xsp1", Path: "A", Attr: "foreign", Sensitive: true, ValueHash: "hmac-sha256:00000000:" + strings.Repeat("ab", 32)},
+	)
+	if j.SecretMatches("xsp1", "A", "legacy", secret) {
+		t.Error("a salted record matched without the salt file")
+	}
+	if err := os.WriteFile(filepath.Join(dir, SaltFile), []byte(salt+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !j.SecretMatches("xsp1", "A", "legacy", secret) || j.SecretMatches("xsp1", "A", "legacy", "other") {
+		t.Error("a salted record of an earlier bwstate does not compare with .bwstate/salt")
+	}
+	if _, err := j.HashSecret("x"); err != nil {
+		t.Fatal(err)
+	}
+	if j.SecretMatches("xsp1", "A", "foreign", secret) {
+		t.Error("a record hashed with another key matched")
+	}
+}
+
+// Runs are named after the time they begin, uniquely: a name used by a run
+// of the journal or by a run directory gets -2, -3, ...; a run that writes
+// nothing leaves no directory.
 func TestRunIDsAreUnique(t *testing.T) {
-	j := openAt(t, t.TempDir(), t0, nil)
+	dir := t.TempDir()
+	j := openAt(t, dir, t0, nil)
 	var got []string
 	for range 3 {
-		id, err := j.NewRunID()
+		run, err := j.BeginRun()
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, id)
+		if err := run.Start(RunStart{Mode: engine.ModeNormal}); err != nil {
+			t.Fatal(err)
+		}
+		holder, held, err := j.LockHolder()
+		if err != nil || !held || holder.Run != run.ID() {
+			t.Errorf("wrong lock\ngot: %+v, %v, %v\nwant: held for run %s", holder, held, err, run.ID())
+		}
+		got = append(got, run.ID())
+		if err := run.Release(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	want := []string{"20261127T101500Z", "20261127T101500Z-2", "20261127T101500Z-3"}
+	// An old bwstate reserved names with a directory.
+	if err := os.MkdirAll(j.RunDir("20261127T101500Z-4"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run, err := j.BeginRun()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, run.ID())
+	if _, err := run.Dir(); err != nil {
+		t.Fatal(err)
+	}
+	run.Release()
+	want := []string{"20261127T101500Z", "20261127T101500Z-2", "20261127T101500Z-3", "20261127T101500Z-5"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("wrong result (-want +got):\n%s", d)
 	}
-	if st, err := os.Stat(j.RunDir(got[2])); err != nil || !st.IsDir() {
-		t.Errorf("run directory not created: %v", err)
+	entries, _ := os.ReadDir(filepath.Join(dir, RunsDir))
+	var dirs []string
+	for _, e := range entries {
+		dirs = append(dirs, e.Name())
+	}
+	if d := cmp.Diff([]string{"20261127T101500Z-4", "20261127T101500Z-5"}, dirs); d != "" {
+		t.Errorf("wrong run directories (-want +got):\n%s", d)
+	}
+}
+
+// BeginRun takes the lock before it reads the journal, refuses one that
+// fails verification (and gives the lock back), and refuses records before
+// the run-start.
+func TestBeginRun(t *testing.T) {
+	dir := t.TempDir()
+	j := openAt(t, dir, t0, nil)
+	sampleRun(t, j, "r1")
+	appendAll(t, j, &Record{Run: "r2", Kind: KindPending, Host: "xsp9", App: "OpenClientServer", Reason: "CAPProxy changed"})
+
+	other := openAt(t, dir, t0, nil)
+	held, err := other.Acquire("other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var le *LockedError
+	if _, err := j.BeginRun(); !errors.As(err, &le) || le.Holder.Run != "other" {
+		t.Fatalf("wrong result\ngot: %v\nwant: a *LockedError naming run other", err)
+	}
+	held.Release()
+
+	run, err := j.BeginRun()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := run.Pending()["xsp9"]; len(p) != 1 || p[0].PendingSince != "r2" {
+		t.Errorf("wrong pending\ngot: %+v\nwant: xsp9's restart pending since r2", run.Pending())
+	}
+	if err := run.Append(&Record{Kind: KindHostEnd, Host: "xsp1"}); err == nil || !strings.Contains(err.Error(), "before the run-start record") {
+		t.Errorf("wrong result\ngot: %v\nwant: no record before run-start", err)
+	}
+	run.Release()
+
+	lines := readLines(t, j.Path())
+	lines[2] = strings.Replace(lines[2], `"after":"false"`, `"after":"fals3"`, 1)
+	writeLines(t, j.Path(), lines)
+	_, err = j.BeginRun()
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Line != 3 || !strings.HasPrefix(err.Error(), "the journal fails verification: ") {
+		t.Fatalf("wrong result\ngot: %v\nwant: the journal fails verification at line 3", err)
+	}
+	if _, held, _ := j.LockHolder(); held {
+		t.Error("a refused run kept the lock")
+	}
+	if n := len(readLines(t, j.Path())); n != 8 {
+		t.Errorf("wrong result\ngot: %d lines\nwant: nothing appended to a tampered journal", n)
 	}
 }
 

@@ -48,8 +48,14 @@ func (e *LockedError) Error() string {
 			"if no bwstate apply is running, delete that file", e.Path)
 	}
 	h := e.Holder
-	msg := fmt.Sprintf("the configuration is locked by %s (pid %d on %s) since %s for run %s",
-		h.Operator, h.PID, h.Host, h.Time, h.Run)
+	run := "for run " + h.Run
+	if h.Run == "" {
+		// BeginRun names the run once it holds the lock and has read the
+		// journal: the holder is starting.
+		run = "while its run was starting"
+	}
+	msg := fmt.Sprintf("the configuration is locked by %s (pid %d on %s) since %s %s",
+		h.Operator, h.PID, h.Host, h.Time, run)
 	if e.Dead {
 		return msg + fmt.Sprintf("; pid %d is not running on this machine, so that run is dead: run `bwstate force-unlock %s`", h.PID, h.ID)
 	}
@@ -58,8 +64,9 @@ func (e *LockedError) Error() string {
 
 func (j *Journal) lockPath() string { return filepath.Join(j.dir, LockFile) }
 
-// Acquire takes the configuration lock for run. When another run holds it
-// the error is a *LockedError with the holder's details.
+// Acquire takes the configuration lock for run ("" when the run has no
+// id yet: BeginRun names it once it holds the lock). When another run holds
+// it the error is a *LockedError with the holder's details.
 func (j *Journal) Acquire(run string) (*Lock, error) {
 	raw := make([]byte, 8)
 	if _, err := rand.Read(raw); err != nil {
@@ -109,17 +116,19 @@ func (j *Journal) lockedError() error {
 	return le
 }
 
-func (j *Journal) readLock() (LockInfo, error) {
+func (j *Journal) readLock() (LockInfo, error) { return readLockFile(j.lockPath()) }
+
+func readLockFile(path string) (LockInfo, error) {
 	var info LockInfo
-	b, err := os.ReadFile(j.lockPath())
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return info, err
 	}
 	if err := json.Unmarshal(b, &info); err != nil {
-		return info, fmt.Errorf("lock file %s: %w", j.lockPath(), err)
+		return info, fmt.Errorf("lock file %s: %w", path, err)
 	}
 	if info.ID == "" {
-		return info, fmt.Errorf("lock file %s: no id", j.lockPath())
+		return info, fmt.Errorf("lock file %s: no id", path)
 	}
 	return info, nil
 }
@@ -135,6 +144,37 @@ func (j *Journal) LockHolder() (info LockInfo, ok bool, err error) {
 		return LockInfo{}, true, err
 	}
 	return info, true, nil
+}
+
+// setRun records the run's id in the held lock file, replacing it
+// atomically so a reader sees the old or the new content, never half.
+func (l *Lock) setRun(run string) error {
+	if info, err := readLockFile(l.path); err != nil || info.ID != l.Info.ID {
+		return fmt.Errorf("lock: %s no longer holds this run's lock (it was force-unlocked)", l.path)
+	}
+	info := l.Info
+	info.Run = run
+	body, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(l.path), "."+LockFile+".tmp*")
+	if err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	_, werr := tmp.Write(append(body, '\n'))
+	serr := tmp.Sync()
+	cerr := tmp.Close()
+	if err := errors.Join(werr, serr, cerr, os.Chmod(tmp.Name(), 0o600)); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("lock: write %s: %w", l.path, err)
+	}
+	if err := os.Rename(tmp.Name(), l.path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("lock: write %s: %w", l.path, err)
+	}
+	l.Info = info
+	return nil
 }
 
 // Release removes the lock if it is still this one: after a force-unlock

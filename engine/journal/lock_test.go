@@ -124,3 +124,29 @@ func TestUnreadableLock(t *testing.T) {
 		t.Errorf("wrong result\ngot: %v\nwant: an unreadable-lock error", err)
 	}
 }
+
+// Between taking the lock and naming its run (BeginRun reads the journal
+// in between), a holder has no run yet: the message says it is starting.
+func TestLockedWhileARunStarts(t *testing.T) {
+	dir := t.TempDir()
+	j := openAt(t, dir, t0, nil)
+	l, err := j.Acquire("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	other := openAt(t, dir, t0, nil)
+	_, err = other.Acquire("r2")
+	if err == nil || !strings.Contains(err.Error(), "since 2026-11-27T10:15:00Z while its run was starting; if that run is dead, run `bwstate force-unlock "+l.Info.ID+"`") {
+		t.Errorf("wrong result\ngot: %v\nwant: the holder is starting its run", err)
+	}
+	if err := l.setRun("20261127T101500Z"); err != nil {
+		t.Fatal(err)
+	}
+	if info, _, _ := other.LockHolder(); info.Run != "20261127T101500Z" || info.ID != l.Info.ID {
+		t.Errorf("wrong lock after naming the run: %+v", info)
+	}
+	if st, err := os.Stat(filepath.Join(dir, LockFile)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("wrong lock file mode: %v, %v", st, err)
+	}
+}

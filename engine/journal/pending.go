@@ -1,10 +1,14 @@
 package journal
 
 import (
+	"crypto/hmac"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // UnknownAppMessage explains a pending restart whose application nobody
@@ -20,7 +24,11 @@ type pendingKey struct{ host, app string }
 // Pending replays the journal and returns, per host, the restarts recorded
 // pending and not cleared since: PendingSince is the earliest run that
 // recorded it, Reasons every reason given (with the server's text and a
-// message for App ""). Restarts are in the order they were first recorded.
+// message for App ""). A restart performed whose application was not
+// healthy in time stays pending with Unhealthy and RestartedIn set, until a
+// later restart starts or a later change records it pending again. Release
+// is the host's release recorded with the last pending record.
+// Restarts are in the order they were first recorded.
 func (j *Journal) Pending() (map[string][]*engine.Restart, error) {
 	recs, err := j.Records()
 	if err != nil {
@@ -70,6 +78,24 @@ func pendingFrom(recs []*Record) map[string][]*engine.Restart {
 				}
 				add(r.Message)
 			}
+			// A change recorded since needs a restart whatever the health,
+			// and the release it was recorded on is the one that counts.
+			p.Unhealthy, p.RestartedIn = "", ""
+			p.Release = r.Release
+		case KindRestart:
+			p := open[pendingKey{r.Host, strings.ToLower(r.App)}]
+			if p == nil {
+				continue
+			}
+			switch r.Outcome {
+			case RestartStarted:
+				p.Unhealthy, p.RestartedIn = "", ""
+			case RestartUnhealthy, RestartTimeout:
+				p.Unhealthy, p.RestartedIn = r.Detail, r.Run
+				if p.Unhealthy == "" {
+					p.Unhealthy = "not healthy within the health timeout"
+				}
+			}
 		case KindPendingCleared:
 			delete(open, pendingKey{r.Host, strings.ToLower(r.App)})
 		}
@@ -109,10 +135,12 @@ func (j *Journal) ClearPending(host, app, reason string) error {
 }
 
 // SecretMatches reports whether the last value recorded for a sensitive
-// attribute of host (path and attr matched case-insensitively) hashes to
-// the same salted hash as value: a later plan uses it to tell whether a
-// write-only secret changed. It is false when nothing was recorded or the
-// journal cannot be read.
+// attribute of host (path and attr matched case-insensitively) is value: a
+// later plan uses it to tell whether a write-only secret changed. It is
+// false when nothing was recorded, the journal cannot be read, or the
+// record cannot be compared (made with another key, or an earlier
+// bwstate's salted hash without .bwstate/salt): the secret is then shown
+// as a change and set once more. It never creates the key.
 func (j *Journal) SecretMatches(host, path, attr, value string) bool {
 	recs, err := j.Records()
 	if err != nil {
@@ -125,5 +153,22 @@ func (j *Journal) SecretMatches(host, path, attr, value string) bool {
 			last = r.ValueHash
 		}
 	}
-	return last != "" && last == j.HashSecret(value)
+	if last == "" {
+		return false
+	}
+	if !digest.IsKeyed(last) {
+		b, err := os.ReadFile(filepath.Join(j.dir, SaltFile))
+		salt := strings.TrimSpace(string(b))
+		return err == nil && salt != "" && hmac.Equal([]byte(last), []byte(digest.Legacy(salt, value)))
+	}
+	j.keyMu.Lock()
+	k := j.key
+	j.keyMu.Unlock()
+	if k == nil {
+		if k, err = digest.LoadKey(j.dir); err != nil {
+			return false
+		}
+	}
+	ok, err := k.Match(last, "", value)
+	return err == nil && ok
 }

@@ -1,13 +1,10 @@
 package journal
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // Kind is the kind of a journal record.
@@ -27,6 +24,44 @@ const (
 	KindRunEnd         Kind = "run-end"
 )
 
+// Outcomes of restart records (KindRestart).
+const (
+	// RestartStarted is written just before the restart command.
+	RestartStarted = "started"
+	// RestartHealthy: the application came back and the host is healthy.
+	RestartHealthy = "healthy"
+	// RestartUnhealthy: the restart command ran, but the host was not
+	// healthy within the health timeout; Detail says what was wrong. The
+	// restart stays pending, marked unhealthy.
+	RestartUnhealthy = "unhealthy"
+	// RestartTimeout is what versions before RestartUnhealthy wrote for
+	// it; it is read the same way.
+	RestartTimeout = "timeout"
+	// RestartFailed: the restart command failed, or the wait for health was
+	// interrupted or lost its connection.
+	RestartFailed = "failed"
+)
+
+// Outcomes of verify records (KindVerify).
+const (
+	VerifyOK       = "ok"
+	VerifyMismatch = "mismatch"
+	VerifySkipped  = "skipped"
+)
+
+// Outcomes of check records (KindCheck).
+const (
+	CheckPassed = "passed"
+	CheckFailed = "failed"
+)
+
+// Replies of reply records (KindReply).
+const (
+	ReplyDone    = "done"
+	ReplyRestart = "restart"
+	ReplyError   = "error"
+)
+
 // Redacted replaces sensitive values wherever bwstate writes or prints them.
 const Redacted = "(sensitive)"
 
@@ -34,14 +69,15 @@ const Redacted = "(sensitive)"
 // by Append; the other fields depend on Kind:
 //
 //	run-start        Operator, Mode, PlanHash, ConfigHash, RestartPolicy, Hosts
-//	pending          Host, App, Reason; App "" adds Text (the server's words) and Message
+//	pending          Host, App, Reason, Release (the host's, when recorded); App "" adds Text (the server's words) and Message
 //	change           Host, Path, Key, Action, Attr, Before, After, Sensitive, ValueHash
 //	reply            Host, Command (redacted), Reply (done|restart|error), Text
 //	verify           Host, Path, Key, Attr, Outcome (ok|mismatch|skipped), Detail
-//	restart          Host, App, Outcome (started|healthy|timeout|failed), Detail
+//	restart          Host, App, Outcome (started|healthy|unhealthy|failed; timeout in older journals), Detail
 //	pending-cleared  Host, App, Since (the run that set it), Reason, Operator when by hand
 //	check            Host, Detail (the check's address), Outcome (passed|failed), Message
-//	host-end         Host, Outcome (changed|unchanged|failed|untouched|stale|interrupted), Reason
+//	host-end         Host, Outcome (changed|unchanged|failed|untouched|stale|interrupted), Reason,
+//	                 Changed (the host was changed although its outcome is not changed)
 //	run-end          Counts (hosts per outcome), ExitCode
 type Record struct {
 	Seq  int64  `json:"seq"`
@@ -51,12 +87,12 @@ type Record struct {
 	Run  string `json:"run"`
 	Kind Kind   `json:"kind"`
 
-	Operator      string   `json:"operator,omitempty"`
-	Mode          string   `json:"mode,omitempty"`
-	PlanHash      string   `json:"plan_hash,omitempty"`
-	ConfigHash    string   `json:"config_hash,omitempty"`
-	RestartPolicy string   `json:"restart_policy,omitempty"`
-	Hosts         []string `json:"hosts,omitempty"`
+	Operator      string      `json:"operator,omitempty"`
+	Mode          engine.Mode `json:"mode,omitempty"`
+	PlanHash      string      `json:"plan_hash,omitempty"`
+	ConfigHash    string      `json:"config_hash,omitempty"`
+	RestartPolicy string      `json:"restart_policy,omitempty"`
+	Hosts         []string    `json:"hosts,omitempty"`
 
 	Host   string         `json:"host,omitempty"`
 	App    string         `json:"app,omitempty"`
@@ -69,8 +105,9 @@ type Record struct {
 	Before    *string `json:"before,omitempty"`
 	After     *string `json:"after,omitempty"`
 	Sensitive bool    `json:"sensitive,omitempty"`
-	// ValueHash is the salted hash of an applied sensitive value (see
-	// Journal.HashSecret): it lets a later plan tell whether a write-only
+	// ValueHash is the keyed hash of an applied sensitive value (see
+	// Journal.HashSecret; plain hex in records of earlier versions, salted
+	// with .bwstate/salt): it lets a later plan tell whether a write-only
 	// secret changed without the secret ever being stored.
 	ValueHash string `json:"value_hash,omitempty"`
 
@@ -82,6 +119,15 @@ type Record struct {
 	Outcome string `json:"outcome,omitempty"`
 	Detail  string `json:"detail,omitempty"`
 	Since   string `json:"since,omitempty"`
+	// Release is the host's release when a pending restart was recorded:
+	// once the host runs another release, an upgrade has restarted every
+	// application, and the pending restart is satisfied.
+	Release string `json:"release,omitempty"`
+
+	// Changed marks a host-end record of a host that the run changed (a
+	// write accepted, an application restarted) before it failed or was
+	// interrupted.
+	Changed bool `json:"changed,omitempty"`
 
 	Counts   map[string]int `json:"counts,omitempty"`
 	ExitCode *int           `json:"exit_code,omitempty"`
@@ -89,56 +135,6 @@ type Record struct {
 
 // Str returns a pointer to s, for Record.Before and Record.After.
 func Str(s string) *string { return &s }
-
-// canonicalJSON re-encodes a JSON document with object keys sorted and no
-// insignificant white space, keeping numbers as written. Writer and verifier
-// both hash this form, so the field order on disk does not matter.
-func canonicalJSON(doc []byte, drop string) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("trailing data after the JSON object")
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	if drop != "" {
-		delete(m, drop)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// CanonicalHash returns hex(sha256(prefix + canonical JSON of doc without
-// the field drop)). The journal chains records with it and plan files use it
-// as their checksum.
-func CanonicalHash(prefix string, doc []byte, drop string) (string, error) {
-	c, err := canonicalJSON(doc, drop)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	h.Write([]byte(prefix))
-	h.Write(c)
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// HashSalted returns hex(sha256(salt + value)), the form of every hash of a
-// sensitive value in plans, plan files and the journal.
-func HashSalted(salt, value string) string {
-	sum := sha256.Sum256([]byte(salt + value))
-	return hex.EncodeToString(sum[:])
-}
 
 // seal fills r.Hash from r's content and returns the line to write,
 // without the trailing newline.
@@ -148,7 +144,7 @@ func seal(r *Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := CanonicalHash(r.Prev, body, "hash")
+	h, err := digest.Canonical(r.Prev, body, "hash")
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,14 @@
 package journal
 
+import "github.com/bwstate/bwstate/engine"
+
 // RunSummary describes one run found in the journal.
 type RunSummary struct {
 	ID string
 	// Time is the run-start record's time (RFC 3339 UTC).
 	Time     string
 	Operator string
-	Mode     string
+	Mode     engine.Mode
 	// Counts are hosts per outcome, from the run's host-end records.
 	Counts map[string]int
 	// ExitCode is the run-end record's exit code; meaningless when

@@ -2,7 +2,10 @@ package journal
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // VerifyError says which line of the journal breaks the chain and how.
@@ -26,6 +29,27 @@ func (e *VerifyError) Error() string {
 // not a record is a *VerifyError naming the first bad line; so is a torn last
 // line, with Torn set.
 func (j *Journal) Verify() (int, error) {
+	return j.verify(nil)
+}
+
+// Intact verifies the chain and tolerates only a torn last line, which is
+// what a killed run leaves: readers skip it and the next append moves it
+// aside. Anything else (a changed, deleted, inserted or reordered record)
+// means the journal was edited, and the error wraps the *VerifyError.
+func (j *Journal) Intact() error {
+	_, err := j.Verify()
+	var ve *VerifyError
+	if errors.As(err, &ve) && ve.Torn {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("the journal fails verification: %w", err)
+	}
+	return nil
+}
+
+// verify is Verify calling fn, when not nil, with every valid record.
+func (j *Journal) verify(fn func(*Record)) (int, error) {
 	records := 0
 	prevHash := ""
 	err := j.scan(func(line int, raw []byte, last bool) error {
@@ -46,7 +70,7 @@ func (j *Journal) Verify() (int, error) {
 		if r.Hash == "" {
 			return fail("the record has no hash (it was edited or inserted)")
 		}
-		want, err := CanonicalHash(r.Prev, raw, "hash")
+		want, err := digest.Canonical(r.Prev, raw, "hash")
 		if err != nil {
 			return fail("cannot hash the record: %v", err)
 		}
@@ -61,6 +85,9 @@ func (j *Journal) Verify() (int, error) {
 		}
 		prevHash = r.Hash
 		records++
+		if fn != nil {
+			fn(&r)
+		}
 		return nil
 	})
 	return records, err

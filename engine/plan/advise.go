@@ -170,7 +170,7 @@ func Drift(ctxs []*engine.Context, f *engine.Facts, observed map[string]*engine.
 		if obs == nil || obs.Kind != c.Kind {
 			continue
 		}
-		ch := &engine.Change{Resource: engine.DriftResource, Path: c.Path, Action: engine.Update, ActionName: engine.Update.String(), Attrs: []*engine.AttrChange{}}
+		ch := &engine.Change{Resource: engine.DriftResource, Path: c.Path, Action: engine.Update, Attrs: []*engine.AttrChange{}}
 		if c.Kind == engine.TableContext {
 			if len(obs.Rows) == 0 {
 				continue

@@ -210,7 +210,7 @@ func TestDrift(t *testing.T) {
 				aclPath:  rowsLive(aclPath, map[string]string{"host": "10.9.0.5"}, map[string]string{"host": "10.9.0.6"}),
 				trapPath: rowsLive(trapPath),
 			},
-			want: []*engine.Change{{Resource: "drift", Path: aclPath, Action: engine.Update, ActionName: "update", LiveRows: 2}},
+			want: []*engine.Change{{Resource: "drift", Path: aclPath, Action: engine.Update, LiveRows: 2}},
 		},
 		"a context that is a table on the server is skipped": {
 			facts:    xsp22,
@@ -228,7 +228,7 @@ func TestDrift(t *testing.T) {
 }
 
 func driftOf(path string, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: "drift", Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
+	return &engine.Change{Resource: "drift", Path: path, Action: engine.Update, Attrs: attrs}
 }
 
 // TestRunAdvisoriesAndDrift plans hosts that manage nothing, part of the
@@ -248,7 +248,7 @@ func TestRunAdvisoriesAndDrift(t *testing.T) {
 		}
 	}
 	snmpDrift := driftOf(snmpPath, ac("port", "8001", "8161", ""))
-	aclDrift := &engine.Change{Resource: "drift", Path: aclPath, Action: engine.Update, ActionName: "update", Attrs: []*engine.AttrChange{}, LiveRows: 1}
+	aclDrift := &engine.Change{Resource: "drift", Path: aclPath, Action: engine.Update, Attrs: []*engine.AttrChange{}, LiveRows: 1}
 	tests := map[string]struct {
 		drift     bool
 		desired   []*engine.Desired

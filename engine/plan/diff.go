@@ -75,6 +75,7 @@ func DiffHost(h *engine.Host, f *engine.Facts, desired []*engine.Desired, observ
 		hp.Changes = []*engine.Change{}
 		return hp
 	}
+	pending, hp.Satisfied = satisfied(pending, f)
 	hp.Restarts = d.restarts.merge(pending)
 	for _, p := range pending {
 		if p != nil && p.App == "" {
@@ -87,6 +88,28 @@ func DiffHost(h *engine.Host, f *engine.Facts, desired []*engine.Desired, observ
 		}
 	}
 	return hp
+}
+
+// satisfied separates the pending restarts that the host shows were done
+// anyway: one recorded on another release than the host runs now was
+// overtaken by an upgrade, which restarts every application (the founding
+// case: CAP disabled with the restart deferred, then the 22.0 upgrade). A
+// restart recorded without a release (earlier versions) is never taken as
+// satisfied.
+func satisfied(pending []*engine.Restart, f *engine.Facts) (owed, done []*engine.Restart) {
+	for _, p := range pending {
+		if p == nil {
+			continue
+		}
+		if p.Release == "" || f == nil || f.ReleaseString == "" || strings.EqualFold(p.Release, f.ReleaseString) {
+			owed = append(owed, p)
+			continue
+		}
+		cp := *p
+		cp.Satisfied = fmt.Sprintf("the release changed from %s to %s since it was recorded (an upgrade restarts every application)", p.Release, f.ReleaseString)
+		done = append(done, &cp)
+	}
+	return owed, done
 }
 
 // pathKey is the map key of a context path: the CLI matches paths
@@ -172,7 +195,7 @@ func (d *differ) attributes(want *engine.Desired, obs *engine.Observed) ([]*engi
 	if obs.Kind != engine.AttributeContext {
 		return nil, fmt.Errorf("%s is a table on this server, not an attribute context", path)
 	}
-	ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Update, ActionName: engine.Update.String()}
+	ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Update}
 	for _, fld := range want.Attrs {
 		var sa *engine.Attribute
 		if want.Schema != nil {
@@ -379,7 +402,7 @@ func (d *differ) keyedTable(want *engine.Desired, obs *engine.Observed, path str
 			}
 		}
 		if match == nil {
-			ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, ActionName: engine.Create.String(), Key: key}
+			ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, Key: key}
 			for _, f := range row {
 				sa := schema.Attribute(f.Name)
 				if sa == nil {
@@ -406,7 +429,7 @@ func (d *differ) keyedTable(want *engine.Desired, obs *engine.Observed, path str
 				key[i].Value = v
 			}
 		}
-		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Update, ActionName: engine.Update.String(), Key: key}
+		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Update, Key: key}
 		for _, f := range row {
 			sa := schema.Attribute(f.Name)
 			if sa == nil {
@@ -487,7 +510,7 @@ func liveKey(row map[string]string, keys []*engine.Attribute) (string, bool) {
 // as before-values, so apply can check that the row it deletes is still the
 // one the operator reviewed (ids of IDKeyed tables shift).
 func (d *differ) deleteRow(want *engine.Desired, path string, key []engine.Field, values map[string]string) *engine.Change {
-	ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Delete, ActionName: engine.Delete.String(), Key: key}
+	ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Delete, Key: key}
 	for _, sa := range want.Schema.Attributes {
 		if sa.Key {
 			continue
@@ -525,7 +548,7 @@ func (d *differ) idTable(want *engine.Desired, obs *engine.Observed, path string
 		if claimRow(live, fields, func(name, v, declared string) bool { return schema.Attribute(name).Equal(v, declared) }) {
 			continue
 		}
-		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, ActionName: engine.Create.String()}
+		ch := &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create}
 		for _, f := range fields {
 			ch.Attrs = append(ch.Attrs, &engine.AttrChange{Name: f.Name, After: f.Value, Sensitive: f.Sensitive, Restart: restartFor(want, f.Name, nil)})
 		}
@@ -594,7 +617,7 @@ func (d *differ) unknownTable(want *engine.Desired, obs *engine.Observed, path s
 			}
 		}
 		d.rowNeeds(want, path, key)
-		creates = append(creates, &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, ActionName: engine.Create.String(), Key: key})
+		creates = append(creates, &engine.Change{Resource: want.Resource, Path: path, Action: engine.Create, Key: key})
 	}
 	return creates, nil
 }
@@ -641,7 +664,8 @@ func appendNew(list []string, v string) []string {
 // merge combines the needed restarts with those pending from earlier runs:
 // an application both needed and pending is restarted once, and stays
 // marked pending with the run that left it so, because its earlier change
-// is still not in effect.
+// is still not in effect. A pending restart that was performed but left its
+// application unhealthy keeps that mark unless a new change needs it.
 func (s *restartSet) merge(pending []*engine.Restart) []*engine.Restart {
 	var out []*engine.Restart
 	find := func(app string) *engine.Restart {
@@ -662,7 +686,8 @@ func (s *restartSet) merge(pending []*engine.Restart) []*engine.Restart {
 			}
 			continue
 		}
-		out = append(out, &engine.Restart{App: p.App, Reasons: append([]string(nil), p.Reasons...), Pending: true, PendingSince: p.PendingSince})
+		out = append(out, &engine.Restart{App: p.App, Reasons: append([]string(nil), p.Reasons...), Pending: true, PendingSince: p.PendingSince,
+			Unhealthy: p.Unhealthy, RestartedIn: p.RestartedIn})
 	}
 	for _, app := range s.apps {
 		r := find(app)
@@ -670,6 +695,9 @@ func (s *restartSet) merge(pending []*engine.Restart) []*engine.Restart {
 			r = &engine.Restart{App: app}
 			out = append(out, r)
 		}
+		// A new change needs the restart, whatever the health after the
+		// last one.
+		r.Unhealthy, r.RestartedIn = "", ""
 		for _, why := range s.reasons[app] {
 			r.Reasons = appendNew(r.Reasons, why)
 		}

@@ -28,15 +28,15 @@ var (
 
 // upd, create and del build expected changes.
 func upd(resource, path string, key []engine.Field, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, ActionName: "update", Key: key, Attrs: attrs}
+	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, Key: key, Attrs: attrs}
 }
 
 func create(resource, path string, key []engine.Field, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: resource, Path: path, Action: engine.Create, ActionName: "create", Key: key, Attrs: attrs}
+	return &engine.Change{Resource: resource, Path: path, Action: engine.Create, Key: key, Attrs: attrs}
 }
 
 func del(resource, path string, key []engine.Field, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: resource, Path: path, Action: engine.Delete, ActionName: "delete", Key: key, Attrs: attrs}
+	return &engine.Change{Resource: resource, Path: path, Action: engine.Delete, Key: key, Attrs: attrs}
 }
 
 func ac(name, before, after, restart string) *engine.AttrChange {
@@ -57,6 +57,12 @@ func restart(app string, reasons ...string) *engine.Restart {
 
 func pendingRestart(app, since string, reasons ...string) *engine.Restart {
 	return &engine.Restart{App: app, Reasons: reasons, Pending: true, PendingSince: since}
+}
+
+func unhealthyRestart(app, since, restartedIn string) *engine.Restart {
+	r := pendingRestart(app, since, "X changed")
+	r.Unhealthy, r.RestartedIn = "not healthy within 2s: "+app+" is Starting", restartedIn
+	return r
 }
 
 func TestDiffHost(t *testing.T) {
@@ -345,6 +351,23 @@ func TestDiffHost(t *testing.T) {
 				},
 			},
 		},
+		"a restart left unhealthy keeps its mark, unless a new change needs it": {
+			desired: []*engine.Desired{ctxWant("context.cis", cisWithDefaults, "", f("enabled", "false"))},
+			observed: map[string]*engine.Observed{
+				cisPath: attrsLive(cisPath, "enabled", "true"),
+			},
+			pending: []*engine.Restart{
+				unhealthyRestart("OpenClientServer", "r1", "r2"),
+				unhealthyRestart("AuthenticationService", "r1", "r2"),
+			},
+			want: want{
+				changes: []*engine.Change{upd("context.cis", cisPath, nil, ac("enabled", "true", "false", "AuthenticationService"))},
+				restarts: []*engine.Restart{
+					pendingRestart("AuthenticationService", "r1", "X changed", "CISTokenValidation changed"),
+					unhealthyRestart("OpenClientServer", "r1", "r2"),
+				},
+			},
+		},
 		"pending restart alone": {
 			desired:  []*engine.Desired{ctxWant("context.cap", capProxy, "", f("enabled", "false"))},
 			observed: map[string]*engine.Observed{capPath: attrsLive(capPath, "enabled", "false")},
@@ -467,5 +490,46 @@ func TestUnknownApplicationPendingIsShown(t *testing.T) {
 	want := "a restart of an unknown application is pending since run 20261127T101500Z (*** Warning: BroadWorks needs to be restarted for the changes to take effect ***); restart it by hand, then run: bwstate journal clear-pending -host xsp1"
 	if len(got.Warnings) != 1 || !strings.HasPrefix(got.Warnings[0], want) {
 		t.Errorf("wrong warnings\ngot:  %q\nwant: [%q...]", got.Warnings, want)
+	}
+}
+
+// A pending restart recorded on another release than the host runs now
+// was done by the upgrade (it restarts every application): it is listed
+// as satisfied, not as a restart, and plan changes nothing. One recorded
+// on this release, or without a release (earlier versions), is still owed.
+func TestPendingSatisfiedByAnUpgrade(t *testing.T) {
+	onRelease := func(app, since, release string) *engine.Restart {
+		r := pendingRestart(app, since, "CAPProxy changed")
+		r.Release = release
+		return r
+	}
+	pending := []*engine.Restart{
+		onRelease("OpenClientServer", "r1", "Rel_21.0_1.551"),
+		onRelease("AuthenticationService", "r1", xsp22.ReleaseString),
+		pendingRestart("ExecutionServer", "r0"),
+		onRelease("", "r1", "Rel_21.0_1.551"),
+	}
+	desired := []*engine.Desired{ctxWant("context.cap", capProxy, "", f("enabled", "false"))}
+	observed := map[string]*engine.Observed{capPath: attrsLive(capPath, "enabled", "false")}
+	hp := DiffHost(xsp1, xsp22, desired, observed, pending, nil)
+	var owed, done []string
+	for _, r := range hp.Restarts {
+		owed = append(owed, r.App)
+	}
+	for _, r := range hp.Satisfied {
+		done = append(done, r.App+": "+r.Satisfied)
+	}
+	why := "the release changed from Rel_21.0_1.551 to " + xsp22.ReleaseString + " since it was recorded (an upgrade restarts every application)"
+	if d := cmp.Diff([]string{"AuthenticationService", "ExecutionServer"}, owed); d != "" {
+		t.Errorf("wrong restarts (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"OpenClientServer: " + why, ": " + why}, done); d != "" {
+		t.Errorf("wrong satisfied (-want +got):\n%s", d)
+	}
+	if len(hp.Warnings) != 0 {
+		t.Errorf("a satisfied unknown-application restart is still a warning: %v", hp.Warnings)
+	}
+	if pending[0].Satisfied != "" {
+		t.Error("DiffHost modified the pending restarts it was given")
 	}
 }

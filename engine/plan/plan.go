@@ -2,9 +2,6 @@ package plan
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -115,10 +112,6 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 	if now == nil {
 		now = time.Now
 	}
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return nil, fmt.Errorf("plan: salt: %w", err)
-	}
 	var read []*engine.Host
 	var leftAlone []string
 	for _, h := range opts.Hosts {
@@ -132,12 +125,11 @@ func Run(ctx context.Context, opts Options) (*engine.Plan, error) {
 		FormatVersion: engine.PlanFormatVersion,
 		ConfigHash:    opts.ConfigHash,
 		CreatedAt:     now().UTC().Format(time.RFC3339),
-		Salt:          hex.EncodeToString(salt),
 		Hosts:         make([]*engine.HostPlan, len(read)),
-		Mode:          "normal",
+		Mode:          engine.ModeNormal,
 		LeftAlone:     leftAlone,
 	}
-	r := &runner{opts: opts, salt: p.Salt}
+	r := &runner{opts: opts}
 
 	var g errgroup.Group
 	g.SetLimit(limit)
@@ -183,7 +175,6 @@ func concerned(opts Options, h *engine.Host) bool {
 // runner is the state of one Run shared by its host goroutines.
 type runner struct {
 	opts   Options
-	salt   string
 	hookMu sync.Mutex
 }
 
@@ -277,7 +268,6 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 		hp.Drift = drift
 		hp.Warnings = append(hp.Warnings, warnings...)
 	}
-	hashSensitive(hp, r.salt)
 	return hp
 }
 
@@ -300,17 +290,4 @@ func (r *runner) withSchemas(hostType string, desired []*engine.Desired) []*engi
 		}
 	}
 	return out
-}
-
-// hashSensitive fills BeforeHash of sensitive attributes, so a saved plan
-// can prove a secret unchanged at apply time without holding it.
-func hashSensitive(hp *engine.HostPlan, salt string) {
-	for _, ch := range hp.Changes {
-		for _, ac := range ch.Attrs {
-			if ac.Sensitive && !ac.BeforeUnknown && ch.Action != engine.Create {
-				sum := sha256.Sum256([]byte(salt + ac.Before))
-				ac.BeforeHash = hex.EncodeToString(sum[:])
-			}
-		}
-	}
 }

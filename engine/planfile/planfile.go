@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/bwstate/bwstate/engine"
-	"github.com/bwstate/bwstate/engine/journal"
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 // Kind is the "kind" of every plan file.
@@ -27,18 +27,20 @@ type Secrets func(host, path, attr string, key []engine.Field) (value string, ok
 // it refuses to carry: sensitive attributes have hashes and no values, and
 // Before/After are pointers so that "" and "absent" stay distinct.
 type document struct {
-	FormatVersion string     `json:"format_version"`
-	Kind          string     `json:"kind"`
-	Checksum      string     `json:"checksum"`
-	CreatedAt     string     `json:"created_at"`
-	ConfigHash    string     `json:"config_hash"`
-	Salt          string     `json:"salt"`
-	Mode          string     `json:"mode,omitempty"`
-	Warnings      []string   `json:"warnings,omitempty"`
-	Hosts         []*hostDoc `json:"hosts"`
-	LeftAlone     []string   `json:"left_alone,omitempty"`
-	Targets       []string   `json:"targets,omitempty"`
-	Excludes      []string   `json:"excludes,omitempty"`
+	FormatVersion string `json:"format_version"`
+	Kind          string `json:"kind"`
+	Checksum      string `json:"checksum"`
+	CreatedAt     string `json:"created_at"`
+	ConfigHash    string `json:"config_hash"`
+	// Salt is the plan's random nonce, mixed into every keyed hash of a
+	// sensitive value (the name predates keyed hashes).
+	Salt      string      `json:"salt"`
+	Mode      engine.Mode `json:"mode,omitempty"`
+	Warnings  []string    `json:"warnings,omitempty"`
+	Hosts     []*hostDoc  `json:"hosts"`
+	LeftAlone []string    `json:"left_alone,omitempty"`
+	Targets   []string    `json:"targets,omitempty"`
+	Excludes  []string    `json:"excludes,omitempty"`
 }
 
 type hostDoc struct {
@@ -54,8 +56,11 @@ type hostDoc struct {
 	// pending, apart so a reader sees at once what is new.
 	Restarts        []*engine.Restart `json:"restarts"`
 	PendingRestarts []*engine.Restart `json:"pending_restarts"`
-	Checks          []*engine.Check   `json:"checks,omitempty"`
-	Drift           []*changeDoc      `json:"drift,omitempty"`
+	// SatisfiedRestarts were pending but are done (an upgrade): apply
+	// records them cleared (engine.HostPlan.Satisfied).
+	SatisfiedRestarts []*engine.Restart `json:"satisfied_restarts,omitempty"`
+	Checks            []*engine.Check   `json:"checks,omitempty"`
+	Drift             []*changeDoc      `json:"drift,omitempty"`
 }
 
 type changeDoc struct {
@@ -80,7 +85,7 @@ type attrDoc struct {
 }
 
 // File is a plan read from disk, with what engine.Plan cannot hold: the
-// salted hashes of sensitive after-values.
+// keyed hashes of sensitive after-values.
 type File struct {
 	// Name is the path the plan was read from, for messages.
 	Name      string
@@ -102,8 +107,8 @@ func secretKey(host, path string, key []engine.Field, attr string) string {
 	return b.String()
 }
 
-// AfterHash returns the salted hash the plan recorded for a sensitive
-// after-value (hex(sha256(salt + value)) with the plan's salt).
+// AfterHash returns the keyed hash the plan recorded for a sensitive
+// after-value (digest.Key.Sum with the plan's nonce, Plan.Salt).
 func (f *File) AfterHash(host, path, attr string, key []engine.Field) (string, bool) {
 	h, ok := f.afterHash[secretKey(host, path, key, attr)]
 	return h, ok
@@ -122,11 +127,37 @@ func (e *SecretMismatchError) Error() string {
 		e.Name, len(e.Attrs), strings.Join(e.Attrs, "; "))
 }
 
-// CheckSecrets evaluates every sensitive after-value through s (a fresh
-// evaluation of the configuration) and refuses, with a
-// *SecretMismatchError, when one is missing or hashes differently from the
-// plan's after_hash: applying it would set a value nobody reviewed.
-func (f *File) CheckSecrets(s Secrets) error {
+// KeyMismatchError says that the plan's hashes of sensitive values cannot
+// be checked with this state directory's key: the plan was made by an
+// earlier bwstate (salted sha256), or with another key (on another
+// controller, or before .bwstate/ was recreated). Nothing is compared, so
+// nothing can be applied from it.
+type KeyMismatchError struct {
+	Name string
+	// Attr is the first "host path attr" whose hash is foreign.
+	Attr string
+	Err  *digest.SchemeError
+	// KeyID is this state directory's key.
+	KeyID string
+}
+
+func (e *KeyMismatchError) Error() string {
+	if e.Err.Legacy {
+		return fmt.Sprintf("plan file %s was made by an earlier bwstate: its hashes of sensitive values (%s) are salted sha256, which anyone holding the file could test guesses against, and this version accepts only keyed hashes; make a new plan", e.Name, e.Attr)
+	}
+	return fmt.Sprintf("plan file %s was made with another hash key (%s) than this configuration's .bwstate/%s (%s): it was planned on another controller, or before .bwstate was recreated, so its sensitive values (%s) cannot be checked; make a new plan here",
+		e.Name, e.Err.KeyID, digest.KeyFile, e.KeyID, e.Attr)
+}
+
+func (e *KeyMismatchError) Unwrap() error { return e.Err }
+
+// CheckSecrets checks the plan's hashes of sensitive values with key and
+// evaluates every sensitive after-value through s (a fresh evaluation of
+// the configuration). It refuses with a *KeyMismatchError when a hash was
+// not made with key, and with a *SecretMismatchError when a value is
+// missing or hashes differently from the plan's after_hash: applying it
+// would set a value nobody reviewed.
+func (f *File) CheckSecrets(s Secrets, key *digest.Key) error {
 	var bad []string
 	for _, hp := range f.Plan.Hosts {
 		for _, c := range hp.Changes {
@@ -134,7 +165,17 @@ func (f *File) CheckSecrets(s Secrets) error {
 				if !ac.Sensitive {
 					continue
 				}
+				what := fmt.Sprintf("%s %s %s", hp.Name, c.Path, ac.Name)
 				want, _ := f.AfterHash(hp.Name, c.Path, ac.Name, c.Key)
+				for _, h := range []string{ac.BeforeHash, want} {
+					if h == "" {
+						continue
+					}
+					var se *digest.SchemeError
+					if err := key.Check(h); errors.As(err, &se) {
+						return &KeyMismatchError{Name: f.Name, Attr: what, Err: se, KeyID: key.ID()}
+					}
+				}
 				if c.Action == engine.Delete {
 					continue
 				}
@@ -143,8 +184,8 @@ func (f *File) CheckSecrets(s Secrets) error {
 				if s != nil {
 					v, ok = s(hp.Name, c.Path, ac.Name, c.Key)
 				}
-				if !ok || journal.HashSalted(f.Plan.Salt, v) != want {
-					bad = append(bad, fmt.Sprintf("%s %s %s", hp.Name, c.Path, ac.Name))
+				if match, _ := key.Match(want, f.Plan.Salt, v); !ok || !match {
+					bad = append(bad, what)
 				}
 			}
 		}
@@ -155,35 +196,53 @@ func (f *File) CheckSecrets(s Secrets) error {
 	return nil
 }
 
-// Marshal encodes p as a plan file. Sensitive before-values are hashed with
-// the plan's salt (AttrChange.BeforeHash when the planner set it), and
-// sensitive after-values taken from s (or, when s does not know them, from
-// the in-memory AttrChange.After) are hashed too; neither value is written.
-// A plan without a salt gets a fresh random one.
-func Marshal(p *engine.Plan, s Secrets) ([]byte, error) {
-	salt := p.Salt
-	saltFromPlan := salt != ""
-	if salt == "" {
-		raw := make([]byte, 32)
+// Marshal encodes p as a plan file. Sensitive before-values (kept as
+// AttrChange.BeforeHash when the plan came from a file) and sensitive
+// after-values taken from s (or, when s does not know them, from the
+// in-memory AttrChange.After) are written only as hashes keyed with key and
+// the plan's nonce (Plan.Salt; a plan without one gets a fresh random one).
+// key may be nil only when the plan has no sensitive value to hash.
+func Marshal(p *engine.Plan, s Secrets, key *digest.Key) ([]byte, error) {
+	nonce := p.Salt
+	fromPlan := nonce != ""
+	if nonce == "" {
+		raw := make([]byte, 16)
 		if _, err := rand.Read(raw); err != nil {
-			return nil, fmt.Errorf("plan file salt: %w", err)
+			return nil, fmt.Errorf("plan file nonce: %w", err)
 		}
-		salt = hex.EncodeToString(raw)
+		nonce = hex.EncodeToString(raw)
 	}
-	doc := toDocument(p, s, salt, saltFromPlan)
+	doc, err := toDocument(p, s, &hasher{key: key, nonce: nonce, fromPlan: fromPlan, needKey: true})
+	if err != nil {
+		return nil, err
+	}
 	return encode(doc)
 }
 
 // Hash returns a stable identifier of a plan for the journal's run-start
-// record: the checksum of its plan-file form without a fresh salt, so
-// sensitive values contribute only through the plan's own salted hashes.
+// record: the checksum of its plan-file form. It needs no key: sensitive
+// values contribute only the hashes the plan already carries (those of a
+// saved plan), never values.
 func Hash(p *engine.Plan) (string, error) {
-	doc := toDocument(p, nil, p.Salt, p.Salt != "")
+	doc, err := toDocument(p, nil, &hasher{nonce: p.Salt, fromPlan: true})
+	if err != nil {
+		return "", fmt.Errorf("hash plan: %w", err)
+	}
 	body, err := json.Marshal(doc)
 	if err != nil {
 		return "", fmt.Errorf("hash plan: %w", err)
 	}
-	return journal.CanonicalHash("", body, "checksum")
+	return digest.Canonical("", body, "checksum")
+}
+
+// hasher hashes the sensitive values of one document.
+type hasher struct {
+	// key is nil for Hash: values are then left out.
+	key      *digest.Key
+	nonce    string
+	fromPlan bool // nonce is the plan's own, so its BeforeHash values hold
+	// needKey: a sensitive value without a key is an error (Marshal).
+	needKey bool
 }
 
 func encode(doc *document) ([]byte, error) {
@@ -192,7 +251,7 @@ func encode(doc *document) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode plan: %w", err)
 	}
-	sum, err := journal.CanonicalHash("", body, "checksum")
+	sum, err := digest.Canonical("", body, "checksum")
 	if err != nil {
 		return nil, fmt.Errorf("encode plan: %w", err)
 	}
@@ -207,10 +266,10 @@ func encode(doc *document) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func toDocument(p *engine.Plan, s Secrets, salt string, saltFromPlan bool) *document {
+func toDocument(p *engine.Plan, s Secrets, hs *hasher) (*document, error) {
 	doc := &document{
 		FormatVersion: engine.PlanFormatVersion, Kind: Kind, CreatedAt: p.CreatedAt,
-		ConfigHash: p.ConfigHash, Salt: salt, Mode: p.Mode, Warnings: p.Warnings,
+		ConfigHash: p.ConfigHash, Salt: hs.nonce, Mode: p.Mode, Warnings: p.Warnings,
 		Hosts: []*hostDoc{}, LeftAlone: p.LeftAlone, Targets: p.Targets, Excludes: p.Excludes,
 	}
 	for _, hp := range p.Hosts {
@@ -220,10 +279,19 @@ func toDocument(p *engine.Plan, s Secrets, salt string, saltFromPlan bool) *docu
 			Changes: []*changeDoc{}, Restarts: []*engine.Restart{}, PendingRestarts: []*engine.Restart{},
 		}
 		for _, c := range hp.Changes {
-			hd.Changes = append(hd.Changes, changeToDoc(hp.Name, c, s, salt, saltFromPlan))
+			cd, err := changeToDoc(hp.Name, c, s, hs)
+			if err != nil {
+				return nil, err
+			}
+			hd.Changes = append(hd.Changes, cd)
 		}
 		for _, c := range hp.Drift {
-			hd.Drift = append(hd.Drift, changeToDoc(hp.Name, c, nil, salt, saltFromPlan))
+			// Drift never holds sensitive values (engine.DriftResource).
+			cd, err := changeToDoc(hp.Name, c, nil, &hasher{nonce: hs.nonce})
+			if err != nil {
+				return nil, err
+			}
+			hd.Drift = append(hd.Drift, cd)
 		}
 		for _, r := range hp.Restarts {
 			if r.Pending {
@@ -232,31 +300,33 @@ func toDocument(p *engine.Plan, s Secrets, salt string, saltFromPlan bool) *docu
 				hd.Restarts = append(hd.Restarts, r)
 			}
 		}
+		hd.SatisfiedRestarts = hp.Satisfied
 		doc.Hosts = append(doc.Hosts, hd)
 	}
-	return doc
+	return doc, nil
 }
 
-func changeToDoc(host string, c *engine.Change, s Secrets, salt string, saltFromPlan bool) *changeDoc {
-	cd := &changeDoc{Resource: c.Resource, Path: c.Path, Action: c.EffectiveAction().String(), Key: c.Key, Attrs: []*attrDoc{}, LiveRows: c.LiveRows}
+func changeToDoc(host string, c *engine.Change, s Secrets, hs *hasher) (*changeDoc, error) {
+	cd := &changeDoc{Resource: c.Resource, Path: c.Path, Action: c.Action.String(), Key: c.Key, Attrs: []*attrDoc{}, LiveRows: c.LiveRows}
 	for _, ac := range c.Attrs {
 		ad := &attrDoc{Name: ac.Name, Sensitive: ac.Sensitive, BeforeUnknown: ac.BeforeUnknown, Restart: ac.Restart}
+		cd.Attrs = append(cd.Attrs, ad)
 		if !ac.Sensitive {
-			ad.Before, ad.After = journal.Str(ac.Before), journal.Str(ac.After)
-			cd.Attrs = append(cd.Attrs, ad)
+			ad.Before, ad.After = str(ac.Before), str(ac.After)
 			continue
 		}
+		if hs.key == nil && hs.needKey {
+			return nil, fmt.Errorf("%s %s %s is sensitive: writing its hash needs the state directory's key", host, c.Path, ac.Name)
+		}
 		switch {
-		case salt == "":
-			// Hash of a plan without a salt: an unsalted hash of a secret
-			// would be guessable, so sensitive values contribute nothing.
-			cd.Attrs = append(cd.Attrs, ad)
-			continue
 		case ac.BeforeUnknown:
-		case ac.BeforeHash != "" && saltFromPlan:
+		case ac.BeforeHash != "" && hs.fromPlan:
 			ad.BeforeHash = ac.BeforeHash
-		default:
-			ad.BeforeHash = journal.HashSalted(salt, ac.Before)
+		case hs.key != nil:
+			ad.BeforeHash = hs.key.Sum(hs.nonce, ac.Before)
+		}
+		if hs.key == nil {
+			continue // Hash: no value is hashed without the key
 		}
 		after := ac.After
 		if s != nil {
@@ -264,16 +334,18 @@ func changeToDoc(host string, c *engine.Change, s Secrets, salt string, saltFrom
 				after = v
 			}
 		}
-		ad.AfterHash = journal.HashSalted(salt, after)
-		cd.Attrs = append(cd.Attrs, ad)
+		ad.AfterHash = hs.key.Sum(hs.nonce, after)
 	}
-	return cd
+	return cd, nil
 }
 
-// Write saves p to path (mode 0600: the file holds the salt) atomically, so
-// a crash never leaves half a plan under the final name.
-func Write(path string, p *engine.Plan, s Secrets) error {
-	b, err := Marshal(p, s)
+// str returns a pointer to v, for attrDoc.Before and After.
+func str(v string) *string { return &v }
+
+// Write saves p to path (mode 0600, like everything bwstate writes)
+// atomically, so a crash never leaves half a plan under the final name.
+func Write(path string, p *engine.Plan, s Secrets, key *digest.Key) error {
+	b, err := Marshal(p, s, key)
 	if err != nil {
 		return fmt.Errorf("write plan file %s: %w", path, err)
 	}
@@ -341,7 +413,7 @@ func Parse(name string, data []byte) (*File, error) {
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fail("corrupt plan file: %v", err)
 	}
-	sum, err := journal.CanonicalHash("", data, "checksum")
+	sum, err := digest.Canonical("", data, "checksum")
 	if err != nil {
 		return nil, fail("corrupt plan file: %v", err)
 	}
@@ -354,9 +426,7 @@ func Parse(name string, data []byte) (*File, error) {
 		Salt: doc.Salt, Mode: doc.Mode, Warnings: doc.Warnings,
 		LeftAlone: doc.LeftAlone, Targets: doc.Targets, Excludes: doc.Excludes,
 	}
-	switch p.Mode {
-	case "", "normal", "restarts-only", "revert":
-	default:
+	if _, ok := engine.ParseMode(string(p.Mode)); !ok {
 		return nil, fail("unknown mode %q", p.Mode)
 	}
 	for i, hd := range doc.Hosts {
@@ -396,6 +466,12 @@ func Parse(name string, data []byte) (*File, error) {
 			r.Pending = true
 			hp.Restarts = append(hp.Restarts, r)
 		}
+		for _, r := range hd.SatisfiedRestarts {
+			if r == nil || r.Satisfied == "" {
+				return nil, fail("host %s: a satisfied restart does not say why", hd.Name)
+			}
+			hp.Satisfied = append(hp.Satisfied, r)
+		}
 		p.Hosts = append(p.Hosts, hp)
 	}
 	f.Plan = p
@@ -432,7 +508,7 @@ func changeFromDoc(f *File, host string, cd *changeDoc) (*engine.Change, error) 
 	if cd.Path == "" {
 		return nil, fmt.Errorf("a change has no path")
 	}
-	c := &engine.Change{Resource: cd.Resource, Path: cd.Path, Action: a, ActionName: a.String(), Key: cd.Key, Attrs: []*engine.AttrChange{}, LiveRows: cd.LiveRows}
+	c := &engine.Change{Resource: cd.Resource, Path: cd.Path, Action: a, Key: cd.Key, Attrs: []*engine.AttrChange{}, LiveRows: cd.LiveRows}
 	for _, ad := range cd.Attrs {
 		if ad == nil || ad.Name == "" {
 			return nil, fmt.Errorf("%s: an attribute has no name", cd.Path)

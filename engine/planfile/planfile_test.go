@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bwstate/bwstate/engine"
-	"github.com/bwstate/bwstate/engine/journal"
+	"github.com/bwstate/bwstate/engine/digest"
 )
 
 const (
@@ -19,6 +19,29 @@ const (
 	afterSecret  = "new-community-Zp4"
 	promptSecret = "client-secret-Wm2"
 )
+
+// testKey is a state directory's hash key, made once for the package.
+var testKey = func() *digest.Key {
+	dir, err := os.MkdirTemp("", "planfile-key")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	k, err := digest.LoadOrCreateKey(dir)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// otherKey stands for the key of another controller.
+func otherKey(t *testing.T) *digest.Key {
+	k, err := digest.LoadOrCreateKey(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
 
 func samplePlan() *engine.Plan {
 	return &engine.Plan{
@@ -29,19 +52,19 @@ func samplePlan() *engine.Plan {
 				Name: "xsp1", Address: "10.1.0.11", Type: "xsp", Release: "Rel_22.0_1.1123",
 				Facts: &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, ReleaseString: "Rel_22.0_1.1123", Alarms: []string{"bwOpenClientServerASConnFailed"}},
 				Changes: []*engine.Change{
-					{Resource: "context.cap_proxy_off", Path: "Applications/OpenClientServer/CAPProxy", Action: engine.Update, ActionName: "update",
+					{Resource: "context.cap_proxy_off", Path: "Applications/OpenClientServer/CAPProxy", Action: engine.Update,
 						Attrs: []*engine.AttrChange{{Name: "enabled", Before: "true", After: "false", Restart: "OpenClientServer"}}},
-					{Resource: "context.snmp", Path: "Interface/SNMP/Agent", Action: engine.Update, ActionName: "update",
+					{Resource: "context.snmp", Path: "Interface/SNMP/Agent", Action: engine.Update,
 						Attrs: []*engine.AttrChange{
-							{Name: "readCommunity", Before: beforeSecret, After: afterSecret, Sensitive: true, BeforeHash: journal.HashSalted(salt, beforeSecret)},
+							{Name: "readCommunity", Before: beforeSecret, After: afterSecret, Sensitive: true, BeforeHash: testKey.Sum(salt, beforeSecret)},
 							{Name: "trapSourceAddress", Before: "", After: "10.0.0.1"},
 						}},
-					{Resource: "context.cis", Path: "Applications/AuthenticationService/CISTokenValidation", Action: engine.Update, ActionName: "update",
+					{Resource: "context.cis", Path: "Applications/AuthenticationService/CISTokenValidation", Action: engine.Update,
 						Attrs: []*engine.AttrChange{{Name: "clientSecret", Sensitive: true, BeforeUnknown: true, Restart: "AuthenticationService"}}},
-					{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create, ActionName: "create",
+					{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create,
 						Key:   []engine.Field{{Name: "host", Value: "10.9.0.5"}},
 						Attrs: []*engine.AttrChange{{Name: "description", Before: "", After: "NOC"}}},
-					{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete, ActionName: "delete",
+					{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete,
 						Key:   []engine.Field{{Name: "host", Value: "10.9.0.99"}},
 						Attrs: []*engine.AttrChange{{Name: "description", Before: "old", After: ""}}},
 				},
@@ -49,6 +72,8 @@ func samplePlan() *engine.Plan {
 					{App: "OpenClientServer", Reasons: []string{"CAPProxy changed"}},
 					{App: "AuthenticationService", Reasons: []string{"CISTokenValidation changed"}, Pending: true, PendingSince: "20261120T080000Z"},
 				},
+				Satisfied: []*engine.Restart{{App: "ExecutionServer", Reasons: []string{"SIP changed"}, Pending: true, PendingSince: "20261101T080000Z",
+					Release: "Rel_21.0_1.551", Satisfied: "the release changed from Rel_21.0_1.551 to Rel_22.0_1.1123 since it was recorded (an upgrade restarts every application)"}},
 				Checks: []*engine.Check{{Resource: "check.no_cap_alarms", Passed: false, Message: "CAP connection alarms are still raised"}},
 			},
 			{Name: "xsp4", Address: "10.1.0.14", Type: "xsp", Error: "unreachable: connection refused", Changes: []*engine.Change{}, Restarts: []*engine.Restart{}},
@@ -72,7 +97,7 @@ var freshSecrets = secrets(map[string]string{
 func TestRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "plan.json")
 	p := samplePlan()
-	if err := Write(path, p, freshSecrets); err != nil {
+	if err := Write(path, p, freshSecrets, testKey); err != nil {
 		t.Fatal(err)
 	}
 	got, err := Read(path)
@@ -90,7 +115,7 @@ func TestRoundTrip(t *testing.T) {
 
 	st, _ := os.Stat(path)
 	if st.Mode().Perm() != 0o600 {
-		t.Errorf("wrong result\ngot: %v\nwant: 0600 (the file holds the salt)", st.Mode().Perm())
+		t.Errorf("wrong result\ngot: %v\nwant: 0600", st.Mode().Perm())
 	}
 
 	f, err := Load(path)
@@ -98,15 +123,28 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, ok := f.AfterHash("xsp1", "interface/snmp/agent", "readcommunity", nil)
-	if !ok || h != journal.HashSalted(salt, afterSecret) {
-		t.Errorf("wrong result\ngot: %q %v\nwant: the salted hash of the after value", h, ok)
+	if match, err := testKey.Match(h, salt, afterSecret); !ok || !match || err != nil {
+		t.Errorf("wrong result\ngot: %q %v (%v)\nwant: the keyed hash of the after value", h, ok, err)
 	}
 }
 
 func TestSensitiveValuesNeverWritten(t *testing.T) {
-	b, err := Marshal(samplePlan(), freshSecrets)
+	b, err := Marshal(samplePlan(), freshSecrets, testKey)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The file holds keyed hashes only: its nonce ("salt") is not enough to
+	// test a guess, as it was with sha256(salt + value).
+	for _, guess := range []string{beforeSecret, afterSecret} {
+		if strings.Contains(string(b), digest.Legacy(salt, guess)) {
+			t.Errorf("plan file holds a salted sha256 of %q, which anyone can test guesses against", guess)
+		}
+		if !strings.Contains(string(b), testKey.Sum(salt, guess)) {
+			t.Errorf("plan file lacks the keyed hash of %q", guess)
+		}
+	}
+	if _, err := Marshal(samplePlan(), freshSecrets, nil); err == nil || !strings.Contains(err.Error(), "xsp1 Interface/SNMP/Agent readCommunity is sensitive: writing its hash needs the state directory's key") {
+		t.Errorf("wrong result\ngot: %v\nwant: a plan with secrets cannot be written without the key", err)
 	}
 	for _, s := range []string{beforeSecret, afterSecret, promptSecret} {
 		if strings.Contains(string(b), s) {
@@ -122,7 +160,7 @@ func TestSensitiveValuesNeverWritten(t *testing.T) {
 
 func TestCheckSecrets(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "plan.json")
-	if err := Write(path, samplePlan(), freshSecrets); err != nil {
+	if err := Write(path, samplePlan(), freshSecrets, testKey); err != nil {
 		t.Fatal(err)
 	}
 	f, err := Load(path)
@@ -148,7 +186,7 @@ func TestCheckSecrets(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			err := f.CheckSecrets(tc.s)
+			err := f.CheckSecrets(tc.s, testKey)
 			var me *SecretMismatchError
 			if tc.want == nil {
 				if err != nil {
@@ -169,8 +207,55 @@ func TestCheckSecrets(t *testing.T) {
 	}
 }
 
+// A plan file whose hashes were not made with this state directory's key
+// (an earlier bwstate's salted sha256, or another controller's key) is
+// refused before anything is compared, with a message saying which.
+func TestCheckSecretsForeignHashes(t *testing.T) {
+	legacy := func() []byte {
+		doc, err := toDocument(samplePlan(), freshSecrets, &hasher{key: testKey, nonce: salt, fromPlan: true, needKey: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := doc.Hosts[0].Changes[1].Attrs[0]
+		a.BeforeHash, a.AfterHash = digest.Legacy(salt, beforeSecret), digest.Legacy(salt, afterSecret)
+		doc.Hosts[0].Changes[2].Attrs[0].AfterHash = digest.Legacy(salt, promptSecret)
+		b, err := encode(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	other := otherKey(t)
+	foreign, err := Marshal(samplePlan(), freshSecrets, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		data []byte
+		want string
+	}{
+		"earlier bwstate": {data: legacy(),
+			want: "plan file p.json was made by an earlier bwstate: its hashes of sensitive values (xsp1 Interface/SNMP/Agent readCommunity) are salted sha256, which anyone holding the file could test guesses against, and this version accepts only keyed hashes; make a new plan"},
+		"another key": {data: foreign,
+			want: "plan file p.json was made with another hash key (" + other.ID() + ") than this configuration's .bwstate/hmac.key (" + testKey.ID() + "): it was planned on another controller, or before .bwstate was recreated, so its sensitive values (xsp1 Interface/SNMP/Agent readCommunity) cannot be checked; make a new plan here"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f, err := Parse("p.json", tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = f.CheckSecrets(freshSecrets, testKey)
+			var ke *KeyMismatchError
+			if !errors.As(err, &ke) || err.Error() != tc.want {
+				t.Errorf("wrong result\ngot: %v\nwant: %s", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestReadRejects(t *testing.T) {
-	valid, err := Marshal(samplePlan(), freshSecrets)
+	valid, err := Marshal(samplePlan(), freshSecrets, testKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,8 +311,11 @@ func TestReadRejects(t *testing.T) {
 
 func TestReadRejectsSensitiveValue(t *testing.T) {
 	// A hand-made file (valid checksum) that carries a sensitive value.
-	doc := toDocument(samplePlan(), nil, salt, true)
-	doc.Hosts[0].Changes[1].Attrs[0].After = journal.Str("leaked")
+	doc, err := toDocument(samplePlan(), nil, &hasher{key: testKey, nonce: salt, fromPlan: true, needKey: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Hosts[0].Changes[1].Attrs[0].After = str("leaked")
 	b, err := encode(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -254,7 +342,7 @@ func TestHashIsStable(t *testing.T) {
 }
 
 func FuzzRead(f *testing.F) {
-	valid, err := Marshal(samplePlan(), freshSecrets)
+	valid, err := Marshal(samplePlan(), freshSecrets, testKey)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -273,7 +361,7 @@ func FuzzRead(f *testing.F) {
 			return
 		}
 		// Whatever is accepted must survive a write and a read unchanged.
-		b, err := Marshal(file.Plan, nil)
+		b, err := Marshal(file.Plan, nil, testKey)
 		if err != nil {
 			t.Fatalf("re-encode an accepted plan: %v", err)
 		}
@@ -283,9 +371,10 @@ func FuzzRead(f *testing.F) {
 	})
 }
 
-func TestHashWithoutSaltIgnoresSecrets(t *testing.T) {
+// Hash needs no key: sensitive values of an in-memory plan are left out
+// (only hashes a saved plan carries count).
+func TestHashIgnoresSecretValues(t *testing.T) {
 	a, b := samplePlan(), samplePlan()
-	a.Salt, b.Salt = "", ""
 	b.Hosts[0].Changes[1].Attrs[0].After = "a-different-secret"
 	ha, err1 := Hash(a)
 	hb, err2 := Hash(b)
@@ -293,6 +382,6 @@ func TestHashWithoutSaltIgnoresSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ha != hb {
-		t.Errorf("wrong result\ngot: %s != %s\nwant: an unsalted plan hash that does not depend on secrets", ha, hb)
+		t.Errorf("wrong result\ngot: %s != %s\nwant: a plan hash that does not depend on secret values", ha, hb)
 	}
 }

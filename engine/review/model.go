@@ -284,7 +284,7 @@ type Window struct {
 	Label        string  `json:"label"`
 	StartSeconds float64 `json:"start_seconds"`
 	Seconds      float64 `json:"seconds"`
-	// Outcome is a restart's outcome in a run record (healthy, timeout,
+	// Outcome is a restart's outcome in a run record (healthy, unhealthy or timeout,
 	// failed; "started" when no later record ended it).
 	Outcome string `json:"outcome,omitempty"`
 }

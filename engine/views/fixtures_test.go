@@ -14,7 +14,7 @@ func inSync(name, addr, release string) *engine.HostPlan {
 }
 
 func upd(resource, path string, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
+	return &engine.Change{Resource: resource, Path: path, Action: engine.Update, Attrs: attrs}
 }
 
 // designPlan is the founding example plan: CAPProxy disabled on xsp1, a
@@ -63,24 +63,24 @@ func fullPlan() *engine.Plan {
 
 	as1 := &engine.HostPlan{Name: "as1", Address: "10.2.0.21", Type: "as", Release: "Rel_24.0_1.944"}
 	as1.Changes = []*engine.Change{
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete, ActionName: "delete",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete,
 			Key:   []engine.Field{{Name: "host", Value: "10.0.0.3"}},
 			Attrs: []*engine.AttrChange{{Name: "description", Before: "old lab"}}},
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Update, ActionName: "update",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Update,
 			Key:   []engine.Field{{Name: "host", Value: "10.0.0.1"}},
 			Attrs: []*engine.AttrChange{{Name: "description", Before: "old\x1b[2J", After: "Core router"}}},
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create, ActionName: "create",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create,
 			Key:   []engine.Field{{Name: "host", Value: "10.9.0.5"}},
 			Attrs: []*engine.AttrChange{{Name: "description", After: "NOC"}}},
-		{Resource: "table.traps", Path: "Interface/SNMP/TrapTable", Action: engine.Create, ActionName: "create",
+		{Resource: "table.traps", Path: "Interface/SNMP/TrapTable", Action: engine.Create,
 			Key:   []engine.Field{{Name: "ipAddress", Value: "10.2.0.1"}, {Name: "port", Value: "162"}},
 			Attrs: []*engine.AttrChange{{Name: "description", After: ""}}},
-		{Resource: "table.scheduler", Path: "Maintenance/Scheduler", Action: engine.Delete, ActionName: "delete",
+		{Resource: "table.scheduler", Path: "Maintenance/Scheduler", Action: engine.Delete,
 			Key:   []engine.Field{{Name: "id", Value: "12"}},
 			Attrs: []*engine.AttrChange{{Name: "name", Before: "rotate"}, {Name: "hour", Before: "4"}}},
-		{Resource: "table.scheduler", Path: "Maintenance/Scheduler", Action: engine.Create, ActionName: "create",
+		{Resource: "table.scheduler", Path: "Maintenance/Scheduler", Action: engine.Create,
 			Attrs: []*engine.AttrChange{{Name: "name", After: "rotate"}, {Name: "hour", After: "5"}}},
-		{Resource: "table.opts", Path: "Maintenance/ContainerOptions", Action: engine.Update, ActionName: "update",
+		{Resource: "table.opts", Path: "Maintenance/ContainerOptions", Action: engine.Update,
 			Key:   []engine.Field{{Name: "container", Value: "ExecutionServer"}, {Name: "name", Value: "bw.token"}},
 			Attrs: []*engine.AttrChange{{Name: "value", Before: "s3cr3t", After: "t0ken", Sensitive: true, Restart: "ExecutionServer"}}},
 	}
@@ -158,11 +158,11 @@ func docHumanPlan() *engine.Plan {
 	xsp1, xsp2, xsp3, xsp4 := p.Hosts[0], p.Hosts[1], p.Hosts[2], p.Hosts[3]
 	as1 := &engine.HostPlan{Name: "as1", Address: "10.2.0.21", Type: "as", Release: "Rel_24.0_1.944", Restarts: []*engine.Restart{}}
 	as1.Changes = []*engine.Change{
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete, ActionName: "delete",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Delete,
 			Key: []engine.Field{{Name: "host", Value: "10.0.0.3"}}, Attrs: []*engine.AttrChange{{Name: "description", Before: "old lab"}}},
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Update, ActionName: "update",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Update,
 			Key: []engine.Field{{Name: "host", Value: "10.0.0.1"}}, Attrs: []*engine.AttrChange{{Name: "description", Before: "old", After: "Core router"}}},
-		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create, ActionName: "create",
+		{Resource: "table.management_access", Path: "System/ManagementAccessList", Action: engine.Create,
 			Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}}, Attrs: []*engine.AttrChange{{Name: "description", After: "NOC"}}},
 		upd("context.snmp", "Interface/SNMP/Agent", &engine.AttrChange{Name: "readCommunity", Before: "public", After: "s3cr3t", Sensitive: true}),
 	}
@@ -187,12 +187,12 @@ const capAdvisoryWarning = `advisory cap-removed-22: CAPProxy is enabled but CAP
 
 // driftOf builds a drift entry of an attribute context.
 func driftOf(path string, attrs ...*engine.AttrChange) *engine.Change {
-	return &engine.Change{Resource: engine.DriftResource, Path: path, Action: engine.Update, ActionName: "update", Attrs: attrs}
+	return &engine.Change{Resource: engine.DriftResource, Path: path, Action: engine.Update, Attrs: attrs}
 }
 
 // tableDrift builds a drift entry of a table context.
 func tableDrift(path string, rows int) *engine.Change {
-	return &engine.Change{Resource: engine.DriftResource, Path: path, Action: engine.Update, ActionName: "update", Attrs: []*engine.AttrChange{}, LiveRows: rows}
+	return &engine.Change{Resource: engine.DriftResource, Path: path, Action: engine.Update, Attrs: []*engine.AttrChange{}, LiveRows: rows}
 }
 
 // driftPlan is a `plan -drift` of hosts that also raise an advisory: a host

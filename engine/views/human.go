@@ -39,6 +39,8 @@ const (
 	symPending = '!'
 	symFailed  = '✗'
 	symDrift   = '≠'
+	// symDone marks a pending restart that the host shows was done anyway.
+	symDone = '✓'
 )
 
 // resourceColumn is the width, after the two-space indent, that the text
@@ -88,7 +90,7 @@ func (h *human) paint(code, s string) string {
 
 // listed reports whether a host appears in the human view.
 func listed(hp *engine.HostPlan) bool {
-	if hp.Error != "" || len(hp.Changes) > 0 || len(hp.Restarts) > 0 || len(hp.Warnings) > 0 || len(hp.Drift) > 0 {
+	if hp.Error != "" || len(hp.Changes) > 0 || len(hp.Restarts) > 0 || len(hp.Satisfied) > 0 || len(hp.Warnings) > 0 || len(hp.Drift) > 0 {
 		return true
 	}
 	for _, c := range hp.Checks {
@@ -125,6 +127,14 @@ func (h *human) host(hp *engine.HostPlan) {
 	}
 	for _, r := range hp.Restarts {
 		h.restart(r)
+	}
+	for _, r := range hp.Satisfied {
+		app := "restart " + clean(r.App)
+		if r.App == "" {
+			app = "restart of an unknown application"
+		}
+		h.b.WriteString("  " + h.paint(ansiGreen, string(symDone)) + " " + app + " pending since run " + clean(r.PendingSince) +
+			" is satisfied: " + clean(r.Satisfied) + "\n")
 	}
 	for _, c := range hp.Checks {
 		if c.Passed {
@@ -206,7 +216,7 @@ func changeText(ch *engine.Change) string {
 }
 
 func (h *human) change(ch *engine.Change) {
-	act := ch.EffectiveAction()
+	act := ch.Action
 	sym := rune(act)
 	if act == engine.NoOp {
 		sym = '?'
@@ -241,6 +251,11 @@ func (h *human) restart(r *engine.Restart) {
 	}
 	if !r.Pending {
 		h.line(symRestart, ansiCyan, "restart "+clean(r.App), reasons)
+		return
+	}
+	if r.Unhealthy != "" {
+		// The restart was made; its application was not healthy in time.
+		h.line(symPending, ansiMagenta, clean(r.App)+" not healthy after its restart in run "+clean(r.RestartedIn), reasons)
 		return
 	}
 	since := "pending from an earlier run"

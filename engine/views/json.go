@@ -119,7 +119,7 @@ func JSON(w io.Writer, p *engine.Plan) error {
 		FormatVersion: JSONFormatVersion,
 		ConfigHash:    p.ConfigHash,
 		CreatedAt:     p.CreatedAt,
-		Mode:          p.Mode,
+		Mode:          string(p.Mode),
 		Hosts:         make([]jsonHost, 0, len(p.Hosts)),
 		Warnings:      nonNil(p.Warnings),
 		LeftAlone:     nonNil(p.LeftAlone),
@@ -215,7 +215,7 @@ func jsonDriftOf(ch *engine.Change) jsonDrift {
 }
 
 func jsonChangeOf(ch *engine.Change) jsonChange {
-	act := ch.EffectiveAction()
+	act := ch.Action
 	jc := jsonChange{Action: act.String(), Resource: ch.Resource, Path: ch.Path, Key: []jsonField{}, Attributes: []jsonAttr{}}
 	for _, k := range ch.Key {
 		f := jsonField{Name: k.Name, Sensitive: k.Sensitive}

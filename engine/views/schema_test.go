@@ -61,7 +61,7 @@ func TestJSONMatchesPublishedSchema(t *testing.T) {
 	c := loadSchema(t)
 	sensitive := fullPlan()
 	sensitive.Hosts[0].Changes = append(sensitive.Hosts[0].Changes, &engine.Change{
-		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Create, ActionName: "create",
+		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Create,
 		Key:   []engine.Field{{Name: "name", Value: "s3cr3t", Sensitive: true}},
 		Attrs: []*engine.AttrChange{{Name: "token", After: "s3cr3t", Sensitive: true}},
 	})

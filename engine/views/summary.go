@@ -94,7 +94,7 @@ func Summary(p *engine.Plan) Counts {
 // isRow reports whether a change is a table row: attribute contexts are
 // only ever updated and have no key.
 func isRow(ch *engine.Change) bool {
-	a := ch.EffectiveAction()
+	a := ch.Action
 	return a == engine.Create || a == engine.Delete || len(ch.Key) > 0
 }
 

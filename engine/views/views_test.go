@@ -189,15 +189,17 @@ func TestSummary(t *testing.T) {
 			plan: driftPlan(),
 			want: Counts{Hosts: 4, HostsToChange: 1, HostsInDesiredState: 2, HostsFailed: 1, Attributes: 1, Restarts: 1, DriftContexts: 4, DriftHosts: 2},
 		},
-		"a plan read back from a file has only action words": {
+		"a plan read back from JSON keeps its actions": {
 			plan: func() *engine.Plan {
-				p := fullPlan()
-				for _, hp := range p.Hosts {
-					for _, ch := range hp.Changes {
-						ch.Action = engine.NoOp
-					}
+				data, err := json.Marshal(fullPlan())
+				if err != nil {
+					t.Fatal(err)
 				}
-				return p
+				var p engine.Plan
+				if err := json.Unmarshal(data, &p); err != nil {
+					t.Fatal(err)
+				}
+				return &p
 			}(),
 			want: Counts{Hosts: 6, HostsToChange: 3, HostsInDesiredState: 2, HostsFailed: 1, Attributes: 6, Rows: 7, Restarts: 4, PendingRestarts: 2, ChecksPassed: 2, ChecksFailed: 1},
 		},
@@ -212,7 +214,7 @@ func TestSummary(t *testing.T) {
 }
 
 // TestFilePlanRendersTheSame: `bwstate show FILE` renders a plan decoded
-// from JSON, where Action is lost and only ActionName survives.
+// from JSON: the action survives as its word.
 func TestFilePlanRendersTheSame(t *testing.T) {
 	data, err := json.Marshal(fullPlan())
 	if err != nil {
@@ -304,11 +306,11 @@ func TestSensitiveNeverRendered(t *testing.T) {
 	const secret = "s3cr3t"
 	p := fullPlan()
 	p.Hosts[0].Changes = append(p.Hosts[0].Changes, &engine.Change{
-		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Create, ActionName: "create",
+		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Create,
 		Key:   []engine.Field{{Name: "name", Value: secret, Sensitive: true}},
 		Attrs: []*engine.AttrChange{{Name: "token", After: secret, Sensitive: true}},
 	}, &engine.Change{
-		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Delete, ActionName: "delete",
+		Resource: "table.secret_rows", Path: "System/Secrets", Action: engine.Delete,
 		Key:   []engine.Field{{Name: "name", Value: "old"}},
 		Attrs: []*engine.AttrChange{{Name: "token", Before: secret, Sensitive: true}},
 	})
@@ -365,6 +367,21 @@ func TestControlCharactersEscaped(t *testing.T) {
 	}
 	if want := `xsp1: read facts: \x1b]0;owned\abad`; !bytes.Contains(out, []byte(want)) {
 		t.Errorf("wrong result\ngot:\n%s\nwant it to contain: %s", out, want)
+	}
+}
+
+// A pending restart that was made but left its application unhealthy is
+// shown as that state, not as a restart nobody made.
+func TestUnhealthyRestartShownAsSuch(t *testing.T) {
+	p := &engine.Plan{Hosts: []*engine.HostPlan{{
+		Name: "xsp1", Address: "10.1.0.11", Type: "xsp", Release: "Rel_22.0_1.1123", Changes: []*engine.Change{},
+		Restarts: []*engine.Restart{{App: "OpenClientServer", Reasons: []string{"CAPProxy changed"}, Pending: true, PendingSince: "20261127T101500Z",
+			Unhealthy: "not healthy within 2s: OpenClientServer is Starting", RestartedIn: "20261127T101500Z"}},
+	}}}
+	got := string(renderHuman(p, false))
+	want := "  ! OpenClientServer not healthy after its restart in run 20261127T101500Z  (CAPProxy changed)\n"
+	if !strings.Contains(got, want) || strings.Contains(got, "restart OpenClientServer pending") {
+		t.Errorf("wrong result\ngot:\n%s\nwant a line:\n%s", got, want)
 	}
 }
 

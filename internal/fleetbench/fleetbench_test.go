@@ -107,7 +107,7 @@ func TestPlanAndApply(t *testing.T) {
 		if got := countsPerHost(a.Commands); got.Write != 2 || got.ReadBack != 2 || got.Read != 2 || got.Restart != 0 || got.Facts != 0 {
 			t.Errorf("wrong commands per host\ngot: %+v\nwant: 2 get, 2 write, 2 read-back get, no facts, no restart", got)
 		}
-		if got := a.Result.Counts(); !cmp.Equal(got, map[string]int{apply.OutcomeChanged: hosts}) {
+		if got := a.Result.Counts(); !cmp.Equal(got, map[apply.Outcome]int{apply.OutcomeChanged: hosts}) {
 			t.Errorf("wrong outcomes\ngot: %v\nwant: %d changed", got, hosts)
 		}
 		got := []int{a.PlainHosts, a.RestartHosts, a.Batches, a.Sessions}

@@ -92,7 +92,7 @@ func faultKinds() []faultKind {
 		{name: "fail_next_set", faults: sim.Faults{FailNextSet: sim.DefaultFailNextSetText},
 			applyErr: regexp.MustCompile(`^set enabled false failed: \[CLIError\] Command set: Failed to update the configuration`)},
 		{name: "never_healthy", faults: sim.Faults{NeverHealthy: true},
-			applyErr: regexp.MustCompile(`^OpenClientServer not healthy within ` + regexp.QuoteMeta(loadHealthTimeout.String()) + ` after the restart`)},
+			applyErr: regexp.MustCompile(`^OpenClientServer restarted but not healthy within ` + regexp.QuoteMeta(loadHealthTimeout.String()) + `: `)},
 		{name: "bwcli_hang", faults: sim.Faults{BwcliHang: true}, commandTimeout: hostCommandTimeout, planErr: hang, applyErr: hang, finalErr: hang},
 		{name: "garbage", faults: sim.Faults{Garbage: true}, planErr: garbage, applyErr: garbage, finalErr: garbage},
 		{name: "latency", faults: sim.Faults{Latency: slowLatency}, commandTimeout: hostCommandTimeout, planErr: slow, applyErr: slow, finalErr: slow},
@@ -371,7 +371,7 @@ func runLoad(t *testing.T, size loadSize) []phase {
 	for i, h := range hosts {
 		if h.fault != nil {
 			t.Logf("%-18s %s: plan: %s | apply: %s | second plan: %s", h.fault.name, h.name,
-				shortOutcome(p1.Hosts[i]), short(res.Hosts[i].Outcome+": "+res.Hosts[i].Reason), shortOutcome(p2.Hosts[i]))
+				shortOutcome(p1.Hosts[i]), short(string(res.Hosts[i].Outcome)+": "+res.Hosts[i].Reason), shortOutcome(p2.Hosts[i]))
 		}
 	}
 	return phases

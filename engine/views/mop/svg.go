@@ -102,7 +102,7 @@ func newChart(tl review.Timeline, desc string) *chart {
 		for _, win := range l.Windows {
 			wc := "win"
 			switch win.Outcome {
-			case "timeout", "failed", "started":
+			case "unhealthy", "timeout", "failed", "started":
 				wc = "win bad"
 			}
 			b := box{X: px(x(win.StartSeconds)), Y: px(y), W: px(w(win.Seconds)), H: px(barHeight), Class: wc,

@@ -70,7 +70,7 @@ func describe(e apply.Event) (text, colour string) {
 	switch e.Step {
 	case apply.StepConnected:
 		return "connected", ""
-	case apply.StepSet, apply.StepVerify, apply.StepDeferred:
+	case apply.StepSet, apply.StepVerify, apply.StepDeferred, apply.StepCleared:
 		return e.Detail, ""
 	case apply.StepStale:
 		if strings.HasPrefix(e.Detail, "stale plan") {
@@ -82,7 +82,7 @@ func describe(e apply.Event) (text, colour string) {
 	case apply.StepHealthy:
 		return fmt.Sprintf("healthy after %.1fs", e.Took.Seconds()), green
 	case apply.StepDone:
-		if e.Detail == apply.OutcomeUnchanged {
+		if e.Detail == string(apply.OutcomeUnchanged) {
 			return "done (unchanged)", green
 		}
 		return "done", green
@@ -112,9 +112,11 @@ func plural(n int, one, many string) string {
 }
 
 // Summary writes the final report of a run: a headline with the number of
-// hosts per outcome, then one line per host that failed, was stale,
-// untouched or interrupted, with its reason, then restarts left pending,
-// warnings and the revert plan's path.
+// hosts changed (whatever happened to them afterwards) and per other
+// outcome, then one line per host that failed, was stale, untouched or
+// interrupted, with its reason ("failed (changed)" when its changes were
+// made first), then restarts left pending, warnings and the revert plan's
+// path.
 func Summary(w io.Writer, r *apply.Result, opts Options) error {
 	c := r.Counts()
 	var b strings.Builder
@@ -124,7 +126,9 @@ func Summary(w io.Writer, r *apply.Result, opts Options) error {
 		head, colour = "Apply incomplete", red
 	}
 	parts := []string{
-		plural(c[apply.OutcomeChanged], "host changed", "hosts changed"),
+		// Hosts the run changed, failed afterwards or not: what the
+		// servers received.
+		plural(r.ChangedHosts(), "host changed", "hosts changed"),
 		fmt.Sprintf("%d unchanged", c[apply.OutcomeUnchanged]),
 		fmt.Sprintf("%d failed", c[apply.OutcomeFailed]),
 		fmt.Sprintf("%d untouched", c[apply.OutcomeUntouched]),
@@ -144,11 +148,21 @@ func Summary(w io.Writer, r *apply.Result, opts Options) error {
 		switch h.Outcome {
 		case apply.OutcomeFailed, apply.OutcomeStale, apply.OutcomeUntouched, apply.OutcomeInterrupted:
 			reason := strings.ReplaceAll(strings.TrimRight(h.Reason, "\n"), "\n", "\n    ")
-			fmt.Fprintf(&b, "  %s %s: %s\n", h.Name, h.Outcome, reason)
+			outcome := string(h.Outcome)
+			if h.Changed && h.Outcome != apply.OutcomeChanged {
+				outcome += " (changed)"
+			}
+			fmt.Fprintf(&b, "  %s %s: %s\n", h.Name, outcome, reason)
 		}
 	}
 	for _, h := range r.Hosts {
 		for _, p := range h.PendingLeft {
+			if p.Unhealthy != "" {
+				// The failure line says what was wrong; this says what
+				// happens next.
+				fmt.Fprintf(&b, "  %s: %s restarted but not healthy: the next apply checks its health first and restarts it again only if needed\n", h.Name, p.App)
+				continue
+			}
 			app := p.App
 			if app == "" {
 				app = "an unknown application (restart it by hand, then clear it)"

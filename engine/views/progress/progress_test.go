@@ -105,18 +105,24 @@ func TestSummary(t *testing.T) {
 		"incomplete": {
 			r: &apply.Result{ExitCode: apply.ExitPartial, Hosts: []*apply.HostResult{
 				{Name: "xsp1", Outcome: apply.OutcomeChanged},
-				{Name: "xsp2", Outcome: apply.OutcomeFailed, Reason: "OpenClientServer not healthy within 10m0s after the restart",
+				{Name: "xsp2", Outcome: apply.OutcomeFailed, Changed: true, Reason: "OpenClientServer restarted but not healthy within 10m0s: OpenClientServer is Starting",
+					PendingLeft: []*engine.Restart{{App: "OpenClientServer", PendingSince: "20261127T101500Z", Unhealthy: "not healthy within 10m0s: OpenClientServer is Starting", RestartedIn: "20261127T101500Z"}}},
+				{Name: "xsp6", Outcome: apply.OutcomeFailed, Reason: "connect: connection refused",
 					PendingLeft: []*engine.Restart{{App: "OpenClientServer", PendingSince: "20261127T101500Z"}}},
 				{Name: "xsp3", Outcome: apply.OutcomeStale, Reason: "stale plan: xsp3 Applications/OpenClientServer/CAPProxy enabled is now false, was true when planned"},
 				{Name: "xsp4", Outcome: apply.OutcomeUntouched, Reason: "not started: 1 host(s) failed, more than max_failures (0)"},
 				{Name: "xsp5", Outcome: apply.OutcomeUnchanged, Warnings: []string{"the server asked for a restart after Interface/Weird mode changed, but which application needs it is unknown; not restarted, recorded as pending"},
 					PendingLeft: []*engine.Restart{{App: "", PendingSince: "20261127T101500Z"}}},
 			}},
-			want: "Apply incomplete: 1 host changed, 1 unchanged, 1 failed, 1 untouched, 1 stale.\n" +
-				"  xsp2 failed: OpenClientServer not healthy within 10m0s after the restart\n" +
+			// xsp2 was changed before it failed: counted as changed and as
+			// failed, said next to it.
+			want: "Apply incomplete: 2 hosts changed, 1 unchanged, 2 failed, 1 untouched, 1 stale.\n" +
+				"  xsp2 failed (changed): OpenClientServer restarted but not healthy within 10m0s: OpenClientServer is Starting\n" +
+				"  xsp6 failed: connect: connection refused\n" +
 				"  xsp3 stale: stale plan: xsp3 Applications/OpenClientServer/CAPProxy enabled is now false, was true when planned\n" +
 				"  xsp4 untouched: not started: 1 host(s) failed, more than max_failures (0)\n" +
-				"  xsp2: restart of OpenClientServer pending since run 20261127T101500Z\n" +
+				"  xsp2: OpenClientServer restarted but not healthy: the next apply checks its health first and restarts it again only if needed\n" +
+				"  xsp6: restart of OpenClientServer pending since run 20261127T101500Z\n" +
 				"  xsp5: restart of an unknown application (restart it by hand, then clear it) pending since run 20261127T101500Z\n" +
 				"  xsp5: warning: the server asked for a restart after Interface/Weird mode changed, but which application needs it is unknown; not restarted, recorded as pending\n",
 		},

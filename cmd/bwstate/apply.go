@@ -51,23 +51,13 @@ func init() {
 }
 
 func runApply(e *env, args []string) int {
-	fs := newFlagSet("apply")
-	var (
-		vars     varOptions
-		color    colorOptions
-		selFlags selectionFlags
-	)
-	vars.register(fs)
-	color.register(fs)
-	selFlags.register(fs)
+	c := newHostCommand("apply")
+	fs, color, selFlags := c.fs, &c.color, &c.sel
 	autoApprove := fs.Bool("auto-approve", false, "do not ask for confirmation")
 	restartFlag := fs.String("restart", "", "restart policy: now, defer or never")
 	restartsOnly := fs.Bool("restarts-only", false, "only perform pending restarts")
-	if code, ok := parseFlags(e, fs, args); !ok {
+	if code, ok := c.parse(e, args); !ok {
 		return code
-	}
-	if !selFlags.validate(e, "apply") {
-		return exitError
 	}
 	if fs.NArg() > 1 {
 		fmt.Fprintf(e.stderr, "bwstate apply: at most one plan file, got %d arguments\n", fs.NArg())
@@ -92,7 +82,7 @@ func runApply(e *env, args []string) int {
 		return exitError
 	}
 	colorOut := color.enabled(e, e.stdout)
-	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
+	cfg, sel, ok := c.load(e)
 	if !ok {
 		return exitError
 	}

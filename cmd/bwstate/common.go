@@ -94,55 +94,10 @@ func flagHint(fs *flag.FlagSet, err error) string {
 	}
 	var known []string
 	fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
-	if s := nearest(strings.TrimPrefix(name, "-"), known); s != "" {
+	if s := config.Suggest(strings.TrimPrefix(name, "-"), known); s != "" {
 		return fmt.Sprintf("\nDid you mean -%s?", s)
 	}
 	return ""
-}
-
-// nearest returns the candidate closest to word when it is close enough to
-// be a typo (edits, a swap of neighbours counting as one, at most a third of
-// its letters and at least one), or "".
-func nearest(word string, candidates []string) string {
-	best, bestDist := "", 0
-	for _, c := range candidates {
-		d := editDistance(strings.ToLower(word), c)
-		if best == "" || d < bestDist || d == bestDist && c < best {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" || bestDist > max(1, len(word)/3) {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and swaps of adjacent letters ("plna" is one
-// edit from "plan").
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 // varOptions are the flags that feed configuration variables.

@@ -45,24 +45,14 @@ type hostFacts struct {
 }
 
 func runFacts(e *env, args []string) int {
-	fs := newFlagSet("facts")
-	var (
-		vars     varOptions
-		color    colorOptions
-		selFlags selectionFlags
-	)
-	vars.register(fs)
-	color.register(fs)
-	selFlags.register(fs)
+	c := newHostCommand("facts")
+	fs, color, selFlags := c.fs, &c.color, &c.sel
 	asJSON := fs.Bool("json", false, "print JSON")
-	if code, ok := parseFlags(e, fs, args); !ok {
+	if code, ok := c.parse(e, args); !ok {
 		return code
 	}
-	if !selFlags.validate(e, "facts") {
-		return exitError
-	}
 	color.diagJSON = *asJSON
-	_, sel, ok := loadSelection(e, &vars, &color, &selFlags)
+	_, sel, ok := c.load(e)
 	if !ok {
 		return exitError
 	}

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/bwstate/bwstate/engine/config"
 )
 
 // Exit codes, as docs/cli.md documents them per command.
@@ -132,7 +134,7 @@ func run(e *env, args []string) int {
 	c, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(e.stderr, "bwstate: unknown command %q\n", args[0])
-		if s := nearest(args[0], commandNames()); s != "" {
+		if s := config.Suggest(args[0], commandNames()); s != "" {
 			fmt.Fprintf(e.stderr, "Did you mean 'bwstate %s'?\n", s)
 		}
 		fmt.Fprintln(e.stderr)

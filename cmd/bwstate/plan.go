@@ -69,6 +69,42 @@ func (s *selectionFlags) validate(e *env, cmd string) bool {
 	return true
 }
 
+// hostCommand is what the commands that read selected hosts (plan,
+// apply, facts, probe) share: their flag set with -var, -var-file,
+// -no-color, -target, -exclude and -parallelism, parsed and checked alike.
+type hostCommand struct {
+	name  string
+	fs    *flag.FlagSet
+	vars  varOptions
+	color colorOptions
+	sel   selectionFlags
+}
+
+func newHostCommand(name string) *hostCommand {
+	c := &hostCommand{name: name, fs: newFlagSet(name)}
+	c.vars.register(c.fs)
+	c.color.register(c.fs)
+	c.sel.register(c.fs)
+	return c
+}
+
+// parse parses args and checks the selection flags; ok is false when the
+// command must stop with code.
+func (c *hostCommand) parse(e *env, args []string) (code int, ok bool) {
+	if code, ok := parseFlags(e, c.fs, args); !ok {
+		return code, false
+	}
+	if !c.sel.validate(e, c.name) {
+		return exitError, false
+	}
+	return exitOK, true
+}
+
+// load loads the configuration and the selection (loadSelection).
+func (c *hostCommand) load(e *env) (*config.Config, *config.Selection, bool) {
+	return loadSelection(e, &c.vars, &c.color, &c.sel)
+}
+
 // loadSelection loads the configuration and applies -target and -exclude,
 // printing diagnostics; ok is false when the command must stop.
 func loadSelection(e *env, vars *varOptions, color *colorOptions, s *selectionFlags) (*config.Config, *config.Selection, bool) {
@@ -177,31 +213,21 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 }
 
 func runPlan(e *env, args []string) int {
-	fs := newFlagSet("plan")
-	var (
-		vars     varOptions
-		color    colorOptions
-		selFlags selectionFlags
-	)
-	vars.register(fs)
-	color.register(fs)
-	selFlags.register(fs)
+	c := newHostCommand("plan")
+	fs, color, selFlags := c.fs, &c.color, &c.sel
 	out := fs.String("out", "", "save the plan to FILE")
 	asJSON := fs.Bool("json", false, "print JSON")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes")
 	drift := fs.Bool("drift", false, "report unmanaged values that differ from their defaults")
-	if code, ok := parseFlags(e, fs, args); !ok {
+	if code, ok := c.parse(e, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "bwstate plan: unexpected argument %q\n", fs.Arg(0))
 		return exitError
 	}
-	if !selFlags.validate(e, "plan") {
-		return exitError
-	}
 	color.diagJSON = *asJSON
-	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
+	cfg, sel, ok := c.load(e)
 	if !ok {
 		return exitError
 	}

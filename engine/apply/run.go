@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -250,33 +249,9 @@ func (r *runner) classify(hp *engine.HostPlan) (*job, *HostResult) {
 	if hp.Error != "" {
 		return jb, &HostResult{Name: hp.Name, Outcome: OutcomeFailed, Reason: hp.Error}
 	}
-	if r.mode != engine.ModeRestartsOnly {
-		jb.changes = hp.Changes
-	}
-	seen := map[string]bool{}
-	addApp := func(rs *engine.Restart) {
-		k := strings.ToLower(rs.App)
-		if rs.App == "" || seen[k] {
-			return
-		}
-		seen[k] = true
-		// The plan cleared the health mark of a pending restart that a new
-		// change needs anyway (plan.DiffHost).
-		cp := *rs
-		jb.apps = append(jb.apps, &cp)
-	}
-	for _, rs := range hp.Restarts {
-		addApp(rs)
-	}
-	// A restart the plan's changes imply but its Restarts forgot is still
-	// needed: the catalogue said so when the change was planned.
-	for _, c := range jb.changes {
-		for _, ac := range c.Attrs {
-			addApp(&engine.Restart{App: ac.Restart, Reasons: []string{c.Path + " " + ac.Name + " changed"}})
-		}
-	}
-	restartWork := r.policy == engine.RestartNow && len(jb.apps) > 0
-	if len(jb.changes) == 0 && !restartWork {
+	w := WorkOf(hp, r.mode, r.policy)
+	jb.changes, jb.apps = w.Changes, w.Apps
+	if w.Idle() {
 		hr := &HostResult{Name: hp.Name, Outcome: OutcomeUnchanged}
 		for _, rs := range hp.Restarts {
 			if rs.Pending {
@@ -288,7 +263,7 @@ func (r *runner) classify(hp *engine.HostPlan) (*job, *HostResult) {
 	if jb.host == nil {
 		return jb, &HostResult{Name: hp.Name, Outcome: OutcomeFailed, Reason: "host " + hp.Name + " is not in the inventory"}
 	}
-	jb.batched = restartWork
+	jb.batched = w.Batched
 	return jb, nil
 }
 

@@ -177,11 +177,11 @@ func listShort(names []string, max int) string {
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:max], ", "), len(names)-max)
 }
 
-// suggest returns the candidate closest to given (case-insensitively) when
+// Suggest returns the candidate closest to given (case-insensitively) when
 // it is close enough to be a likely typo, or "". Transposed letters count
 // as one edit ("xps" is one edit from "xsp"); on a tie the candidate whose
 // length is closer to given's wins.
-func suggest(given string, candidates []string) string {
+func Suggest(given string, candidates []string) string {
 	g := strings.ToLower(given)
 	limit := 3
 	switch n := len([]rune(g)); {
@@ -207,10 +207,10 @@ func suggest(given string, candidates []string) string {
 	return best
 }
 
-// didYouMean is suggest phrased for a diagnostic detail: " Did you mean
+// didYouMean is Suggest phrased for a diagnostic detail: " Did you mean
 // "x"?" or "".
 func didYouMean(given string, candidates []string) string {
-	if s := suggest(given, candidates); s != "" {
+	if s := Suggest(given, candidates); s != "" {
 		return fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return ""

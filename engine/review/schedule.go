@@ -8,11 +8,11 @@ import (
 	"github.com/bwstate/bwstate/engine/apply"
 )
 
-// work is what apply will do with one host of the plan, decided as
-// apply's runner.classify decides it (engine/apply/run.go): a host that
-// failed at plan time or has nothing to do is left alone; a host that
-// restarts under the policy now goes in the rolling batches; every other
-// host with changes is applied in parallel first.
+// work is what apply will do with one host of the plan, decided by
+// apply.WorkOf as apply decides it: a host that failed at plan time or has
+// nothing to do is left alone; a host that restarts under the policy now
+// goes in the rolling batches; every other host with changes is applied
+// in parallel first.
 type work struct {
 	hp   *engine.HostPlan
 	host *engine.Host // nil when the inventory does not have it
@@ -31,33 +31,17 @@ type work struct {
 	batch    int
 }
 
-// classify mirrors runner.classify: keep the two in step.
+// classify decides a host's work with apply.WorkOf and adds what the
+// review shows of it: the commands of each change, and why a host is left
+// alone.
 func classify(hp *engine.HostPlan, host *engine.Host, mode string, policy engine.RestartPolicy, cat engine.Catalogue) *work {
 	w := &work{hp: hp, host: host}
 	if hp.Error != "" {
 		w.alone = "failed at plan time: " + hp.Error
 		return w
 	}
-	if mode != modeRestartsOnly {
-		w.changes = hp.Changes
-	}
-	seen := map[string]bool{}
-	addApp := func(app string, reasons []string, pending bool, since string) {
-		k := strings.ToLower(app)
-		if app == "" || seen[k] {
-			return
-		}
-		seen[k] = true
-		w.apps = append(w.apps, &engine.Restart{App: app, Reasons: reasons, Pending: pending, PendingSince: since})
-	}
-	for _, rs := range hp.Restarts {
-		addApp(rs.App, rs.Reasons, rs.Pending, rs.PendingSince)
-	}
-	for _, c := range w.changes {
-		for _, ac := range c.Attrs {
-			addApp(ac.Restart, []string{c.Path + " " + ac.Name + " changed"}, false, "")
-		}
-	}
+	hw := apply.WorkOf(hp, engine.Mode(mode), policy)
+	w.changes, w.apps, w.batched = hw.Changes, hw.Apps, hw.Batched
 	for _, c := range w.changes {
 		var schema *engine.Context
 		if cat != nil {
@@ -67,8 +51,7 @@ func classify(hp *engine.HostPlan, host *engine.Host, mode string, policy engine
 		w.commands = append(w.commands, cmds)
 		w.writes += len(cmds)
 	}
-	restartWork := policy == engine.RestartNow && len(w.apps) > 0
-	if len(w.changes) == 0 && !restartWork {
+	if hw.Idle() {
 		w.alone = "in the desired state"
 		var pending []string
 		for _, rs := range hp.Restarts {
@@ -85,7 +68,6 @@ func classify(hp *engine.HostPlan, host *engine.Host, mode string, policy engine
 		w.alone = "not in the configuration's inventory: apply fails it without contacting it"
 		return w
 	}
-	w.batched = restartWork
 	return w
 }
 

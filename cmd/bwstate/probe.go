@@ -52,24 +52,13 @@ func init() {
 func probeDir(e *env) string { return filepath.Join(stateDir(e), "probe") }
 
 func runProbe(e *env, args []string) int {
-	fs := newFlagSet("probe")
-	var (
-		vars     varOptions
-		color    colorOptions
-		selFlags selectionFlags
-	)
-	vars.register(fs)
-	color.register(fs)
-	selFlags.register(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if code, ok := parseFlags(e, fs, args); !ok {
+	c := newHostCommand("probe")
+	asJSON := c.fs.Bool("json", false, "print JSON")
+	if code, ok := c.parse(e, args); !ok {
 		return code
 	}
-	if !selFlags.validate(e, "probe") {
-		return exitError
-	}
-	color.diagJSON = *asJSON
-	cfg, sel, ok := loadSelection(e, &vars, &color, &selFlags)
+	c.color.diagJSON = *asJSON
+	cfg, sel, ok := c.load(e)
 	if !ok {
 		return exitError
 	}
@@ -84,7 +73,7 @@ func runProbe(e *env, args []string) int {
 
 	reports := make([]*broadworks.ProbeReport, len(sel.Hosts))
 	var g errgroup.Group
-	g.SetLimit(selFlags.parallelism)
+	g.SetLimit(c.sel.parallelism)
 	for i, h := range sel.Hosts {
 		g.Go(func() error {
 			reports[i] = prov.Probe(ctx, h, probeTargets(cfg, sel, h))

@@ -143,12 +143,46 @@ type Context struct {
 	// IDKeyed tables number their rows on the server (Maintenance/Scheduler);
 	// ids shift after a delete, so deletes go highest id first.
 	IDKeyed bool
+	// RowForms, when set, are the shapes of a table whose rows take
+	// different columns depending on one of them (Maintenance/Scheduler:
+	// frequency day, daily or minute).
+	RowForms *RowForms
+	// DefaultRows are the rows a fresh server holds; drift reports a table
+	// only when its live rows differ from them (compared by the columns
+	// each default row names). Empty: a fresh server's table is empty.
+	DefaultRows []map[string]string
 	// ReadOnly contexts can be read (facts, drift) but not configured.
 	ReadOnly bool
 	// Releases limits the context to some releases (zero value: all).
 	Releases ReleaseRange
 	// Doc is a one-line description for documentation and import comments.
 	Doc string
+}
+
+// RowForms are the shapes of rows chosen by the value of one column.
+type RowForms struct {
+	// By is the choosing column's attribute name.
+	By string
+	// Forms are keyed by the canonical value of By.
+	Forms map[string]RowForm
+}
+
+// RowForm is one shape: the optional columns a row of this form must give
+// and may give, each in the order the add command takes them (after the
+// table's own required columns and the form's word).
+type RowForm struct {
+	Required []string
+	Optional []string
+}
+
+// Allows reports whether a row of this form may give attribute name.
+func (f RowForm) Allows(name string) bool {
+	for _, n := range append(append([]string(nil), f.Required...), f.Optional...) {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Attribute returns the attribute with the given name, matched

@@ -56,10 +56,16 @@ sim_host "xsp1" {
   }
   table "Maintenance/Scheduler" {
     row {
-      name   = "nightly backup"
-      hour   = 2
-      minute = 30
-      day    = "Everyday"
+      name      = "nightly backup"
+      frequency = "daily"
+      hour      = 2
+      minute    = 30
+    }
+    row {
+      name      = "healthmon"
+      frequency = "minute"
+      minute    = 30
+      offset    = 1
     }
   }
 }

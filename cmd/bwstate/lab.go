@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/bwstate/bwstate/providers/broadworks/sim"
 	"github.com/hashicorp/hcl/v2"
@@ -17,7 +19,9 @@ const labUsage = `Usage: bwstate lab serve LABFILE [-state-dir DIR] [-bind IP]
 Runs the simulated BroadWorks hosts that LABFILE declares (sim_host blocks,
 see docs/simulator.md) on their listen addresses until interrupted
 (SIGINT or SIGTERM), then exits 0. Each host is an SSH server with a
-bash-like shell, bwcli and the BroadWorks shell tools.
+bash-like shell (line editing, history, | grep, | head, | tail, help),
+bwcli and the BroadWorks shell tools; a host with replay = "FILE" answers
+from a recorded session transcript (BWSTATE_TRANSCRIPT_DIR) instead.
 
 In DIR it keeps the host keys (stable across restarts) and writes:
   DIR/known_hosts    every host's key, for ssh -o UserKnownHostsFile=
@@ -50,12 +54,16 @@ func init() {
 }
 
 func runLab(e *env, args []string) int {
-	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+	if len(args) > 0 && isHelpFlag(args[0]) {
 		fmt.Fprint(e.stdout, labUsage)
 		return exitOK
 	}
-	if len(args) == 0 || args[0] != "serve" {
-		fmt.Fprint(e.stderr, labUsage)
+	if len(args) == 0 {
+		fmt.Fprintf(e.stderr, "bwstate lab: missing subcommand: serve\n\n%s", labUsage)
+		return exitError
+	}
+	if args[0] != "serve" {
+		fmt.Fprintf(e.stderr, "bwstate lab: unknown subcommand %q: the only lab subcommand is serve\n\n%s", args[0], labUsage)
 		return exitError
 	}
 	fs := flag.NewFlagSet("lab serve", flag.ContinueOnError)
@@ -67,6 +75,10 @@ func runLab(e *env, args []string) int {
 	rest := args[1:]
 	for {
 		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(e.stdout, labUsage)
+				return exitOK
+			}
 			fmt.Fprintf(e.stderr, "bwstate lab serve: %v\n\n%s", err, labUsage)
 			return exitError
 		}
@@ -86,7 +98,8 @@ func runLab(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate lab serve: %v\n", err)
 		return exitError
 	}
-	lab, diags := sim.ParseLab(src, positional[0])
+	// Replay transcripts are found beside the lab file.
+	lab, diags := sim.ParseLabAt(src, positional[0], filepath.Dir(labPath))
 	if diags.HasErrors() {
 		writeLabDiagnostics(e, positional[0], src, diags)
 		return exitError
@@ -98,6 +111,10 @@ func runLab(e *env, args []string) int {
 	fleet, err := sim.Start(lab, sim.Options{StateDir: dir, BindIP: *bind})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "bwstate lab serve: %v\n", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			fmt.Fprint(e.stderr, "Another process (another bwstate lab serve?) listens on that address. Stop it, or serve\n"+
+				"this lab on another loopback address with -bind, e.g. -bind 127.0.0.2 (any 127.x.y.z works on Linux).\n")
+		}
 		return exitError
 	}
 	for _, h := range fleet.Hosts() {
@@ -127,4 +144,9 @@ func writeLabDiagnostics(e *env, name string, src []byte, diags hcl.Diagnostics)
 	}
 	files := map[string]*hcl.File{name: {Bytes: src}}
 	_ = hcl.NewDiagnosticTextWriter(w, files, uint(max(width, 0)), color).WriteDiagnostics(diags)
+}
+
+// isHelpFlag reports whether arg asks for the usage text.
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
 }

@@ -249,6 +249,10 @@ func cmdLab(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("lab start: at most one lab file")
 		}
 		s.start(ts, args)
+	case "stop":
+		need(0)
+		s.running(ts)
+		s.close()
 	case "cmds":
 		host, kind := "", ""
 		for _, a := range args {
@@ -324,10 +328,6 @@ func cmdLab(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return false
 		})
-	case "stop":
-		need(0)
-		s.running(ts)
-		s.close()
 	case "restart":
 		need(2)
 		h := s.host(ts, args[0])

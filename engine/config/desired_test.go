@@ -163,9 +163,10 @@ table "scheduler" {
   hosts = ["xsp1"]
   path  = "Maintenance/Scheduler"
   row {
-    minute = 5
-    name   = "backup"
-    hour   = 3
+    minute    = 5
+    name      = "backup"
+    frequency = "daily"
+    hour      = 3
   }
 }
 `
@@ -196,7 +197,7 @@ table "scheduler" {
 				{{Name: "ipAddress", Value: "10.9.0.8"}, {Name: "port", Value: "163"}, {Name: "version", Value: "v1"}},
 			}},
 		{Resource: "table.scheduler", Path: "Maintenance/Scheduler", DeclRange: "main.bw.hcl:39", Kind: engine.TableContext, HasSchema: true,
-			Rows: [][]engine.Field{{{Name: "name", Value: "backup"}, {Name: "hour", Value: "3"}, {Name: "minute", Value: "5"}}}},
+			Rows: [][]engine.Field{{{Name: "name", Value: "backup"}, {Name: "frequency", Value: "daily"}, {Name: "hour", Value: "3"}, {Name: "minute", Value: "5"}}}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("wrong result (-want +got):\n%s", diff)

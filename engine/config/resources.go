@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/bwstate/bwstate/engine"
 )
@@ -381,6 +382,8 @@ func (l *loader) checkShape(r *Resource, s *engine.Context) bool {
 			l.diags = append(l.diags, errorf(rw.rng, "Missing required column",
 				"The CLI needs %s to add a row to %s; this row has no %s.", strings.Join(missingCols, ", "), s.Path, strings.Join(missingCols, ", ")))
 			ok = false
+		} else if !l.checkRowForm(s, rw.attrs, rw.rng) {
+			ok = false
 		}
 	}
 	return ok
@@ -541,4 +544,71 @@ func (l *loader) checkConflicts() {
 	for _, k := range order {
 		l.diags = append(l.diags, found[k].diag(hostsOf[k], false))
 	}
+}
+
+// checkRowForm checks a row of a table with RowForms against the form its
+// choosing column names, when that column is a literal: the form's
+// required columns must be given and no column of another form may be.
+// A value that depends on facts is checked by the driver before it sends
+// anything.
+func (l *loader) checkRowForm(s *engine.Context, attrs []*hcl.Attribute, rng hcl.Range) bool {
+	rf := s.RowForms
+	if rf == nil {
+		return true
+	}
+	given := map[string]*hcl.Attribute{}
+	var by *hcl.Attribute
+	for _, a := range attrs {
+		given[strings.ToLower(a.Name)] = a
+		if strings.EqualFold(a.Name, rf.By) {
+			by = a
+		}
+	}
+	if by == nil {
+		return true // reported as a missing required column
+	}
+	v, diags := by.Expr.Value(nil)
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+		return true
+	}
+	var formName string
+	var form engine.RowForm
+	found := false
+	for name, f := range rf.Forms {
+		if strings.EqualFold(name, v.AsString()) {
+			formName, form, found = name, f, true
+		}
+	}
+	if !found {
+		return true // the choice check reports the value
+	}
+	var missing []string
+	for _, n := range form.Required {
+		if given[strings.ToLower(n)] == nil {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		l.diags = append(l.diags, errorf(rng, "Missing column for this row form",
+			"A row of %s with %s = %q needs %s; this row has no %s.", s.Path, rf.By, formName,
+			strings.Join(append(append([]string(nil), form.Required...), form.Optional...), ", "), strings.Join(missing, ", ")))
+		return false
+	}
+	ok := true
+	for _, f := range rf.Forms {
+		for _, n := range append(append([]string(nil), f.Required...), f.Optional...) {
+			a := given[strings.ToLower(n)]
+			if a == nil || form.Allows(n) {
+				continue
+			}
+			d := errorf(a.NameRange, "Column not used by this row form",
+				"A row of %s with %s = %q takes %s, not %s. Remove %s.", s.Path, rf.By, formName,
+				strings.Join(append(append([]string(nil), form.Required...), form.Optional...), ", "), a.Name, a.Name)
+			d.Context = rangePtr(a.Range)
+			l.diags = append(l.diags, d)
+			delete(given, strings.ToLower(n))
+			ok = false
+		}
+	}
+	return ok
 }

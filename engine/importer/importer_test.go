@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,9 +124,9 @@ func TestGenerateGolden(t *testing.T) {
 					map[string]string{"host": "10.9.0.5", "description": "NOC"},
 					map[string]string{"host": "10.9.0.6", "description": ""})},
 				{Schema: lookup(t, "Maintenance/Scheduler"), Observed: rowsObs("Maintenance/Scheduler",
-					map[string]string{"id": "1", "name": "rotate", "date": "", "day": "Everyday", "hour": "4", "minute": "0"},
-					map[string]string{"id": "2", "name": "backup", "date": "", "day": "", "hour": "2", "minute": "30"},
-					map[string]string{"id": "3", "name": "rotate", "date": "", "day": "everyday", "hour": "4", "minute": "0"})},
+					map[string]string{"id": "1", "name": "rotate", "frequency": "day", "day": "Sunday", "hour": "4", "minute": "0", "offset": ""},
+					map[string]string{"id": "2", "name": "backup", "frequency": "minute", "day": "", "hour": "", "minute": "30", "offset": "1"},
+					map[string]string{"id": "3", "name": "rotate", "frequency": "day", "day": "sunday", "hour": "4", "minute": "0", "offset": ""})},
 				{Schema: lookup(t, "Interface/SNMP/TrapTable"), Observed: rowsObs("Interface/SNMP/TrapTable")},
 				{Schema: lookup(t, "Monitoring/Alarm/AlarmsTable"), Observed: rowsObs("Monitoring/Alarm/AlarmsTable",
 					map[string]string{"id": "66414", "name": "bwOpenClientServerASConnFailed"})},
@@ -280,6 +281,21 @@ func observedFor(c *engine.Context) (*engine.Observed, error) {
 			}
 			if a.Optional && row == 2 && a.Type != engine.TypeString {
 				r[a.Name] = "" // an optional column the server left empty
+			}
+		}
+		if rf := c.RowForms; rf != nil {
+			// A server prints what the row's form has: its required
+			// columns filled, the columns of other forms empty.
+			form := rf.Forms[r[rf.By]]
+			for i := range c.Attributes {
+				a := &c.Attributes[i]
+				switch {
+				case !a.Optional:
+				case slices.Contains(form.Required, a.Name):
+					r[a.Name] = val(a, row)
+				case !form.Allows(a.Name):
+					r[a.Name] = ""
+				}
 			}
 		}
 		obs.Rows = append(obs.Rows, r)

@@ -152,8 +152,8 @@ func (r *runner) drift(ctx context.Context, x *extraReads, f *engine.Facts, desi
 // that differs: for attribute contexts each attribute whose live value is
 // not the catalogue Default (Before the default, After the live value; an
 // empty Default is a real default and is compared), for table contexts the
-// number of live rows when there are any (LiveRows; rows are not compared,
-// because the catalogue knows no default rows).
+// number of live rows (LiveRows) when they are not the catalogue's
+// DefaultRows (none, for most tables). Rows are not compared one by one.
 //
 // Prompted attributes cannot be read and are skipped, as are attributes
 // the server does not print or that the host's release does not have.
@@ -172,7 +172,7 @@ func Drift(ctxs []*engine.Context, f *engine.Facts, observed map[string]*engine.
 		}
 		ch := &engine.Change{Resource: engine.DriftResource, Path: c.Path, Action: engine.Update, Attrs: []*engine.AttrChange{}}
 		if c.Kind == engine.TableContext {
-			if len(obs.Rows) == 0 {
+			if sameRows(c, obs.Rows, c.DefaultRows) {
 				continue
 			}
 			ch.LiveRows = len(obs.Rows)
@@ -199,4 +199,45 @@ func Drift(ctxs []*engine.Context, f *engine.Facts, observed map[string]*engine.
 		}
 	}
 	return out
+}
+
+// sameRows reports whether the live rows are exactly the default rows, in
+// any order, each compared by the columns the default row names (with the
+// catalogue's equality, so "Saturday" matches "saturday").
+func sameRows(c *engine.Context, live []map[string]string, defaults []map[string]string) bool {
+	if len(live) != len(defaults) {
+		return false
+	}
+	used := make([]bool, len(live))
+	for _, d := range defaults {
+		found := false
+		for i, row := range live {
+			if used[i] || !rowHas(c, row, d) {
+				continue
+			}
+			used[i], found = true, true
+			break
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func rowHas(c *engine.Context, row, want map[string]string) bool {
+	for name, v := range want {
+		_, live, ok := engine.LookupFold(row, name)
+		if !ok {
+			live = ""
+		}
+		if a := c.Attribute(name); a != nil {
+			if !a.Equal(live, v) {
+				return false
+			}
+		} else if live != v {
+			return false
+		}
+	}
+	return true
 }

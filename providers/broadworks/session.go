@@ -166,6 +166,9 @@ func (s *session) Read(ctx context.Context, path string, schema *engine.Context)
 		}
 		obs.Kind = engine.TableContext
 		obs.Rows = tableRows(c.Table, schema)
+		if err := formRows(schema, obs.Rows); err != nil {
+			return nil, err
+		}
 	default:
 		if schema != nil && schema.Kind == engine.TableContext {
 			if len(c.Attrs) > 0 {
@@ -268,7 +271,10 @@ func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) 
 	case engine.OpClear:
 		r, err = s.cli.Clear(ctx, op.Attr)
 	case engine.OpAddRow:
-		r, err = s.cli.AddRow(ctx, s.addArgs(op))
+		var args []bwcli.Arg
+		if args, err = s.addArgs(op); err == nil {
+			r, err = s.cli.AddRow(ctx, args)
+		}
 	case engine.OpSetRow:
 		if op.Value == "" && !op.Prompted {
 			r, err = s.cli.ClearRow(ctx, fieldValues(op.Key), op.Attr)
@@ -335,8 +341,9 @@ func checkOp(op engine.Op) error {
 
 // addArgs orders an add: key values, then the required columns in the
 // catalogue's order, then optional columns as `name value` pairs
-// (docs/bwcli.md: `add <key...> <values...> [<optAttr> <value> ...]`).
-func (s *session) addArgs(op engine.Op) []bwcli.Arg {
+// (docs/bwcli.md: `add <key...> <values...> [<optAttr> <value> ...]`);
+// tables with row forms (Maintenance/Scheduler) use their own (formArgs).
+func (s *session) addArgs(op engine.Op) ([]bwcli.Arg, error) {
 	args := make([]bwcli.Arg, 0, len(op.Key)+2*len(op.Fields))
 	for _, k := range op.Key {
 		args = append(args, bwcli.Arg{Value: k.Value, Sensitive: k.Sensitive})
@@ -346,7 +353,10 @@ func (s *session) addArgs(op engine.Op) []bwcli.Arg {
 		for _, f := range op.Fields {
 			args = append(args, bwcli.Arg{Name: f.Name, Value: f.Value, Sensitive: f.Sensitive})
 		}
-		return args
+		return args, nil
+	}
+	if schema.RowForms != nil {
+		return formArgs(schema, op)
 	}
 	var optional []bwcli.Arg
 	for _, a := range schema.Attributes {
@@ -364,7 +374,7 @@ func (s *session) addArgs(op engine.Op) []bwcli.Arg {
 			}
 		}
 	}
-	return append(args, optional...)
+	return append(args, optional...), nil
 }
 
 func (s *session) typeForCatalogue() string {

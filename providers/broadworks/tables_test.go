@@ -139,41 +139,54 @@ func TestTables(t *testing.T) {
 			},
 			wantPending: []string{"WebContainer", "OpenClientServer", "Xsi-Events"},
 		},
-		"scheduler (id-keyed)": {
+		"scheduler (id-keyed, row forms)": {
 			hostType: "xsp", release: "Rel_24.0_1.944",
 			path: "Maintenance/Scheduler",
 			seed: `  table "Maintenance/Scheduler" {
     row {
-      name   = "backup"
-      hour   = 2
-      minute = 30
+      name      = "backup"
+      frequency = "day"
+      day       = "saturday"
+      hour      = 4
+      minute    = 3
     }
     row {
-      name   = "rotate"
-      hour   = 3
-      minute = 0
-      day    = "Sunday"
+      name      = "healthmon"
+      frequency = "minute"
+      minute    = 30
+      offset    = 1
+    }
+    row {
+      name      = "tech-support"
+      frequency = "daily"
+      hour      = 4
+      minute    = 33
     }
   }`,
 			steps: []tableStep{
-				// No id on add: the server assigns the next one.
-				{op: engine.Op{Kind: engine.OpAddRow, Fields: key("name", "purge", "hour", "4", "minute", "15", "day", "Everyday")}},
+				// No id on add: the server assigns the next one; the
+				// form's columns go in its order, the offset last.
+				{op: engine.Op{Kind: engine.OpAddRow, Fields: key("name", "cpuMon", "frequency", "minute", "minute", "5", "offset", "2")}},
+				{op: engine.Op{Kind: engine.OpAddRow, Fields: key("name", "purge", "frequency", "day", "day", "sunday", "hour", "2", "minute", "15")}},
 				{op: engine.Op{Kind: engine.OpDeleteRow, Key: key("id", "1")}},
-				// Ids shifted down: rotate is 1 now.
-				{op: engine.Op{Kind: engine.OpSetRow, Key: key("id", "1"), Attr: "hour", Value: "5"}},
 			},
+			// "-" cells are empty; the offset comes out of the Minute cell.
 			wantBefore: rows{
-				{"id": "1", "name": "backup", "date": "", "day": "", "hour": "2", "minute": "30"},
-				{"id": "2", "name": "rotate", "date": "", "day": "Sunday", "hour": "3", "minute": "0"},
+				{"id": "1", "name": "backup", "frequency": "day", "day": "saturday", "hour": "4", "minute": "3", "offset": ""},
+				{"id": "2", "name": "healthmon", "frequency": "minute", "day": "", "hour": "", "minute": "30", "offset": "1"},
+				{"id": "3", "name": "tech-support", "frequency": "daily", "day": "", "hour": "4", "minute": "33", "offset": ""},
 			},
 			wantOps: []string{
-				`cli add purge 4 15 day Everyday`,
+				`cli add cpuMon minute 5 2`,
+				`cli add purge day sunday 2 15`,
 				`cli delete 1`,
-				`cli set 1 hour 5`,
 			},
+			// Ids shifted down after the delete.
 			wantAfter: rows{
-				{"id": "1", "name": "rotate", "date": "", "day": "Sunday", "hour": "5", "minute": "0"},
-				{"id": "2", "name": "purge", "date": "", "day": "Everyday", "hour": "4", "minute": "15"},
+				{"id": "1", "name": "healthmon", "frequency": "minute", "day": "", "hour": "", "minute": "30", "offset": "1"},
+				{"id": "2", "name": "tech-support", "frequency": "daily", "day": "", "hour": "4", "minute": "33", "offset": ""},
+				{"id": "3", "name": "cpuMon", "frequency": "minute", "day": "", "hour": "", "minute": "5", "offset": "2"},
+				{"id": "4", "name": "purge", "frequency": "day", "day": "sunday", "hour": "2", "minute": "15", "offset": ""},
 			},
 		},
 		"oci proxy login levels": {

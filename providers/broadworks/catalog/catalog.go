@@ -303,16 +303,39 @@ func contexts() []*engine.Context {
 			},
 		},
 		{
+			// Scheduled maintenance tasks. Ids are assigned by the server and
+			// shift after a delete [C]; the add forms are Cisco tech note
+			// 220570's [C] (docs/bwcli.md): `add backup day saturday 4 3`,
+			// `add tech-support daily 4 33`, `add cpuMon minute 5`, `add
+			// healthmon minute 30 1`, which are also a fresh server's tasks
+			// [C: "real servers carry default tasks"; that these four are
+			// them is G]. The column titles and the lower-case days are [G];
+			// a cell that does not apply prints `-` and a minute task's
+			// offset shows inside its Minute cell, `30(offset: 1)` [C].
 			Path: "Maintenance/Scheduler", HostTypes: allTypes, Kind: engine.TableContext,
 			IDKeyed: true,
-			Doc:     "scheduled maintenance tasks; ids are assigned by the server and shift after a delete [C]; add syntax [G]",
+			Doc:     "scheduled maintenance tasks: frequency day (day, hour, minute), daily (hour, minute) or minute (minute = period, offset); ids are assigned by the server",
 			Attributes: []engine.Attribute{
 				{Name: "id", Type: engine.TypeInt, Column: "Id", Key: true},
 				{Name: "name", Type: engine.TypeString, Column: "Name"},
-				{Name: "date", Type: engine.TypeString, Column: "Date", Optional: true},
-				{Name: "day", Type: engine.TypeChoice, Choices: []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Everyday"}, Column: "Day", Optional: true},
-				{Name: "hour", Type: engine.TypeInt, Min: 0, Max: 23, Column: "Hour"},
-				{Name: "minute", Type: engine.TypeInt, Min: 0, Max: 59, Column: "Minute"},
+				{Name: "frequency", Type: engine.TypeChoice, Choices: []string{"day", "daily", "minute"}, Column: "Frequency"},
+				{Name: "day", Type: engine.TypeChoice, Choices: []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}, Column: "Day", Optional: true},
+				{Name: "hour", Type: engine.TypeInt, Min: 0, Max: 23, Column: "Hour", Optional: true},
+				{Name: "minute", Type: engine.TypeInt, Min: 0, Max: 59, Column: "Minute", Optional: true},
+				// offset has no column of its own: the driver reads it out of
+				// the Minute cell.
+				{Name: "offset", Type: engine.TypeInt, Min: 0, Max: 58, Optional: true},
+			},
+			RowForms: &engine.RowForms{By: "frequency", Forms: map[string]engine.RowForm{
+				"day":    {Required: []string{"day", "hour", "minute"}},
+				"daily":  {Required: []string{"hour", "minute"}},
+				"minute": {Required: []string{"minute"}, Optional: []string{"offset"}},
+			}},
+			DefaultRows: []map[string]string{
+				{"name": "backup", "frequency": "day", "day": "saturday", "hour": "4", "minute": "3"},
+				{"name": "tech-support", "frequency": "daily", "hour": "4", "minute": "33"},
+				{"name": "cpuMon", "frequency": "minute", "minute": "5", "offset": ""},
+				{"name": "healthmon", "frequency": "minute", "minute": "30", "offset": "1"},
 			},
 		},
 		{

@@ -8,7 +8,7 @@ import (
 )
 
 // The simulator's own catalogue of CLI contexts. It is written from
-// BWCLI.md and agrees with providers/broadworks/catalog on paths, attribute
+// docs/bwcli.md and agrees with providers/broadworks/catalog on paths, attribute
 // names, types, ranges, defaults, column titles and restart applications,
 // but shares no code with it: a mistake on either side then shows up as a
 // failing test instead of being copied into both.
@@ -76,6 +76,9 @@ type node struct {
 	idKeyed bool
 	// noEntriesFound tables do not print `N entries found.` after the rows.
 	noEntriesFound bool
+	// scheduler is Maintenance/Scheduler: its own add forms and cells
+	// (scheduler.go).
+	scheduler bool
 }
 
 // attr returns the attribute spec with the given name (case-insensitive).
@@ -97,6 +100,26 @@ func (n *node) keys() []*attrSpec {
 		}
 	}
 	return ks
+}
+
+// columns returns the attributes a table shows, in column order.
+func (n *node) columns() []*attrSpec {
+	var cols []*attrSpec
+	for i := range n.attrs {
+		if n.attrs[i].column != "" {
+			cols = append(cols, &n.attrs[i])
+		}
+	}
+	return cols
+}
+
+// commands returns the commands of the context's kind.
+func (n *node) commands() []string {
+	if n.scheduler {
+		// Tasks are added and deleted, never edited [G].
+		return []string{"get", "add", "delete"}
+	}
+	return kindCommands[n.kind]
 }
 
 // child finds a child by exact case-insensitive name.
@@ -147,6 +170,7 @@ type ctxSpec struct {
 	restartFromKey string
 	idKeyed        bool
 	noEntriesFound bool
+	scheduler      bool
 }
 
 func boolA(name, def string) attrSpec { return attrSpec{name: name, kind: kindBool, def: def} }
@@ -160,8 +184,19 @@ func strA(name string, maxLen int64, def string) attrSpec {
 // loginLevels are the login levels of OCIProxy/LoginLevelAllowed [C].
 var loginLevels = []string{"User", "GroupDepartment", "Group", "ServiceProvider", "Provisioning", "System", "LawfulIntercept"}
 
-// weekDays are the Maintenance/Scheduler day choices [G].
-var weekDays = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Everyday"}
+// weekDays are the days of a weekly Maintenance/Scheduler task, spelled
+// as `add backup day saturday 4 3` types them [C: 220570].
+var weekDays = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+// frequencies are the Maintenance/Scheduler task kinds of the documented
+// add forms [C: 220570]: weekly on a day, daily, every N minutes.
+var frequencies = []string{freqDay, freqDaily, freqMinute}
+
+const (
+	freqDay    = "day"
+	freqDaily  = "daily"
+	freqMinute = "minute"
+)
 
 func specs() []ctxSpec {
 	ocs := []string{"xsp", "adp"}
@@ -235,14 +270,17 @@ func specs() []ctxSpec {
 				{name: "name", kind: kindString, min: 1, max: 80, column: "Name", key: true},
 				{name: "value", kind: kindString, max: 256, column: "Value"},
 			}},
-		{path: "Maintenance/Scheduler", kind: tableNode, idKeyed: true,
+		{path: "Maintenance/Scheduler", kind: tableNode, idKeyed: true, scheduler: true,
 			attrs: []attrSpec{
 				{name: "id", kind: kindInt, min: 1, max: 1000, column: "Id", key: true},
 				{name: "name", kind: kindString, min: 1, max: 80, column: "Name"},
-				{name: "date", kind: kindString, max: 10, column: "Date", optional: true},
+				{name: "frequency", kind: kindChoice, choices: frequencies, column: "Frequency"},
 				{name: "day", kind: kindChoice, choices: weekDays, column: "Day", optional: true},
-				{name: "hour", kind: kindInt, min: 0, max: 23, column: "Hour"},
+				{name: "hour", kind: kindInt, min: 0, max: 23, column: "Hour", optional: true},
 				{name: "minute", kind: kindInt, min: 0, max: 59, column: "Minute"},
+				// The offset of a minute task has no column: the Minute
+				// cell shows it, `30(offset: 1)`.
+				{name: "offset", kind: kindInt, min: 0, max: 59, optional: true},
 			}},
 		{path: "Monitoring/Alarm/AlarmsTable", kind: alarmNode,
 			attrs: []attrSpec{
@@ -317,6 +355,7 @@ func newCatalogue() *catalogue {
 			parent.restartFromKey = s.restartFromKey
 			parent.idKeyed = s.idKeyed
 			parent.noEntriesFound = s.noEntriesFound
+			parent.scheduler = s.scheduler
 		}
 		sortTree(root)
 		c.trees[t] = root

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Texts of the CLI (BWCLI.md; the [G] ones are the simulator's choices,
+// Texts of the CLI (docs/bwcli.md; the [G] ones are the simulator's choices,
 // listed in docs/simulator.md).
 const (
 	cliBanner = "======================================================================\n" +
@@ -27,7 +27,6 @@ const (
 	textDangerWarning      = "+++ WARNING +++ WARNING +++ WARNING +++"
 	textShortcuts          = "  h (help), e (exit), q (quit), r (read), w (write), t (tree),\n" +
 		"  c (config), cd (cd), a (alias), hi (history), p (pause), re (repeat)\n"
-	defaultLargeTable = 20
 )
 
 // globalCommands exist in every context; shortcuts are exact aliases that
@@ -50,6 +49,9 @@ type cli struct {
 	s   *session
 	h   *Host
 	cur *node
+	// lines is bwcli's own line-editing history (Up and Down), apart from
+	// the shell's.
+	lines *lineHistory
 	// queue holds the `;`-separated items of the last line not yet run; a
 	// confirmation or password prompt consumes the next one.
 	queue   []string
@@ -60,7 +62,7 @@ type cli struct {
 }
 
 func newCLI(s *session) *cli {
-	return &cli{s: s, h: s.host, cur: s.host.root}
+	return &cli{s: s, h: s.host, cur: s.host.root, lines: &lineHistory{}}
 }
 
 func (c *cli) prompt() string {
@@ -94,11 +96,13 @@ func (c *cli) run() {
 	if f.BwcliHang {
 		// Echo and discard input, never prompt, until the client gives up.
 		for {
-			if _, err := c.s.t.readLine(true); err != nil && !errors.Is(err, errInterrupt) {
+			if _, err := c.s.t.readLine("", readAnswer); err != nil && !errors.Is(err, errInterrupt) {
 				return
 			}
 		}
 	}
+	shellLines := c.s.t.useHistory(c.lines)
+	defer c.s.t.useHistory(shellLines)
 	for !c.dead {
 		item, err := c.nextCommand()
 		if errors.Is(err, errInterrupt) {
@@ -141,8 +145,7 @@ func (c *cli) nextCommand() (string, error) {
 	}
 	for {
 		c.flush()
-		c.s.t.write(c.prompt())
-		line, err := c.s.t.readLine(true)
+		line, err := c.s.t.readLine(c.prompt(), readCommand)
 		if err != nil {
 			return "", err
 		}
@@ -157,15 +160,14 @@ func (c *cli) nextCommand() (string, error) {
 // a queued item answers it. Ctrl-C answers no.
 func (c *cli) confirm() bool {
 	for {
-		c.out.WriteString(textConfirm)
 		var ans string
 		if len(c.queue) > 0 {
 			ans = c.queue[0]
 			c.queue = c.queue[1:]
-			c.out.WriteByte('\n')
+			c.out.WriteString(textConfirm + "\n")
 		} else {
 			c.flush()
-			line, err := c.s.t.readLine(true)
+			line, err := c.s.t.readLine(textConfirm, readAnswer)
 			if errors.Is(err, errInterrupt) {
 				return false
 			}
@@ -195,15 +197,14 @@ func (c *cli) confirm() bool {
 // password prompts `New Password: ` and reads a line without echo. It is
 // never recorded.
 func (c *cli) password() (string, bool) {
-	c.out.WriteString(textNewPassword)
 	if len(c.queue) > 0 {
 		v := c.queue[0]
 		c.queue = c.queue[1:]
-		c.out.WriteByte('\n')
+		c.out.WriteString(textNewPassword + "\n")
 		return v, true
 	}
 	c.flush()
-	line, err := c.s.t.readLine(false)
+	line, err := c.s.t.readLine(textNewPassword, readSecret)
 	if err != nil {
 		if !errors.Is(err, errInterrupt) {
 			c.dead = true
@@ -245,7 +246,7 @@ func splitArgs(s string) []string {
 // candidates lists the command and child names valid in the current context.
 func (c *cli) candidates() []string {
 	names := append([]string(nil), globalCommands...)
-	names = append(names, kindCommands[c.cur.kind]...)
+	names = append(names, c.cur.commands()...)
 	for _, ch := range c.cur.children {
 		names = append(names, ch.name)
 	}
@@ -447,7 +448,7 @@ func (c *cli) help(params []string) {
 		}
 		c.println("")
 	}
-	if cmds := kindCommands[c.cur.kind]; len(cmds) > 0 {
+	if cmds := c.cur.commands(); len(cmds) > 0 {
 		c.println("This level has the following commands:")
 		for _, cmd := range cmds {
 			c.printf("  %s : %s\n", cmd, commandHelp[cmd])
@@ -482,6 +483,8 @@ func (c *cli) commandUsage(word string) {
 				specs = append(specs, s)
 			}
 		}
+	case n.scheduler && cmd == "add":
+		c.schedUsage()
 	case n.kind == tableNode && cmd == "add":
 		// Keys, then required columns, then optional name/value pairs.
 		line := "add"
@@ -604,15 +607,23 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-func (c *cli) largeTableOK(count int) bool {
-	limit := c.h.cfg.LargeTableThreshold
+// sizeConfirmOK asks before printing a table of the host's confirmation
+// size or more: `About to access N entries. Continue?` (or `About to
+// filter through N entries. Continue?`), the confirmation, then
+// `Retrieving data... Please wait...` after yes.
+func (c *cli) sizeConfirmOK(count int) bool {
+	limit := c.h.cfg.SizeConfirmRows
 	if limit <= 0 {
-		limit = defaultLargeTable
+		limit = DefaultSizeConfirmRows
 	}
-	if count <= limit {
+	if count < limit {
 		return true
 	}
-	c.printf("About to access %d entries. Continue?\n", count)
+	if c.h.cfg.SizeConfirmWording == SizeConfirmFilter {
+		c.printf("About to filter through %d entries. Continue?\n", count)
+	} else {
+		c.printf("About to access %d entries. Continue?\n", count)
+	}
 	if !c.confirm() {
 		return false
 	}
@@ -620,30 +631,48 @@ func (c *cli) largeTableOK(count int) bool {
 	return true
 }
 
-// printTable prints rows under their column titles, right-aligned, each
-// column as wide as its title or longest value.
+// printTable prints rows under their column titles, each column as wide as
+// its title or longest cell, aligned per the host's table layout.
 func (c *cli) printTable(n *node, rows []map[string]string) {
-	if !c.largeTableOK(len(rows)) {
+	if !c.sizeConfirmOK(len(rows)) {
 		return
 	}
-	titles := make([]string, len(n.attrs))
-	cells := make([][]string, len(rows))
-	for i, a := range n.attrs {
+	cols := n.columns()
+	titles := make([]string, len(cols))
+	right := make([]bool, len(cols))
+	for i, a := range cols {
 		titles[i] = a.column
+		switch c.h.cfg.TableLayout {
+		case TableLayoutLeft:
+		case TableLayoutMixed:
+			right[i] = a.kind == kindInt
+		default:
+			right[i] = true
+		}
 	}
+	cells := make([][]string, len(rows))
 	for r, row := range rows {
-		cells[r] = make([]string, len(n.attrs))
-		for i, a := range n.attrs {
+		if n.scheduler {
+			cells[r] = schedCells(n, row)
+			continue
+		}
+		cells[r] = make([]string, len(cols))
+		for i, a := range cols {
 			cells[r][i] = row[a.name]
 		}
 	}
-	c.out.WriteString(renderTable(titles, cells))
+	c.out.WriteString(renderTable(titles, cells, right))
 	if !n.noEntriesFound {
 		c.printf("\n%d entries found.\n", len(rows))
 	}
 }
 
-func renderTable(titles []string, rows [][]string) string {
+// renderTable lays out a table: a two-space indent and two spaces between
+// columns, a line of `=` as wide as the widest possible line; right[i]
+// right-aligns column i. A line whose last column is left-aligned ends at
+// its last character (no trailing blanks), so the `=` line can be longer
+// than every row.
+func renderTable(titles []string, rows [][]string, right []bool) string {
 	widths := make([]int, len(titles))
 	for i, t := range titles {
 		widths[i] = len(t)
@@ -656,14 +685,24 @@ func renderTable(titles []string, rows [][]string) string {
 	line := func(vals []string) string {
 		var b strings.Builder
 		for i, v := range vals {
-			fmt.Fprintf(&b, "  %*s", widths[i], v)
+			if right[i] {
+				fmt.Fprintf(&b, "  %*s", widths[i], v)
+			} else {
+				fmt.Fprintf(&b, "  %-*s", widths[i], v)
+			}
 		}
-		return b.String()
+		if right[len(right)-1] {
+			return b.String()
+		}
+		return strings.TrimRight(b.String(), " ")
+	}
+	full := 0
+	for _, w := range widths {
+		full += 2 + w
 	}
 	var b strings.Builder
-	header := line(titles)
-	b.WriteString(header + "\n")
-	b.WriteString(strings.Repeat("=", len(header)) + "\n")
+	b.WriteString(line(titles) + "\n")
+	b.WriteString(strings.Repeat("=", full) + "\n")
 	for _, r := range rows {
 		b.WriteString(line(r) + "\n")
 	}
@@ -800,6 +839,10 @@ func addOrder(n *node) []*attrSpec {
 
 func (c *cli) add(params []string) {
 	n := c.cur
+	if n.scheduler {
+		c.addSchedule(params)
+		return
+	}
 	raw := map[string]string{}
 	pos := 0
 	order := addOrder(n)

@@ -139,9 +139,32 @@ func newFleet(lab *Lab, opts Options) (*Fleet, error) {
 			return nil, fmt.Errorf("host %s is declared twice", hc.Name)
 		}
 		cfg := *hc
-		h := &Host{fleet: f, cfg: &cfg, info: f.cat.types[hc.Type], root: f.cat.trees[hc.Type], faults: hc.Faults}
-		h.release, _ = releaseNumber(hc.Release)
-		h.apps = hc.apps(f.cat)
+		var script *replayScript
+		if hc.Replay != "" {
+			script = lab.scripts[hc.Name]
+			if script == nil {
+				data, err := readTranscript(hc.Replay)
+				if err != nil {
+					return nil, fmt.Errorf("host %s: replay: %w", hc.Name, err)
+				}
+				if script, err = parseReplay(data); err != nil {
+					return nil, fmt.Errorf("host %s: replay %s: %w", hc.Name, hc.Replay, err)
+				}
+			}
+			// The transcript tells what it recorded, when it is something
+			// the simulator knows.
+			if _, known := f.cat.types[script.serverType]; cfg.Type == "" && known {
+				cfg.Type = script.serverType
+			}
+			if _, err := releaseNumber(script.release); cfg.Release == "" && err == nil {
+				cfg.Release = script.release
+			}
+		}
+		h := &Host{fleet: f, cfg: &cfg, info: f.cat.types[cfg.Type], root: f.cat.trees[cfg.Type], faults: hc.Faults, replay: script}
+		h.release, _ = releaseNumber(cfg.Release)
+		if script == nil {
+			h.apps = hc.apps(f.cat)
+		}
 		f.hosts = append(f.hosts, h)
 		f.byName[hc.Name] = h
 	}

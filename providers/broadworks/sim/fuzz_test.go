@@ -17,6 +17,8 @@ func FuzzSession(f *testing.F) {
 		"bwcli\ncd /Monitoring/Alarm/AlarmsTable\nclearAll;maybe;y\nlist\n",
 		"restartbw\nstopbw OpenClientServer\nhealthmon -l\nshowrun\n\x04",
 		"bwcli\nre\nhi\nhelp set\ncd ../../..\n\"\";;\"\n",
+		"showrun | grep -iv 'run' | head -n 2 | tail -1; echo \"$? $HOSTNAME\" a\\ b\nhistory\nclear\nhelp\nexit 3\n",
+		"echo one\n\x1b[A\x1b[D\x1b[Dx\x01\x0b\x17\x1b[3~\x1b[H\x1b[F\x1b\x1b[Zbwcli\n\x1b[A\x1b[B\xff\xfe\n",
 	} {
 		f.Add(seed, true)
 		f.Add(seed, false)

@@ -27,9 +27,15 @@ func testIP(t testing.TB) string {
 // startTestFleet serves a lab on a test-unique loopback IP.
 func startTestFleet(t testing.TB, src string, opts Options) *Fleet {
 	t.Helper()
+	return startLab(t, parseTestLab(t, src), opts)
+}
+
+// startLab serves a parsed lab on a test-unique loopback IP.
+func startLab(t testing.TB, lab *Lab, opts Options) *Fleet {
+	t.Helper()
 	opts.StateDir = t.TempDir()
 	opts.BindIP = testIP(t)
-	f, err := Start(parseTestLab(t, src), opts)
+	f, err := Start(lab, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

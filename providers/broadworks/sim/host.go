@@ -25,6 +25,7 @@ const (
 	capAlarmName        = "bwOpenClientServerASConnFailed"
 	capAlarmCorrelation = "10;37;CAP;10.123.123.80;"
 	capProxyPath        = "Applications/OpenClientServer/CAPProxy"
+	schedulerPath       = "Maintenance/Scheduler"
 	firstAlarmID        = 66414
 )
 
@@ -52,6 +53,8 @@ type Host struct {
 	ln      net.Listener
 	addr    string
 	signer  ssh.Signer
+	// replay, when set, is the transcript the host answers from.
+	replay *replayScript
 
 	mu       sync.Mutex
 	st       *hostState
@@ -147,6 +150,13 @@ func (h *Host) state() *hostState {
 		}
 		st.tables[strings.ToLower(n.path)] = list
 	}
+	if n := h.fleet.cat.lookup(h.cfg.Type, schedulerPath); n != nil && !h.declaresTable(schedulerPath) {
+		rows := defaultSchedule()
+		for i, r := range rows {
+			r["id"] = strconv.Itoa(i + 1)
+		}
+		st.tables[strings.ToLower(n.path)] = rows
+	}
 	for _, a := range h.apps {
 		st.apps[strings.ToLower(a)] = &appState{name: a, state: AppRunning}
 	}
@@ -158,6 +168,17 @@ func (h *Host) state() *hostState {
 		h.raiseAlarm(al)
 	}
 	return st
+}
+
+// declaresTable reports whether the host's configuration gives the rows of
+// a table (then they replace the table's default rows).
+func (h *Host) declaresTable(path string) bool {
+	for p := range h.cfg.Tables {
+		if strings.EqualFold(strings.Trim(p, "/"), path) {
+			return true
+		}
+	}
+	return false
 }
 
 func setMap(m map[string]map[string]string, path, attr, v string) {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -200,25 +201,26 @@ func TestRowsAPI(t *testing.T) {
 	h := memoryFleet(t, labWith("Rel_21.0_1.1123", `
   table "Maintenance/Scheduler" {
     row {
-      name   = "a"
-      hour   = 1
-      minute = 0
+      name      = "a"
+      frequency = "daily"
+      hour      = 1
+      minute    = 0
     }
   }`)).Host("h")
-	if diff := cmp.Diff([]map[string]string{{"id": "1", "name": "a", "hour": "1", "minute": "0", "date": "", "day": ""}},
+	if diff := cmp.Diff([]map[string]string{{"id": "1", "name": "a", "frequency": "daily", "hour": "1", "minute": "0", "day": "", "offset": ""}},
 		h.Rows("Maintenance/Scheduler")); diff != "" {
 		t.Errorf("wrong rows (-want +got):\n%s", diff)
 	}
 	err := h.SetRows("Maintenance/Scheduler", []map[string]string{
-		{"id": "7", "name": "x", "hour": "2", "minute": "5"},
-		{"name": "y", "hour": "3", "minute": "6", "day": "monday"},
+		{"id": "7", "name": "x", "frequency": "minute", "minute": "5", "offset": "0"},
+		{"name": "y", "frequency": "Day", "hour": "3", "minute": "6", "day": "Monday"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []map[string]string{
-		{"id": "1", "name": "x", "hour": "2", "minute": "5", "date": "", "day": ""},
-		{"id": "2", "name": "y", "hour": "3", "minute": "6", "date": "", "day": "Monday"},
+		{"id": "1", "name": "x", "frequency": "minute", "hour": "", "minute": "5", "day": "", "offset": ""},
+		{"id": "2", "name": "y", "frequency": "day", "hour": "3", "minute": "6", "day": "monday", "offset": ""},
 	}
 	if diff := cmp.Diff(want, h.Rows("maintenance/scheduler")); diff != "" {
 		t.Errorf("wrong rows after SetRows (-want +got):\n%s", diff)
@@ -233,6 +235,9 @@ func TestRowsAPI(t *testing.T) {
 		"missing key":   {"System/ManagementAccessList", []map[string]string{{"description": "x"}}, ErrInvalidValue},
 		"unknown col":   {"System/ManagementAccessList", []map[string]string{{"host": "a", "x": "y"}}, ErrInvalidValue},
 		"duplicate key": {"System/ManagementAccessList", []map[string]string{{"host": "a"}, {"host": "a"}}, ErrDuplicateRow},
+		"old schedule":  {"Maintenance/Scheduler", []map[string]string{{"name": "a", "hour": "1", "minute": "2"}}, ErrInvalidValue},
+		"daily day":     {"Maintenance/Scheduler", []map[string]string{{"name": "a", "frequency": "daily", "day": "monday", "hour": "1", "minute": "2"}}, ErrInvalidValue},
+		"big offset":    {"Maintenance/Scheduler", []map[string]string{{"name": "a", "frequency": "minute", "minute": "5", "offset": "5"}}, ErrInvalidValue},
 	}
 	for name, tc := range errTests {
 		t.Run(name, func(t *testing.T) {
@@ -299,7 +304,7 @@ func TestCLIChangesReachState(t *testing.T) {
 		"cd /Maintenance/ContainerOptions",
 		"add Xsi-Events poolSize 8",
 		"cd /Maintenance/Scheduler",
-		"add a 1 1", "add b 2 2", "add c 3 3", "delete 2",
+		"add a daily 1 1", "add b day monday 2 2", "add c minute 3", "delete 6",
 		"exit", "y", "exit",
 	}, "\n") + "\n"
 	out, _, _ := memorySession(h, input, true, "")
@@ -321,7 +326,8 @@ func TestCLIChangesReachState(t *testing.T) {
 	for _, r := range h.Rows("Maintenance/Scheduler") {
 		names = append(names, r["id"]+"="+r["name"])
 	}
-	if diff := cmp.Diff([]string{"1=a", "2=c"}, names); diff != "" {
+	// The four default tasks, then a and c: b's id went to c.
+	if diff := cmp.Diff([]string{"1=backup", "2=tech-support", "3=cpuMon", "4=healthmon", "5=a", "6=c"}, names); diff != "" {
 		t.Errorf("wrong scheduler rows after delete (-want +got):\n%s", diff)
 	}
 }
@@ -330,13 +336,70 @@ func TestRenderTable(t *testing.T) {
 	got := renderTable(
 		[]string{"Interface IP", "Port", "Secure", "Server Certificate", "Client Auth Req"},
 		[][]string{{"10.155.6.175", "8012", "true", "true", "true"}},
+		[]bool{true, true, true, true, true},
 	)
-	// The example of BWCLI.md, byte for byte.
+	// The example of docs/bwcli.md, byte for byte.
 	want := "  Interface IP  Port  Secure  Server Certificate  Client Auth Req\n" +
 		"=================================================================\n" +
 		"  10.155.6.175  8012    true                true             true\n"
 	if got != want {
 		t.Errorf("wrong result\ngot:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestTableLayouts prints one table in each table_layout: mixed is the
+// shape of the AS NetworkServers/Routing rows of Cisco tech note 216690
+// (names left-aligned, numbers right-aligned); left and mixed lines end at
+// their last character, under a full-width line of =.
+func TestTableLayouts(t *testing.T) {
+	src := `
+sim_host "xsp1" {
+  listen       = "127.0.0.1:0"
+  type         = "xsp"
+  release      = "Rel_22.0_1.1123"
+  table_layout = "%s"
+  table "Interface/SNMP/TrapTable" {
+    row {
+      ipAddress   = "10.2.2.2"
+      port        = 5060
+      version     = "v1"
+      description = "test3"
+    }
+    row {
+      ipAddress = "10.123.123.80"
+      port      = 162
+    }
+  }
+}
+`
+	tests := map[string]string{
+		"right": "     IP Address  Port  Version  Description\n" +
+			"===========================================\n" +
+			"       10.2.2.2  5060       v1        test3\n" +
+			"  10.123.123.80   162      v2c             \n",
+		"left": "  IP Address     Port  Version  Description\n" +
+			"===========================================\n" +
+			"  10.2.2.2       5060  v1       test3\n" +
+			"  10.123.123.80  162   v2c\n",
+		"mixed": "  IP Address     Port  Version  Description\n" +
+			"===========================================\n" +
+			"  10.2.2.2       5060  v1       test3\n" +
+			"  10.123.123.80   162  v2c\n",
+	}
+	for layout, want := range tests {
+		t.Run(layout, func(t *testing.T) {
+			f := memoryFleet(t, fmt.Sprintf(src, layout))
+			out, _, _ := memorySession(f.Host("xsp1"), "bwcli\ncd /Interface/SNMP/TrapTable\nget\n", true, "")
+			out = strings.ReplaceAll(out, "\r\n", "\n")
+			start := strings.Index(out, "> get\n") + len("> get\n")
+			end := strings.LastIndex(out, "XSP_CLI/Interface/SNMP/TrapTable> ")
+			if start < len("> get\n") || end < start {
+				t.Fatalf("no table in the output:\n%s", out)
+			}
+			if diff := cmp.Diff(want, out[start:end]); diff != "" {
+				t.Errorf("wrong table (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -1,10 +1,12 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -20,6 +22,9 @@ import (
 // Lab is a parsed lab file: the simulated hosts to serve.
 type Lab struct {
 	Hosts []*HostConfig
+
+	// scripts are the parsed transcripts of replay hosts, by host name.
+	scripts map[string]*replayScript
 }
 
 // HostConfig declares one simulated host.
@@ -54,12 +59,31 @@ type HostConfig struct {
 	// RestartWarning selects the reply to a restart-requiring change:
 	// "warning" (or ""), "warning+done" or "alternative".
 	RestartWarning string
-	// LargeTableThreshold is the row count above which get and list ask for
-	// confirmation (0 = 20).
-	LargeTableThreshold int
+	// SizeConfirmRows is the row count from which get and list ask for
+	// confirmation first (0 = 20).
+	SizeConfirmRows int
+	// SizeConfirmWording selects that question: "access" (or "") prints
+	// `About to access N entries. Continue?`, "filter" prints
+	// `About to filter through N entries. Continue?`.
+	SizeConfirmWording string
+	// TableLayout aligns table cells: "right" (or ""), "left", or "mixed"
+	// (numbers right-aligned, everything else left-aligned).
+	TableLayout string
+	// ShellPrompt is the shell prompt's text; {host} stands for the
+	// hostname and {time} for the current time as HH:MM:SS ("" =
+	// DefaultShellPrompt).
+	ShellPrompt string
+	// BwshowverPatches selects how bwshowver shows active patches: "names"
+	// (or "": the count, then one line per patch) or "count" (the count
+	// only, as release 24 prints it).
+	BwshowverPatches string
+	// Showrun selects what showrun prints: "table" (or ""), "absent" (the
+	// shell has no such command) or "unparseable" (a process listing
+	// without application states).
+	Showrun string
 	// Motd is printed when a PTY shell starts: "" prints
 	// `Last login: <date> from <client ip>`, "none" prints nothing, any
-	// other text is printed as it is.
+	// other text (several lines too) is printed as it is.
 	Motd string
 	// AuthMethods are the SSH authentication methods the host accepts, of
 	// "publickey", "password" and "keyboard-interactive" (nil = all three),
@@ -67,6 +91,11 @@ type HostConfig struct {
 	AuthMethods []string
 	// Faults are the initial fault knobs; Host.SetFaults changes them.
 	Faults Faults
+	// Replay, when set, is the path of a session transcript the host
+	// answers from instead of simulating a server (docs/simulator.md,
+	// "Replay"); Type and Release are then optional and the fields that
+	// shape a simulated server are not used.
+	Replay string
 }
 
 // AuthMethodNames are the methods HostConfig.AuthMethods may name.
@@ -117,6 +146,90 @@ const (
 	RestartWarningAlternative = "alternative"
 )
 
+// Choices of the variant attributes (HostConfig fields of the same names).
+const (
+	TableLayoutRight = "right"
+	TableLayoutLeft  = "left"
+	TableLayoutMixed = "mixed"
+
+	PatchesNames = "names"
+	PatchesCount = "count"
+
+	ShowrunTable       = "table"
+	ShowrunAbsent      = "absent"
+	ShowrunUnparseable = "unparseable"
+
+	SizeConfirmAccess = "access"
+	SizeConfirmFilter = "filter"
+)
+
+// DefaultShellPrompt is the shell prompt of a host whose lab sets none.
+const DefaultShellPrompt = "bwadmin@{host}$ "
+
+// DefaultSizeConfirmRows is the table size from which get and list ask for
+// confirmation when the lab does not say.
+const DefaultSizeConfirmRows = 20
+
+// choiceAttrs are the lab attributes that take one word of a fixed list.
+var choiceAttrs = map[string][]string{
+	"restart_warning":      {RestartWarningPlain, RestartWarningDone, RestartWarningAlternative},
+	"table_layout":         {TableLayoutRight, TableLayoutLeft, TableLayoutMixed},
+	"bwshowver_patches":    {PatchesNames, PatchesCount},
+	"showrun":              {ShowrunTable, ShowrunAbsent, ShowrunUnparseable},
+	"size_confirm_wording": {SizeConfirmAccess, SizeConfirmFilter},
+}
+
+type choiceField struct {
+	attr  string
+	field *string
+}
+
+// choiceFields pairs each one-word attribute with its field, in lab order.
+func (hc *HostConfig) choiceFields() []choiceField {
+	return []choiceField{
+		{"restart_warning", &hc.RestartWarning}, {"table_layout", &hc.TableLayout},
+		{"bwshowver_patches", &hc.BwshowverPatches}, {"showrun", &hc.Showrun},
+		{"size_confirm_wording", &hc.SizeConfirmWording},
+	}
+}
+
+// checkChoice reports an error unless v is "" or one of attr's choices.
+func checkChoice(attr, v string) error {
+	if v == "" || slices.Contains(choiceAttrs[attr], v) {
+		return nil
+	}
+	return fmt.Errorf("%s %q is not one of %s", attr, v, quoteList(choiceAttrs[attr]))
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+var placeholderPattern = regexp.MustCompile(`\{[^{}]*\}`)
+
+// checkShellPrompt checks a shell_prompt: one line of printable text whose
+// only placeholders are {host} and {time}.
+func checkShellPrompt(p string) error {
+	if p == "" {
+		return errors.New("a shell prompt cannot be empty")
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("a shell prompt is one line of printable text; it contains %q", r)
+		}
+	}
+	for _, ph := range placeholderPattern.FindAllString(p, -1) {
+		if ph != "{host}" && ph != "{time}" {
+			return fmt.Errorf("unknown placeholder %s: a shell prompt may use {host} (the hostname) and {time} (HH:MM:SS)", ph)
+		}
+	}
+	return nil
+}
+
 // Alarm is one raised alarm of Monitoring/Alarm/AlarmsTable.
 type Alarm struct {
 	ID          int
@@ -160,14 +273,20 @@ var labSchema = &hcl.BodySchema{
 var hostSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "listen", Required: true},
-		{Name: "type", Required: true},
-		{Name: "release", Required: true},
+		{Name: "type"},
+		{Name: "release"},
+		{Name: "replay"},
 		{Name: "hostname"},
 		{Name: "patches"},
 		{Name: "applications"},
 		{Name: "restart_delay"},
 		{Name: "restart_warning"},
-		{Name: "large_table_threshold"},
+		{Name: "size_confirm_rows"},
+		{Name: "size_confirm_wording"},
+		{Name: "table_layout"},
+		{Name: "shell_prompt"},
+		{Name: "bwshowver_patches"},
+		{Name: "showrun"},
 		{Name: "motd"},
 		{Name: "auth_methods"},
 	},
@@ -197,8 +316,20 @@ var faultSchema = &hcl.BodySchema{
 	},
 }
 
-// ParseLab parses lab file source. filename is used in diagnostics.
+// ParseLab parses lab file source. filename names the file in diagnostics
+// and locates it: replay paths are relative to its directory.
 func ParseLab(src []byte, filename string) (*Lab, hcl.Diagnostics) {
+	return parseLab(src, filename, filepath.Dir(filename), readTranscript)
+}
+
+// ParseLabAt is ParseLab for a lab file whose directory is dir, when
+// filename (as the user typed it) does not locate it.
+func ParseLabAt(src []byte, filename, dir string) (*Lab, hcl.Diagnostics) {
+	return parseLab(src, filename, dir, readTranscript)
+}
+
+// parseLab parses a lab file, reading replay transcripts with readFile.
+func parseLab(src []byte, filename, dir string, readFile func(string) ([]byte, error)) (*Lab, hcl.Diagnostics) {
 	f, diags := hclparse.NewParser().ParseHCL(src, filename)
 	if diags.HasErrors() {
 		return nil, diags
@@ -206,11 +337,11 @@ func ParseLab(src []byte, filename string) (*Lab, hcl.Diagnostics) {
 	content, d := f.Body.Content(labSchema)
 	diags = append(diags, d...)
 	cat := newCatalogue()
-	lab := &Lab{}
+	lab := &Lab{scripts: map[string]*replayScript{}}
 	names := map[string]hcl.Range{}
 	listens := map[string]hcl.Range{}
 	for _, b := range content.Blocks {
-		hc, listenRange, d := decodeHost(cat, b)
+		hc, script, listenRange, d := decodeHost(&hostDecoder{cat: cat, dir: dir, readFile: readFile}, b)
 		diags = append(diags, d...)
 		if hc == nil {
 			continue
@@ -236,6 +367,9 @@ func ParseLab(src []byte, filename string) (*Lab, hcl.Diagnostics) {
 			listens[hc.Listen] = b.DefRange
 		}
 		lab.Hosts = append(lab.Hosts, hc)
+		if script != nil {
+			lab.scripts[hc.Name] = script
+		}
 	}
 	if diags.HasErrors() {
 		return nil, diags
@@ -245,8 +379,10 @@ func ParseLab(src []byte, filename string) (*Lab, hcl.Diagnostics) {
 
 // hostDecoder collects one sim_host block's diagnostics.
 type hostDecoder struct {
-	cat   *catalogue
-	diags hcl.Diagnostics
+	cat      *catalogue
+	dir      string
+	readFile func(string) ([]byte, error)
+	diags    hcl.Diagnostics
 }
 
 func (d *hostDecoder) errorf(rng hcl.Range, summary, format string, args ...any) {
@@ -279,6 +415,26 @@ func (d *hostDecoder) str(a *hcl.Attribute) (string, bool) {
 		return "", false
 	}
 	return v.AsString(), true
+}
+
+// choice decodes an attribute that takes one word of choiceAttrs.
+func (d *hostDecoder) choice(a *hcl.Attribute) (string, bool) {
+	s, ok := d.str(a)
+	if !ok {
+		return "", false
+	}
+	if !slices.Contains(choiceAttrs[a.Name], s) {
+		d.errorf(a.Expr.Range(), "Invalid "+a.Name, "%s is one of %s.", a.Name, quoteList(choiceAttrs[a.Name]))
+		return "", false
+	}
+	return s, true
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (d *hostDecoder) boolean(a *hcl.Attribute) (bool, bool) {
@@ -363,8 +519,8 @@ func (d *hostDecoder) cliValue(a *hcl.Attribute) (string, bool) {
 	return "", false
 }
 
-func decodeHost(cat *catalogue, b *hcl.Block) (*HostConfig, hcl.Range, hcl.Diagnostics) {
-	d := &hostDecoder{cat: cat}
+func decodeHost(d *hostDecoder, b *hcl.Block) (*HostConfig, *replayScript, hcl.Range, hcl.Diagnostics) {
+	cat := d.cat
 	hc := &HostConfig{Name: b.Labels[0], RestartDelay: 2 * time.Second}
 	if !validName(hc.Name) {
 		d.errorf(b.LabelRanges[0], "Invalid host name", "A sim_host name is letters, digits, '-', '_' and '.', starting with a letter or digit.")
@@ -398,6 +554,22 @@ func decodeHost(cat *catalogue, b *hcl.Block) (*HostConfig, hcl.Range, hcl.Diagn
 			hc.Release = s
 		}
 	}
+	var script *replayScript
+	replay := content.Attributes["replay"]
+	if replay != nil {
+		script = d.decodeReplay(hc, replay)
+		d.checkReplayOnly(content)
+	} else {
+		for _, name := range []string{"type", "release"} {
+			if content.Attributes[name] == nil {
+				d.diags = append(d.diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Missing required argument",
+					Detail:  fmt.Sprintf("The argument %q is required, but no definition was found.", name),
+					Subject: b.Body.MissingItemRange().Ptr(),
+				})
+			}
+		}
+	}
 	if a := content.Attributes["hostname"]; a != nil {
 		if s, ok := d.str(a); ok {
 			if !validName(s) {
@@ -420,16 +592,21 @@ func decodeHost(cat *catalogue, b *hcl.Block) (*HostConfig, hcl.Range, hcl.Diagn
 	if a := content.Attributes["restart_delay"]; a != nil {
 		hc.RestartDelay, _ = d.duration(a)
 	}
-	if a := content.Attributes["restart_warning"]; a != nil {
-		if s, ok := d.str(a); ok {
-			if s != RestartWarningPlain && s != RestartWarningDone && s != RestartWarningAlternative {
-				d.errorf(a.Expr.Range(), "Invalid restart_warning", "restart_warning is one of %q, %q, %q.", RestartWarningPlain, RestartWarningDone, RestartWarningAlternative)
-			}
-			hc.RestartWarning = s
+	for _, c := range hc.choiceFields() {
+		if a := content.Attributes[c.attr]; a != nil {
+			*c.field, _ = d.choice(a)
 		}
 	}
-	if a := content.Attributes["large_table_threshold"]; a != nil {
-		hc.LargeTableThreshold, _ = d.integer(a, 1)
+	if a := content.Attributes["size_confirm_rows"]; a != nil {
+		hc.SizeConfirmRows, _ = d.integer(a, 1)
+	}
+	if a := content.Attributes["shell_prompt"]; a != nil {
+		if s, ok := d.str(a); ok {
+			if err := checkShellPrompt(s); err != nil {
+				d.errorf(a.Expr.Range(), "Invalid shell_prompt", "%s.", capitalize(err.Error()))
+			}
+			hc.ShellPrompt = s
+		}
 	}
 	if a := content.Attributes["auth_methods"]; a != nil {
 		if ms, ok := d.strList(a); ok {
@@ -451,6 +628,9 @@ func decodeHost(cat *catalogue, b *hcl.Block) (*HostConfig, hcl.Range, hcl.Diagn
 	}
 	faultSeen := false
 	for _, blk := range content.Blocks {
+		if replay != nil && blk.Type != "fault" {
+			continue // refused by checkReplayOnly
+		}
 		switch blk.Type {
 		case "context":
 			d.decodeContext(hc, blk, apps)
@@ -464,13 +644,13 @@ func decodeHost(cat *catalogue, b *hcl.Block) (*HostConfig, hcl.Range, hcl.Diagn
 				continue
 			}
 			faultSeen = true
-			d.decodeFaults(hc, blk)
+			d.decodeFaults(hc, blk, replay != nil)
 		}
 	}
 	if d.diags.HasErrors() {
-		return nil, listenRange, d.diags
+		return nil, nil, listenRange, d.diags
 	}
-	return hc, listenRange, d.diags
+	return hc, script, listenRange, d.diags
 }
 
 func (d *hostDecoder) decodeContext(hc *HostConfig, blk *hcl.Block, apps []string) {
@@ -605,11 +785,16 @@ func (d *hostDecoder) decodeAlarm(hc *HostConfig, blk *hcl.Block) {
 	hc.Alarms = append(hc.Alarms, al)
 }
 
-func (d *hostDecoder) decodeFaults(hc *HostConfig, blk *hcl.Block) {
+func (d *hostDecoder) decodeFaults(hc *HostConfig, blk *hcl.Block, replay bool) {
 	content, diags := blk.Body.Content(faultSchema)
 	d.diags = append(d.diags, diags...)
 	f := &hc.Faults
-	for name, a := range content.Attributes {
+	for _, a := range sortedAttrs(content.Attributes) {
+		name := a.Name
+		if replay && slices.Contains(simOnlyFaults, name) {
+			d.errorf(a.NameRange, "Not used by a replay host", "The fault %s needs a simulated server; a replay host answers from its transcript and applies only %s.", name, strings.Join(replayFaults, ", "))
+			continue
+		}
 		switch name {
 		case "latency":
 			f.Latency, _ = d.duration(a)
@@ -644,6 +829,67 @@ func (d *hostDecoder) decodeFaults(hc *HostConfig, blk *hcl.Block) {
 			f.BwcliHang, _ = d.boolean(a)
 		case "garbage":
 			f.Garbage, _ = d.boolean(a)
+		}
+	}
+}
+
+// simOnlyAttrs shape a simulated server; a replay host refuses them.
+var simOnlyAttrs = []string{
+	"hostname", "patches", "applications", "restart_delay", "restart_warning", "size_confirm_rows",
+	"size_confirm_wording", "table_layout", "shell_prompt", "bwshowver_patches", "showrun", "motd",
+}
+
+// simOnlyFaults need a simulated server; replayFaults work on replay hosts
+// too (they act on the connection and on each command received).
+var (
+	simOnlyFaults = []string{"bwcli_delay", "fail_next_set", "never_healthy", "bwcli_hang"}
+	replayFaults  = []string{"latency", "refuse", "drop_after", "reject_auth", "wrong_host_key", "garbage"}
+)
+
+// decodeReplay reads and parses a replay host's transcript, relative to
+// the lab file's directory.
+func (d *hostDecoder) decodeReplay(hc *HostConfig, a *hcl.Attribute) *replayScript {
+	p, ok := d.str(a)
+	if !ok {
+		return nil
+	}
+	if strings.TrimSpace(p) == "" {
+		d.errorf(a.Expr.Range(), "Invalid replay", "replay is the path of a session transcript (recorded with BWSTATE_TRANSCRIPT_DIR), relative to the lab file.")
+		return nil
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(d.dir, p)
+	}
+	hc.Replay = p
+	data, err := d.readFile(p)
+	if err != nil {
+		d.errorf(a.Expr.Range(), "Cannot read replay transcript", "%s.", err)
+		return nil
+	}
+	sc, err := parseReplay(data)
+	if err != nil {
+		var re *replayError
+		where := p
+		if errors.As(err, &re) && re.Line > 0 {
+			where = fmt.Sprintf("%s:%d", p, re.Line)
+			err = errors.New(re.Reason)
+		}
+		d.errorf(a.Expr.Range(), "Invalid replay transcript", "%s: %s.", where, err)
+		return nil
+	}
+	return sc
+}
+
+// checkReplayOnly refuses what has no effect on a replay host.
+func (d *hostDecoder) checkReplayOnly(content *hcl.BodyContent) {
+	for _, a := range sortedAttrs(content.Attributes) {
+		if slices.Contains(simOnlyAttrs, a.Name) {
+			d.errorf(a.NameRange, "Not used by a replay host", "%s shapes a simulated server; a replay host answers from its transcript. Remove %s or the replay attribute.", a.Name, a.Name)
+		}
+	}
+	for _, blk := range content.Blocks {
+		if blk.Type != "fault" {
+			d.errorf(blk.DefRange, "Not used by a replay host", "A %s block shapes a simulated server; a replay host answers from its transcript, whose state never changes.", blk.Type)
 		}
 	}
 }
@@ -717,6 +963,11 @@ func buildRow(n *node, raw map[string]string, apps []string) (map[string]string,
 		}
 		row[spec.name] = spec.def
 	}
+	if n.scheduler {
+		if err := normalizeSchedule(row); err != nil {
+			return nil, err
+		}
+	}
 	return row, nil
 }
 
@@ -789,6 +1040,9 @@ func (hc *HostConfig) validate(cat *catalogue) error {
 	if err := checkListen(hc.Listen); err != nil {
 		return fmt.Errorf("host %s: listen: %w", hc.Name, err)
 	}
+	if hc.Replay != "" {
+		return hc.validateReplay(cat)
+	}
 	if _, ok := cat.types[hc.Type]; !ok {
 		return fmt.Errorf("host %s: unsupported type %q", hc.Name, hc.Type)
 	}
@@ -803,10 +1057,18 @@ func (hc *HostConfig) validate(cat *catalogue) error {
 	if err := checkAuthMethods(hc.AuthMethods); err != nil {
 		return fmt.Errorf("host %s: %w", hc.Name, err)
 	}
-	switch hc.RestartWarning {
-	case "", RestartWarningPlain, RestartWarningDone, RestartWarningAlternative:
-	default:
-		return fmt.Errorf("host %s: restart warning %q is not one of warning, warning+done, alternative", hc.Name, hc.RestartWarning)
+	for _, c := range hc.choiceFields() {
+		if err := checkChoice(c.attr, *c.field); err != nil {
+			return fmt.Errorf("host %s: %w", hc.Name, err)
+		}
+	}
+	if hc.SizeConfirmRows < 0 {
+		return fmt.Errorf("host %s: size_confirm_rows %d is negative", hc.Name, hc.SizeConfirmRows)
+	}
+	if hc.ShellPrompt != "" {
+		if err := checkShellPrompt(hc.ShellPrompt); err != nil {
+			return fmt.Errorf("host %s: shell_prompt: %w", hc.Name, err)
+		}
 	}
 	apps := hc.apps(cat)
 	for path, vals := range hc.Contexts {
@@ -841,6 +1103,27 @@ func (hc *HostConfig) validate(cat *catalogue) error {
 				return fmt.Errorf("host %s: %s: %w", hc.Name, n.path, err)
 			}
 		}
+	}
+	return nil
+}
+
+// validateReplay checks a replay host: what it has besides the transcript
+// is the transport (address, authentication, faults) and, optionally, the
+// type and release it reports.
+func (hc *HostConfig) validateReplay(cat *catalogue) error {
+	if _, ok := cat.types[hc.Type]; hc.Type != "" && !ok {
+		return fmt.Errorf("host %s: unsupported type %q", hc.Name, hc.Type)
+	}
+	if hc.Release != "" {
+		if _, err := releaseNumber(hc.Release); err != nil {
+			return fmt.Errorf("host %s: %w", hc.Name, err)
+		}
+	}
+	if err := checkAuthMethods(hc.AuthMethods); err != nil {
+		return fmt.Errorf("host %s: %w", hc.Name, err)
+	}
+	if len(hc.Contexts) > 0 || len(hc.Tables) > 0 || len(hc.Alarms) > 0 {
+		return fmt.Errorf("host %s: a replay host answers from its transcript and has no contexts, tables or alarms", hc.Name)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -25,8 +26,16 @@ sim_host "xsp1" {
   applications          = ["WebContainer", "OpenClientServer"]
   restart_delay         = "150ms"
   restart_warning       = "warning+done"
-  large_table_threshold = 5
-  motd                  = "Welcome"
+  size_confirm_rows     = 5
+  size_confirm_wording  = "filter"
+  table_layout          = "mixed"
+  shell_prompt          = "{host}:bwadmin [{time}]> "
+  bwshowver_patches     = "count"
+  showrun               = "unparseable"
+  motd                  = <<-EOT
+    Authorized use only.
+    Activity may be monitored.
+  EOT
 
   context "/applications/openclientserver/capproxy" {
     enabled    = "TRUE"
@@ -54,10 +63,17 @@ sim_host "xsp1" {
   }
   table "Maintenance/Scheduler" {
     row {
-      name   = "backup"
-      hour   = 2
-      minute = 30
-      day    = "sunday"
+      name      = "backup"
+      frequency = "day"
+      day       = "Saturday"
+      hour      = 4
+      minute    = 3
+    }
+    row {
+      name      = "healthmon"
+      frequency = "MINUTE"
+      minute    = 30
+      offset    = 1
     }
   }
   alarm {
@@ -109,13 +125,18 @@ sim_host "as1" {
 					{"host": "10.9.0.6", "description": ""},
 				},
 				"Maintenance/ContainerOptions": {{"container": "OpenClientServer", "name": "maxHeap", "value": "2048"}},
-				"Maintenance/Scheduler":        {{"name": "backup", "hour": "2", "minute": "30", "day": "Sunday", "date": ""}},
+				"Maintenance/Scheduler": {
+					{"name": "backup", "frequency": "day", "day": "saturday", "hour": "4", "minute": "3", "offset": ""},
+					{"name": "healthmon", "frequency": "minute", "day": "", "hour": "", "minute": "30", "offset": "1"},
+				},
 			},
 			Alarms: []Alarm{
 				{Name: "bwDiskUsageHigh", Severity: "Minor", Correlation: "/var"},
 				{Name: "bwNoSeverity", Severity: "Critical"},
 			},
-			RestartDelay: 150 * time.Millisecond, RestartWarning: "warning+done", LargeTableThreshold: 5, Motd: "Welcome",
+			RestartDelay: 150 * time.Millisecond, RestartWarning: "warning+done",
+			SizeConfirmRows: 5, SizeConfirmWording: "filter", TableLayout: "mixed", ShellPrompt: "{host}:bwadmin [{time}]> ",
+			BwshowverPatches: "count", Showrun: "unparseable", Motd: "Authorized use only.\nActivity may be monitored.\n",
 			Faults: Faults{
 				Latency: 20 * time.Millisecond, BwcliDelay: time.Second, Refuse: true, DropAfter: 7, RejectAuth: true,
 				WrongHostKey: true, FailNextSet: DefaultFailNextSetText, NeverHealthy: true, BwcliHang: true, Garbage: true,
@@ -126,7 +147,7 @@ sim_host "as1" {
 			Faults: Faults{FailNextSet: "[Error] custom"},
 		},
 	}}
-	if diff := cmp.Diff(want, lab); diff != "" {
+	if diff := cmp.Diff(want, lab, cmpopts.IgnoreUnexported(Lab{})); diff != "" {
 		t.Errorf("wrong result (-want +got):\n%s", diff)
 	}
 }
@@ -152,7 +173,14 @@ func TestParseLabDiagnostics(t *testing.T) {
 		"bad release":         {src: strings.Replace(host(""), "Rel_22.0_1.1123", "22.0", 1), summary: "Invalid release", line: 4},
 		"bad duration":        {src: host("  restart_delay = \"soon\"\n"), summary: "Invalid duration", line: 5},
 		"bad restart warning": {src: host("  restart_warning = \"loud\"\n"), summary: "Invalid restart_warning", line: 5},
-		"bad threshold":       {src: host("  large_table_threshold = 0\n"), summary: "Invalid value", line: 5},
+		"bad confirm rows":    {src: host("  size_confirm_rows = 0\n"), summary: "Invalid value", line: 5, detail: "size_confirm_rows must be a whole number of at least 1."},
+		"bad confirm wording": {src: host("  size_confirm_wording = \"ask\"\n"), summary: "Invalid size_confirm_wording", line: 5, detail: `size_confirm_wording is one of "access", "filter".`},
+		"bad table layout":    {src: host("  table_layout = \"center\"\n"), summary: "Invalid table_layout", line: 5, detail: `table_layout is one of "right", "left", "mixed".`},
+		"bad patches":         {src: host("  bwshowver_patches = 701\n"), summary: "Invalid value", line: 5, detail: "bwshowver_patches must be a string."},
+		"bad showrun":         {src: host("  showrun = \"missing\"\n"), summary: "Invalid showrun", line: 5, detail: `showrun is one of "table", "absent", "unparseable".`},
+		"empty prompt":        {src: host("  shell_prompt = \"\"\n"), summary: "Invalid shell_prompt", line: 5, detail: "A shell prompt cannot be empty."},
+		"prompt placeholder":  {src: host("  shell_prompt = \"{user}@{host}$ \"\n"), summary: "Invalid shell_prompt", line: 5, detail: "Unknown placeholder {user}: a shell prompt may use {host} (the hostname) and {time} (HH:MM:SS)."},
+		"prompt newline":      {src: host("  shell_prompt = \"a\\nb$ \"\n"), summary: "Invalid shell_prompt", line: 5, detail: `A shell prompt is one line of printable text; it contains '\n'.`},
 		"bad applications":    {src: host("  applications = [\"A\", \"a\"]\n"), summary: "Invalid applications", line: 5},
 		"bad auth method":     {src: host("  auth_methods = [\"hostbased\"]\n"), summary: "Invalid auth_methods", line: 5},
 		"unknown context": {
@@ -183,6 +211,18 @@ func TestParseLabDiagnostics(t *testing.T) {
 		},
 		"unknown column": {src: host("  table \"System/ManagementAccessList\" {\n    row {\n      ip = \"1.2.3.4\"\n    }\n  }\n"), summary: "Unknown column", line: 7},
 		"scheduler id":   {src: host("  table \"Maintenance/Scheduler\" {\n    row {\n      id = 1\n    }\n  }\n"), summary: "Unknown column", line: 7},
+		"scheduler old row": {
+			src:     host("  table \"Maintenance/Scheduler\" {\n    row {\n      name = \"backup\"\n      hour = 2\n      minute = 30\n    }\n  }\n"),
+			summary: "Invalid row", line: 6, detail: "column frequency is required.",
+		},
+		"scheduler day missing": {
+			src:     host("  table \"Maintenance/Scheduler\" {\n    row {\n      name = \"backup\"\n      frequency = \"day\"\n      hour = 2\n      minute = 30\n    }\n  }\n"),
+			summary: "Invalid row", line: 6, detail: "a day task needs day, hour and minute (add <name> day <day> <hour> <minute>).",
+		},
+		"scheduler minute hour": {
+			src:     host("  table \"Maintenance/Scheduler\" {\n    row {\n      name = \"cpuMon\"\n      frequency = \"minute\"\n      hour = 2\n      minute = 5\n    }\n  }\n"),
+			summary: "Invalid row", line: 6, detail: "a minute task has no hour.",
+		},
 		"missing key": {
 			src: host("  table \"System/ManagementAccessList\" {\n    row {\n      description = \"x\"\n    }\n  }\n"), summary: "Invalid row", line: 6,
 			detail: "column host is required.",
@@ -291,7 +331,10 @@ func TestStartValidatesGoConfig(t *testing.T) {
 		"bad type":    {func(h *HostConfig) { h.Type = "pbx" }, `start lab: host x: unsupported type "pbx"`},
 		"bad release": {func(h *HostConfig) { h.Release = "22" }, `start lab: host x: release "22" does not look like Rel_22.0_1.1123 or Rel_2022.11_1.273`},
 		"bad listen":  {func(h *HostConfig) { h.Listen = "nowhere" }, `start lab: host x: listen: "nowhere" is not IP:PORT`},
-		"bad warning": {func(h *HostConfig) { h.RestartWarning = "shout" }, `start lab: host x: restart warning "shout" is not one of warning, warning+done, alternative`},
+		"bad warning": {func(h *HostConfig) { h.RestartWarning = "shout" }, `start lab: host x: restart_warning "shout" is not one of "warning", "warning+done", "alternative"`},
+		"bad layout":  {func(h *HostConfig) { h.TableLayout = "center" }, `start lab: host x: table_layout "center" is not one of "right", "left", "mixed"`},
+		"bad prompt":  {func(h *HostConfig) { h.ShellPrompt = "{user}$ " }, `start lab: host x: shell_prompt: unknown placeholder {user}: a shell prompt may use {host} (the hostname) and {time} (HH:MM:SS)`},
+		"bad rows":    {func(h *HostConfig) { h.SizeConfirmRows = -1 }, `start lab: host x: size_confirm_rows -1 is negative`},
 		"bad context": {func(h *HostConfig) { h.Contexts = map[string]map[string]string{"Nope": {}} }, `start lab: host x: no attribute context "Nope" for type xsp`},
 		"bad attr":    {func(h *HostConfig) { h.Contexts = map[string]map[string]string{"Interface/SNMP/Agent": {"nope": "1"}} }, `start lab: host x: context Interface/SNMP/Agent has no attribute "nope"`},
 		"bad value":   {func(h *HostConfig) { h.Contexts = map[string]map[string]string{"Interface/SNMP/Agent": {"port": "0"}} }, `start lab: host x: Interface/SNMP/Agent port: "0" is not valid: <port>, Integer {1 to 65535}`},
@@ -364,5 +407,72 @@ func TestExampleLab(t *testing.T) {
 		if _, ok := h.Value(capProxyPath, "enabled"); ok != (h.Type() != "as") {
 			t.Errorf("%s: CAPProxy present = %v", h.Name(), ok)
 		}
+	}
+}
+
+// TestParseLabReplay: a replay host needs only listen and replay (relative
+// to the lab file); its type and release come from the transcript unless
+// given. Problems are diagnostics at the attribute naming the transcript's
+// line, and what only a simulated server uses is refused.
+func TestParseLabReplay(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("as1.log", "Last login: today\nbwadmin@as1$ \n>>> bwshowver\nbwshowver\nAS version Rel_24.0_1.944\nbwadmin@as1$ ")
+	write("empty.log", "\n\n>>> bwshowver\nAS version Rel_24.0_1.944\n")
+	lab, diags := ParseLab([]byte("sim_host \"as1\" {\n  listen = \"127.0.0.1:0\"\n  replay = \"as1.log\"\n  fault {\n    latency = \"1ms\"\n  }\n}\n"), filepath.Join(dir, "lab.hcl"))
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if got := lab.Hosts[0].Replay; got != filepath.Join(dir, "as1.log") {
+		t.Errorf("wrong replay path\ngot: %s\nwant: beside the lab file", got)
+	}
+	f, err := newFleet(lab, Options{now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if h := f.Host("as1"); h.Type() != "as" || h.Release() != "Rel_24.0_1.944" {
+		t.Errorf("wrong type and release\ngot: %s %s\nwant: as Rel_24.0_1.944 (from the transcript)", h.Type(), h.Release())
+	}
+
+	host := func(body string) string {
+		return "sim_host \"r\" {\n  listen = \"127.0.0.1:0\"\n" + body + "}\n"
+	}
+	tests := map[string]struct {
+		src, summary, detail string
+		line                 int
+	}{
+		"missing file": {src: host("  replay = \"nope.log\"\n"), summary: "Cannot read replay transcript", line: 3,
+			detail: "open " + filepath.Join(dir, "nope.log") + ": no such file or directory."},
+		"no login prompt": {src: host("  replay = \"empty.log\"\n"), summary: "Invalid replay transcript", line: 3,
+			detail: filepath.Join(dir, "empty.log") + ":1: no login prompt: the text before the first `>>> ` line must end with the shell prompt (e.g. `bwadmin@as1$ `)."},
+		"empty path":      {src: host("  replay = \" \"\n"), summary: "Invalid replay", line: 3},
+		"no type, no sim": {src: host(""), summary: "Missing required argument", line: 1, detail: `The argument "type" is required, but no definition was found.`},
+		"context": {src: host("  replay = \"as1.log\"\n  context \"Interface/SIP\" {\n  }\n"), summary: "Not used by a replay host", line: 4,
+			detail: "A context block shapes a simulated server; a replay host answers from its transcript, whose state never changes."},
+		"variant": {src: host("  replay = \"as1.log\"\n  table_layout = \"left\"\n"), summary: "Not used by a replay host", line: 4,
+			detail: "table_layout shapes a simulated server; a replay host answers from its transcript. Remove table_layout or the replay attribute."},
+		"sim fault": {src: host("  replay = \"as1.log\"\n  fault {\n    never_healthy = true\n  }\n"), summary: "Not used by a replay host", line: 5,
+			detail: "The fault never_healthy needs a simulated server; a replay host answers from its transcript and applies only latency, refuse, drop_after, reject_auth, wrong_host_key, garbage."},
+		"bad type": {src: host("  replay = \"as1.log\"\n  type = \"pbx\"\n"), summary: "Unsupported server type", line: 4},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			lab, diags := ParseLab([]byte(tc.src), filepath.Join(dir, "lab.hcl"))
+			if !diags.HasErrors() || lab != nil {
+				t.Fatalf("no error; got lab %+v", lab)
+			}
+			d := diags[0]
+			if got, want := fmt.Sprintf("%s (line %d)", d.Summary, subjectLine(d)), fmt.Sprintf("%s (line %d)", tc.summary, tc.line); got != want {
+				t.Errorf("wrong result\ngot: %s\nwant: %s\nall: %s", got, want, diags.Error())
+			}
+			if tc.detail != "" && d.Detail != tc.detail {
+				t.Errorf("wrong detail\ngot: %s\nwant: %s", d.Detail, tc.detail)
+			}
+		})
 	}
 }

@@ -18,6 +18,10 @@ type session struct {
 	host *Host
 	t    *terminal
 	rng  *rand.Rand
+	// status is the exit status of the last shell command ($?).
+	status int
+	// history lists the shell lines typed, for `history`.
+	history []string
 }
 
 func newSession(cs *connState, t *terminal) *session {
@@ -84,76 +88,83 @@ func (s *session) garbage() string {
 	return string(b) + "\n"
 }
 
-// shellPrompt is bash's prompt for the admin user.
+// shellPrompt is the host's shell prompt (DefaultShellPrompt unless the
+// lab sets shell_prompt), with {host} and {time} filled in.
 func (s *session) shellPrompt() string {
-	return fmt.Sprintf("%s@%s$ ", labUser, s.host.hostname())
+	p := s.host.cfg.ShellPrompt
+	if p == "" {
+		p = DefaultShellPrompt
+	}
+	return strings.NewReplacer("{host}", s.host.hostname(), "{time}", s.host.now().Format("15:04:05")).Replace(p)
+}
+
+// run serves the session: the login shell, or one exec command line, of
+// a simulated or a replay host. It returns the exit status.
+func (s *session) run(exec bool, cmd string) int {
+	switch {
+	case s.host.replay != nil && exec:
+		return s.runReplayExec(s.host.replay, cmd)
+	case s.host.replay != nil:
+		return s.runReplay(s.host.replay)
+	case exec:
+		return s.runExec(cmd)
+	}
+	return s.runShell()
 }
 
 // runShell runs the interactive login shell and returns its exit status.
 // Without a PTY it prints no prompt, like bash reading commands from a pipe.
 func (s *session) runShell() int {
+	prompt := func() string { return "" }
 	if s.t.pty {
 		s.t.write(s.motd())
-		s.t.write(s.shellPrompt())
+		prompt = s.shellPrompt
 	}
-	status := 0
 	for {
-		line, err := s.t.readLine(true)
+		line, err := s.t.readLine(prompt(), readCommand)
 		if errors.Is(err, errInterrupt) {
-			s.t.write(s.shellPrompt())
+			s.status = 130
 			continue
 		}
 		if err != nil {
 			if s.t.pty && errors.Is(err, io.EOF) {
 				s.t.write("logout\n")
 			}
-			return status
+			return s.status
 		}
-		for _, cmd := range strings.Split(line, ";") {
-			cmd = strings.TrimSpace(cmd)
-			if cmd == "" {
-				continue
-			}
+		if strings.TrimSpace(line) != "" {
+			s.history = append(s.history, strings.TrimSpace(line))
+		}
+		for _, cmd := range splitCommands(line) {
 			if !s.received("shell", cmd) {
-				return status
+				return s.status
 			}
-			var exit bool
-			status, exit = s.shellCommand(cmd)
+			exit := s.shellCommand(cmd)
 			if s.ctx().Err() != nil {
 				// The connection was dropped (a fault) or the lab closed.
-				return status
+				return s.status
 			}
 			if exit {
 				if s.t.pty {
 					s.t.write("logout\n")
 				}
-				return status
+				return s.status
 			}
-		}
-		if s.t.pty {
-			s.t.write(s.shellPrompt())
 		}
 	}
 }
 
 // runExec runs one command line (an SSH exec request).
 func (s *session) runExec(line string) int {
-	status := 0
-	for _, cmd := range strings.Split(line, ";") {
-		cmd = strings.TrimSpace(cmd)
-		if cmd == "" {
-			continue
-		}
+	for _, cmd := range splitCommands(line) {
 		if !s.received("shell", cmd) {
 			return 255
 		}
-		var exit bool
-		status, exit = s.shellCommand(cmd)
-		if exit {
+		if s.shellCommand(cmd) {
 			break
 		}
 	}
-	return status
+	return s.status
 }
 
 func (s *session) motd() string {
@@ -165,42 +176,6 @@ func (s *session) motd() string {
 	default:
 		return strings.TrimSuffix(m, "\n") + "\n"
 	}
-}
-
-// shellCommand runs one shell command; exit reports that the shell ends.
-func (s *session) shellCommand(line string) (status int, exit bool) {
-	args := strings.Fields(line)
-	name := args[0]
-	var out string
-	switch name {
-	case "exit", "logout":
-		return 0, true
-	case "bwcli":
-		if len(args) > 1 {
-			out, status = "Usage: bwcli\n", 1
-			break
-		}
-		newCLI(s).run()
-		return 0, s.ctx().Err() != nil
-	case "restartbw", "startbw", "stopbw":
-		out, status = s.appCommand(name, args[1:])
-	case "showrun":
-		out = s.showrun()
-	case "bwshowver":
-		out = s.bwshowver()
-	case "healthmon":
-		if len(args) != 2 || args[1] != "-l" {
-			out, status = "Usage: healthmon -l\n", 1
-			break
-		}
-		out = s.healthmon()
-	default:
-		s.t.writeErr(fmt.Sprintf("-bash: %s: command not found\n", name))
-		s.t.write(s.garbage())
-		return 127, false
-	}
-	s.t.write(out + s.garbage())
-	return status, false
 }
 
 // appCommand runs restartbw, startbw or stopbw. They return at once; a
@@ -257,6 +232,9 @@ func (s *session) appCommand(cmd string, args []string) (string, int) {
 
 func (s *session) showrun() string {
 	states := s.host.appStates()
+	if s.host.cfg.Showrun == ShowrunUnparseable {
+		return showrunProcesses(states)
+	}
 	w := len("Application")
 	for _, a := range states {
 		w = max(w, len(a[0]))
@@ -270,6 +248,41 @@ func (s *session) showrun() string {
 	return b.String()
 }
 
+// showrunProcesses is the `showrun = "unparseable"` variant: a process
+// monitor listing with process ids and no application states, a format no
+// client can read states from [G].
+func showrunProcesses(states [][2]string) string {
+	var b strings.Builder
+	b.WriteString("BroadWorks process monitor\n")
+	b.WriteString("==========================\n")
+	for i, a := range states {
+		mark := "[ up ]"
+		switch a[1] {
+		case AppStarting:
+			mark = "[init]"
+		case AppStopped:
+			mark = "[down]"
+		}
+		if a[1] == AppStopped {
+			fmt.Fprintf(&b, "%s %s\n", mark, a[0])
+			continue
+		}
+		fmt.Fprintf(&b, "%s %s (pid %d)\n", mark, a[0], 4101+i)
+	}
+	return b.String()
+}
+
+// contextPaths are the web context paths release-independent builds print
+// after an application's version in bwshowver: OCIOverSoap's is in Cisco
+// tech note 220570 [C], the Xsi ones are the paths their URLs use [I],
+// AuthenticationService's is a guess [G].
+var contextPaths = map[string]string{
+	"OCIOverSoap":           "/webservice",
+	"Xsi-Actions":           "/com.broadsoft.xsi-actions",
+	"Xsi-Events":            "/com.broadsoft.xsi-events",
+	"AuthenticationService": "/authService",
+}
+
 func (s *session) bwshowver() string {
 	h := s.host
 	var b strings.Builder
@@ -280,15 +293,21 @@ func (s *session) bwshowver() string {
 		ver := strings.TrimPrefix(h.cfg.Release, "Rel_")
 		b.WriteString("\nApplications Info:\n")
 		for _, a := range h.apps {
-			fmt.Fprintf(&b, "- %s version %s\n", a, ver)
+			fmt.Fprintf(&b, "- %s version %s", a, ver)
+			if p, ok := contextPaths[a]; ok {
+				fmt.Fprintf(&b, " context path %s", p)
+			}
+			b.WriteByte('\n')
 		}
 	} else {
 		b.WriteString("- BASE revision 909962\n")
 		fmt.Fprintf(&b, "- %s revision 909962\n", h.info.label)
 	}
 	fmt.Fprintf(&b, "\nPatching Info:\n  Active Patches: %d\n", len(h.cfg.Patches))
-	for _, p := range h.cfg.Patches {
-		fmt.Fprintf(&b, "    %s\n", p)
+	if h.cfg.BwshowverPatches != PatchesCount {
+		for _, p := range h.cfg.Patches {
+			fmt.Fprintf(&b, "    %s\n", p)
+		}
 	}
 	return b.String()
 }

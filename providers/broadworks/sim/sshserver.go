@@ -220,20 +220,36 @@ func (h *Host) handleConn(c net.Conn) {
 }
 
 // handleSession serves the requests of one session channel: pty-req and
-// env are accepted, window-change is noted, and the first shell or exec
-// starts the login shell.
+// env are accepted, window-change resizes the line editor, and the first
+// shell or exec starts the login shell.
 func (cs *connState) handleSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 	f := cs.host.fleet
 	var pty, started bool
+	var cols, rows uint32
+	var t *terminal
 	for req := range reqs {
 		switch req.Type {
 		case "pty-req":
+			var p struct {
+				Term               string
+				Cols, Rows, Wx, Wy uint32
+				Modes              string
+			}
+			if err := ssh.Unmarshal(req.Payload, &p); err == nil {
+				cols, rows = p.Cols, p.Rows
+			}
 			pty = true
 			_ = req.Reply(true, nil)
 		case "env":
 			_ = req.Reply(true, nil)
 		case "window-change":
-			// The simulator never wraps lines, so the size is not needed.
+			var p struct{ Cols, Rows, Wx, Wy uint32 }
+			if err := ssh.Unmarshal(req.Payload, &p); err == nil {
+				cols, rows = p.Cols, p.Rows
+				if t != nil {
+					t.resize(int(cols), int(rows))
+				}
+			}
 			if req.WantReply {
 				_ = req.Reply(true, nil)
 			}
@@ -254,20 +270,17 @@ func (cs *connState) handleSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			started = true
 			_ = req.Reply(true, nil)
 			exec := req.Type == "exec"
+			t = newTerminal(ch, ch, ch.Stderr(), pty)
+			t.resize(int(cols), int(rows))
 			f.wg.Add(1)
-			go func() {
+			go func(t *terminal) {
 				defer f.wg.Done()
-				s := newSession(cs, newTerminal(ch, ch, ch.Stderr(), pty))
-				var status int
-				if exec {
-					status = s.runExec(cmd)
-				} else {
-					status = s.runShell()
-				}
+				s := newSession(cs, t)
+				status := s.run(exec, cmd)
 				_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
 				_ = ch.CloseWrite()
 				_ = ch.Close()
-			}()
+			}(t)
 		default:
 			if req.WantReply {
 				_ = req.Reply(false, nil)

@@ -34,10 +34,19 @@ sim_host "xsp1" {
 }
 `
 
+// keyNames are the keys a transcript's input names in braces.
+var keyNames = strings.NewReplacer(
+	"{ctrl-c}", "\x03", "{ctrl-d}", "\x04", "{bs}", "\x7f", "{ctrl-u}", "\x15",
+	"{ctrl-a}", "\x01", "{ctrl-e}", "\x05", "{ctrl-k}", "\x0b", "{ctrl-w}", "\x17",
+	"{up}", "\x1b[A", "{down}", "\x1b[B", "{right}", "\x1b[C", "{left}", "\x1b[D",
+	"{home}", "\x1b[H", "{end}", "\x1b[F", "{del}", "\x1b[3~", "{esc}", "\x1b",
+)
+
 // transcript is one testdata/transcripts/NAME.txtar file: options in the
 // comment (`host: NAME`, `pty: false`, `exec: COMMAND`, `ssh: true`), an
-// optional lab.hcl section and the input typed, in which {ctrl-c},
-// {ctrl-d}, {bs} and {ctrl-u} stand for control keys.
+// optional lab.hcl section, the input typed, in which keyNames stand for
+// control and cursor keys, and any other section as a file beside lab.hcl
+// (a replay transcript).
 type transcript struct {
 	name  string
 	lab   string
@@ -46,6 +55,23 @@ type transcript struct {
 	pty   bool
 	exec  string
 	ssh   bool
+	files map[string][]byte
+}
+
+// parse parses the transcript's lab, writing its files beside it first.
+func (tr *transcript) parse(t testing.TB) *Lab {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range tr.files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lab, diags := ParseLab([]byte(tr.lab), filepath.Join(dir, "lab.hcl"))
+	if diags.HasErrors() {
+		t.Fatalf("lab: %s", diags.Error())
+	}
+	return lab
 }
 
 func loadTranscripts(t *testing.T) []*transcript {
@@ -85,10 +111,13 @@ func loadTranscripts(t *testing.T) []*transcript {
 			case "input":
 				tr.input = string(f.Data)
 			default:
-				t.Fatalf("%s: unexpected section %q", file, f.Name)
+				if tr.files == nil {
+					tr.files = map[string][]byte{}
+				}
+				tr.files[f.Name] = f.Data
 			}
 		}
-		tr.input = strings.NewReplacer("{ctrl-c}", "\x03", "{ctrl-d}", "\x04", "{bs}", "\x7f", "{ctrl-u}", "\x15").Replace(tr.input)
+		tr.input = keyNames.Replace(tr.input)
 		list = append(list, tr)
 	}
 	return list
@@ -123,12 +152,7 @@ func memorySession(h *Host, input string, pty bool, exec string) (string, string
 	cs := &connState{host: h, ctx: ctx, clientIP: "192.0.2.10", drop: cancel}
 	var out, errOut bytes.Buffer
 	s := newSession(cs, newTerminal(strings.NewReader(input), &out, &errOut, pty))
-	var status int
-	if exec != "" {
-		status = s.runExec(exec)
-	} else {
-		status = s.runShell()
-	}
+	status := s.run(exec != "", exec)
 	return out.String(), errOut.String(), status
 }
 
@@ -168,7 +192,11 @@ func goldenPath(name string) string {
 func TestTranscripts(t *testing.T) {
 	for _, tr := range loadTranscripts(t) {
 		t.Run(tr.name, func(t *testing.T) {
-			f := memoryFleet(t, tr.lab)
+			f, err := newFleet(tr.parse(t), Options{now: fixedNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = f.Close() })
 			h := tr.hostOf(t, f)
 			out, errOut, status := memorySession(h, tr.input, tr.pty, tr.exec)
 			if tr.pty && strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\n") {
@@ -203,7 +231,7 @@ func TestTranscriptsOverSSH(t *testing.T) {
 			continue
 		}
 		t.Run(tr.name, func(t *testing.T) {
-			f := startTestFleet(t, tr.lab, Options{now: fixedNow})
+			f := startLab(t, tr.parse(t), Options{now: fixedNow})
 			h := tr.hostOf(t, f)
 			client := dialTest(t, f, h, passwordAuth())
 			sess, err := client.NewSession()

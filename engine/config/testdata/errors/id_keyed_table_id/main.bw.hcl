@@ -2,11 +2,12 @@ table "scheduler" {
   hosts = group.all
   path  = "Maintenance/Scheduler"
   row {
-    id     = 1
-    name   = "backup"
-    day    = "sunday"
-    hour   = 3
-    minute = 0
+    id        = 1
+    name      = "backup"
+    frequency = "day"
+    day       = "sunday"
+    hour      = 3
+    minute    = 0
   }
   row {
     name = "cleanup"

@@ -289,6 +289,10 @@ func probeTable(step string, t *bwcli.Table, schema *engine.Context, add func(st
 			add(step, ProbeFailed, "the catalogue expects the column %s, the server prints %q: plan would misread this table", strings.Join(missing, ", "), strings.Join(t.Columns, "  "))
 			return
 		}
+		if err := formRows(schema, tableRows(t, schema)); err != nil {
+			add(step, ProbeFailed, "%v", err)
+			return
+		}
 	}
 	for _, w := range t.Warnings {
 		add(step, ProbeWarning, "%s", w)

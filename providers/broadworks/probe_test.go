@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
 )
 
 // probeFake runs the probe's checks against a termFake whose answers reply
@@ -145,5 +146,32 @@ func TestProbeWrongType(t *testing.T) {
 	}
 	if c := check(t, r, "configuration"); c.Status != ProbeFailed || c.Detail != "no configuration" {
 		t.Errorf("wrong check: %+v", c)
+	}
+}
+
+// TestProbeOverSSH: the probe through a real SSH session, reading the
+// Scheduler of a fresh server (its default tasks, `-` cells and an offset
+// in a Minute cell) in a mixed layout, and writing the transcript.
+func TestProbeOverSSH(t *testing.T) {
+	f := simtest.Start(t, lab(simHost("dbs1", "dbs", "Rel_24.0_1.944", `  table_layout = "mixed"`)))
+	dir := t.TempDir()
+	p := newTestProvider(t, Options{TranscriptDir: dir}, nil)
+	h := hostOf(t, f, "dbs1")
+	sched := ProbeTarget{Path: "maintenance/scheduler", Schema: schemaOf(t, "dbs", "Maintenance/Scheduler")}
+	r := p.Probe(testCtx(t), h, func(*engine.Facts) ([]ProbeTarget, error) { return []ProbeTarget{sched}, nil })
+	if w := r.Worst(); w != ProbeOK {
+		t.Fatalf("wrong worst status\ngot:  %s\nwant: ok\n%+v", w, r.Checks)
+	}
+	c := check(t, r, "get /Maintenance/Scheduler")
+	if c.Detail != "a table of 6 columns (Id, Name, Frequency, Day, Hour, Minute), 4 rows" {
+		t.Errorf("wrong check: %+v", c)
+	}
+	if !strings.HasPrefix(r.Transcript, dir) {
+		t.Errorf("wrong transcript %q, want one in %s", r.Transcript, dir)
+	}
+	for _, cmd := range f.Host("dbs1").Commands() {
+		if strings.HasPrefix(cmd.Line, "add") || strings.HasPrefix(cmd.Line, "delete") || strings.HasPrefix(cmd.Line, "set") {
+			t.Errorf("the probe wrote: %q", cmd.Line)
+		}
 	}
 }

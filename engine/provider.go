@@ -56,6 +56,14 @@ type SSHSettings struct {
 	// AcceptNewHostKeys records keys of hosts missing from known_hosts
 	// (trust on first use). A changed key is never accepted.
 	AcceptNewHostKeys bool
+	// ShellPrompt is a regular expression matching the login shell's
+	// prompt (the whole last line the server printed, trailing blanks
+	// aside); empty means the provider learns the prompt at login.
+	ShellPrompt string
+	// CLIPrompt is a regular expression matching the CLI's prompt in place
+	// of the built-in `<ROOT>_CLI/Path> ` shape; named groups `root` and
+	// `path` give the CLI root and the context.
+	CLIPrompt string
 }
 
 // Facts is what a host tells about itself before any context is read.
@@ -67,8 +75,12 @@ type Facts struct {
 	// Release is the release as a number: 22.0, 24.0, 2022.11.
 	Release float64 `json:"release"`
 	// ReleaseString is the release as bwshowver prints it: "Rel_24.0_1.944".
-	ReleaseString string   `json:"release_string"`
-	Patches       []string `json:"patches"`
+	ReleaseString string `json:"release_string"`
+	// Patches names the active patches when the server lists them; empty
+	// when it prints only their number (release 24's bwshowver).
+	Patches []string `json:"patches"`
+	// PatchCount is the number of active patches (`Active Patches: N`).
+	PatchCount int `json:"patch_count"`
 	// Alarms are the distinct names of alarms currently raised.
 	Alarms []string `json:"alarms"`
 	// Applications maps each application showrun lists to its state.
@@ -183,6 +195,9 @@ type Health struct {
 	Severity string
 	// Detail says what is wrong when not healthy, in the server's words.
 	Detail string
+	// Warnings say what the probe could not use (a showrun it does not
+	// understand) and decided without.
+	Warnings []string
 }
 
 // ErrHealthTimeout is wrapped by errors from WaitHealthy when the deadline

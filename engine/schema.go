@@ -247,7 +247,12 @@ func (c *Context) RestartFor(attr string, key map[string]string) string {
 // supplies it.
 type Catalogue interface {
 	// Lookup finds a context by path for a host type, case-insensitively and
-	// ignoring a leading slash. ok is false when the catalogue does not know it.
+	// ignoring a leading slash. ok is false when the catalogue does not know
+	// it. A catalogue may also return a context it lists only for other
+	// server types (ctx.HostTypes does not name hostType): the catalogue
+	// never blocks what a server can prove, so such a context is managed
+	// on this type with its known schema and a warning, and the live
+	// server decides whether it exists.
 	Lookup(hostType, path string) (ctx *Context, ok bool)
 	// Contexts lists every context of a host type in a stable order.
 	Contexts(hostType string) []*Context

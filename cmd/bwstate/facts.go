@@ -108,7 +108,7 @@ func runFacts(e *env, args []string) int {
 		fmt.Fprintf(e.stdout, "%s (%s)\n", r.Name, r.Address)
 		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", f.Type, f.Root)
 		fmt.Fprintf(e.stdout, "  release         %s (%s)\n", engine.FormatRelease(f.Release), f.ReleaseString)
-		fmt.Fprintf(e.stdout, "  patches         %s\n", listOrNone(f.Patches))
+		fmt.Fprintf(e.stdout, "  patches         %s\n", patchesLine(f))
 		fmt.Fprintf(e.stdout, "  alarms          %s\n", listOrNone(f.Alarms))
 		if len(f.Applications) > 0 {
 			var apps []string
@@ -119,6 +119,18 @@ func runFacts(e *env, args []string) int {
 		}
 	}
 	return code
+}
+
+// patchesLine shows the active patches: their names when the server lists
+// them all, else their number (release 24 prints only the number).
+func patchesLine(f *engine.Facts) string {
+	if f.PatchCount == len(f.Patches) {
+		return listOrNone(f.Patches)
+	}
+	if len(f.Patches) == 0 {
+		return fmt.Sprintf("%d active (the server lists no names)", f.PatchCount)
+	}
+	return fmt.Sprintf("%d active: %s", f.PatchCount, strings.Join(f.Patches, ", "))
 }
 
 func listOrNone(l []string) string {

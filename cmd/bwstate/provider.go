@@ -19,10 +19,16 @@ const (
 
 // newProvider builds the BroadWorks provider for one command.
 func newProvider(e *env) *broadworks.Provider {
+	return newProviderIn(e, resolve(e, e.getenv(envTranscriptDir)))
+}
+
+// newProviderIn builds the provider with transcripts written to dir ("":
+// none).
+func newProviderIn(e *env, transcriptDir string) *broadworks.Provider {
 	opts := broadworks.Options{
 		Getenv:        e.getenv,
 		SSHConfigPath: e.getenv(envSSHConfig),
-		TranscriptDir: resolve(e, e.getenv(envTranscriptDir)),
+		TranscriptDir: transcriptDir,
 		AcceptNewHint: `set accept_new_host_keys = true in the ssh block to record unknown keys on first use`,
 	}
 	if f, ok := e.stdin.(*os.File); ok && isTerminal(f) {

@@ -295,8 +295,9 @@ context "legacy" {
 
 func TestPerTypeSchemas(t *testing.T) {
 	tests := map[string]struct {
-		block string
-		want  string
+		block     string
+		want      string
+		wantError bool
 	}{
 		"attribute only one type has": {
 			block: `context "l" {
@@ -304,23 +305,48 @@ func TestPerTypeSchemas(t *testing.T) {
   path  = "System/Limits"
   set { burst = 3 }
 }`,
-			want: `System/Limits has no attribute "burst"`,
+			want:      `System/Limits has no attribute "burst"`,
+			wantError: true,
 		},
+		// A context listed for other types only is managed with their
+		// schema and a warning: the server decides whether it has it.
 		"path of another type": {
 			block: `context "o" {
   hosts = ["a1"]
   path  = "Beta/Only"
   set { x = "1" }
 }`,
-			want: "Beta/Only exists only on beta servers, but host a1 is of type alpha",
+			want: "Warning: Context listed for other server types",
+		},
+		"path of another type keeps its schema": {
+			block: `context "o" {
+  hosts = ["a1"]
+  path  = "beta/only"
+  set { y = "1" }
+}`,
+			want:      `Beta/Only has no attribute "y"`,
+			wantError: true,
+		},
+		// Types that list the path with different schemas leave nothing to
+		// borrow: it is an unknown context.
+		"path of two other types with different schemas": {
+			block: `context "o" {
+  hosts = ["g1"]
+  path  = "System/Limits"
+  set { max = 3 }
+}`,
+			want: "Warning: Unknown context",
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			c, diags := load(t, map[string]string{"main.bw.hcl": fakeInventory + tc.block}, LoadOptions{Catalogue: newFakeCatalogue()})
+			cat := newFakeCatalogue()
+			cat.byType["gamma"] = nil
+			inv := fakeInventory + "host \"g1\" {\n  address = \"10.0.0.3\"\n  type    = \"gamma\"\n}\n"
+			c, diags := load(t, map[string]string{"main.bw.hcl": inv + tc.block}, LoadOptions{Catalogue: cat})
 			out := render(t, c, diags)
-			if !diags.HasErrors() || !strings.Contains(out, tc.want) {
-				t.Errorf("wrong result\ngot: %s\nwant: error containing %q", out, tc.want)
+			if diags.HasErrors() != tc.wantError || !strings.Contains(out, tc.want) {
+				t.Errorf("wrong result\ngot: %s\nwant: error %v, containing %q", out, tc.wantError, tc.want)
 			}
 		})
 	}

@@ -55,12 +55,14 @@ func HostObject(h *engine.Host, f *engine.Facts) cty.Value {
 		"release":        cty.UnknownVal(cty.Number),
 		"release_string": cty.UnknownVal(cty.String),
 		"patches":        cty.UnknownVal(cty.List(cty.String)),
+		"patch_count":    cty.UnknownVal(cty.Number),
 		"alarms":         cty.UnknownVal(cty.List(cty.String)),
 	}
 	if f != nil {
 		obj["release"] = cty.NumberFloatVal(f.Release)
 		obj["release_string"] = cty.StringVal(f.ReleaseString)
 		obj["patches"] = stringListVal(f.Patches)
+		obj["patch_count"] = cty.NumberIntVal(int64(f.PatchCount))
 		obj["alarms"] = stringListVal(f.Alarms)
 	}
 	return cty.ObjectVal(obj)

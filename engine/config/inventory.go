@@ -270,6 +270,12 @@ func mergeSSH(dst *engine.SSHSettings, o sshSettings) {
 	if o.set["accept_new_host_keys"] {
 		dst.AcceptNewHostKeys = o.s.AcceptNewHostKeys
 	}
+	if o.set["shell_prompt"] {
+		dst.ShellPrompt = o.s.ShellPrompt
+	}
+	if o.set["cli_prompt"] {
+		dst.CLIPrompt = o.s.CLIPrompt
+	}
 }
 
 func (l *loader) sshBlock(b *hcl.Block) sshSettings {
@@ -364,10 +370,55 @@ func (l *loader) sshBlock(b *hcl.Block) sshSettings {
 				continue
 			}
 			out.s.AcceptNewHostKeys = b
+		case "shell_prompt", "cli_prompt":
+			s, ok := l.staticString(a, a.Name)
+			if !ok {
+				continue
+			}
+			if problem := promptProblem(s); problem != "" {
+				l.diags = append(l.diags, attrErrorf(a, "Invalid "+a.Name,
+					"%s is a regular expression (Go syntax) matching the whole prompt line, like %s; %s.", a.Name, promptExample[a.Name], problem))
+				continue
+			}
+			if a.Name == "shell_prompt" {
+				out.s.ShellPrompt = s
+			} else {
+				out.s.CLIPrompt = s
+			}
 		}
 		out.set[a.Name] = true
 	}
 	return out
+}
+
+// promptExample shows each prompt setting's shape in diagnostics.
+var promptExample = map[string]string{
+	"shell_prompt": `"bwadmin@\\S+\\$"`,
+	"cli_prompt":   `"(?P<root>[A-Z]+_CLI)(?P<path>(/[^/>]+)*)>"`,
+}
+
+// promptProblem says why expr cannot be a prompt pattern, or "". The
+// provider matches it against the whole last line the server printed,
+// trailing blanks aside; one that matches an empty line would match before
+// the server printed anything.
+func promptProblem(expr string) string {
+	if expr == "" {
+		return "it is empty (leave it out to let bwstate learn the prompt)"
+	}
+	if strings.ContainsAny(expr, "\n\r") {
+		return "a prompt is one line"
+	}
+	if _, err := regexp.Compile(expr); err != nil {
+		return "it does not compile: " + err.Error()
+	}
+	re, err := regexp.Compile(`^(?:` + expr + `)[ \t]*$`)
+	if err != nil {
+		return "it does not compile: " + err.Error()
+	}
+	if re.MatchString("") {
+		return "it matches an empty line, and a prompt is never empty"
+	}
+	return ""
 }
 
 // configPath makes a relative path relative to the configuration directory

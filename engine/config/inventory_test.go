@@ -104,27 +104,27 @@ func TestHostObject(t *testing.T) {
 				"name": cty.StringVal("xsp1"), "address": cty.StringVal("10.1.0.11"), "type": cty.StringVal("xsp"),
 				"groups": cty.ListVal([]cty.Value{cty.StringVal("xsp")}), "vars": h.Vars,
 				"release": cty.UnknownVal(cty.Number), "release_string": cty.UnknownVal(cty.String),
-				"patches": cty.UnknownVal(cty.List(cty.String)), "alarms": cty.UnknownVal(cty.List(cty.String)),
+				"patches": cty.UnknownVal(cty.List(cty.String)), "patch_count": cty.UnknownVal(cty.Number), "alarms": cty.UnknownVal(cty.List(cty.String)),
 			}),
 		},
 		"with facts": {
 			host:  h,
-			facts: &engine.Facts{Release: 22, ReleaseString: "Rel_22.0_1.1123", Patches: []string{"p1"}, Alarms: []string{"a1", "a2"}},
+			facts: &engine.Facts{Release: 22, ReleaseString: "Rel_22.0_1.1123", Patches: []string{"p1"}, PatchCount: 1, Alarms: []string{"a1", "a2"}},
 			want: cty.ObjectVal(map[string]cty.Value{
 				"name": cty.StringVal("xsp1"), "address": cty.StringVal("10.1.0.11"), "type": cty.StringVal("xsp"),
 				"groups": cty.ListVal([]cty.Value{cty.StringVal("xsp")}), "vars": h.Vars,
 				"release": cty.NumberFloatVal(22), "release_string": cty.StringVal("Rel_22.0_1.1123"),
-				"patches": cty.ListVal([]cty.Value{cty.StringVal("p1")}), "alarms": cty.ListVal([]cty.Value{cty.StringVal("a1"), cty.StringVal("a2")}),
+				"patches": cty.ListVal([]cty.Value{cty.StringVal("p1")}), "patch_count": cty.NumberIntVal(1), "alarms": cty.ListVal([]cty.Value{cty.StringVal("a1"), cty.StringVal("a2")}),
 			}),
 		},
-		"empty lists and no vars": {
+		"empty lists, a patch count and no vars": {
 			host:  &engine.Host{Name: "as1", Type: "as"},
-			facts: &engine.Facts{Release: 2022.11},
+			facts: &engine.Facts{Release: 2022.11, PatchCount: 701},
 			want: cty.ObjectVal(map[string]cty.Value{
 				"name": cty.StringVal("as1"), "address": cty.StringVal(""), "type": cty.StringVal("as"),
 				"groups": cty.ListValEmpty(cty.String), "vars": cty.EmptyObjectVal,
 				"release": cty.NumberFloatVal(2022.11), "release_string": cty.StringVal(""),
-				"patches": cty.ListValEmpty(cty.String), "alarms": cty.ListValEmpty(cty.String),
+				"patches": cty.ListValEmpty(cty.String), "patch_count": cty.NumberIntVal(701), "alarms": cty.ListValEmpty(cty.String),
 			}),
 		},
 	}
@@ -150,6 +150,7 @@ ssh {
   timeout              = "45s"
   command_timeout      = "20s"
   accept_new_host_keys = true
+  shell_prompt         = "bwadmin@\\S+\\$"
 }
 host "h1" {
   address = "10.0.0.1"
@@ -162,6 +163,8 @@ host "h2" {
     user            = "other"
     timeout         = "5s"
     command_timeout = "3s"
+    shell_prompt    = "xsp\\d+:bwadmin>"
+    cli_prompt      = "(?P<root>[A-Z]+_CLI)(?P<path>(/[^/>]+)*)>"
   }
 }
 `
@@ -172,9 +175,11 @@ host "h2" {
 	}
 	abs, _ := filepath.Abs(filepath.Join(dir, "lab/known_hosts"))
 	top := engine.SSHSettings{User: "bwadmin", Port: 2222, IdentityFile: "~/.ssh/id_ed25519", KnownHosts: abs,
-		PasswordEnv: "BW_SSH_PASSWORD", Jump: "ops@bastion.example.net:22,jump2", Timeout: 45 * time.Second, CommandTimeout: 20 * time.Second, AcceptNewHostKeys: true}
+		PasswordEnv: "BW_SSH_PASSWORD", Jump: "ops@bastion.example.net:22,jump2", Timeout: 45 * time.Second, CommandTimeout: 20 * time.Second, AcceptNewHostKeys: true,
+		ShellPrompt: `bwadmin@\S+\$`}
 	h2 := top
 	h2.User, h2.Port, h2.Timeout, h2.CommandTimeout = "other", 2201, 5*time.Second, 3*time.Second
+	h2.ShellPrompt, h2.CLIPrompt = `xsp\d+:bwadmin>`, `(?P<root>[A-Z]+_CLI)(?P<path>(/[^/>]+)*)>`
 	tests := map[string]struct {
 		got, want engine.SSHSettings
 	}{

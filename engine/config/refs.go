@@ -37,7 +37,7 @@ func (s scope) roots() []string {
 // hostAttributes returns the attributes of the `host` object, in
 // documentation order.
 func hostAttributes() []string {
-	return []string{"name", "address", "type", "groups", "vars", "release", "release_string", "patches", "alarms"}
+	return []string{"name", "address", "type", "groups", "vars", "release", "release_string", "patches", "patch_count", "alarms"}
 }
 
 // sensitiveMark marks values derived from `sensitive = true` variables.

@@ -217,19 +217,34 @@ func (l *loader) checkResource(r *Resource, pathAttr *hcl.Attribute) {
 	ok := true
 	for _, t := range types {
 		ctx, known := l.cat.Lookup(t, r.Path)
-		if !known {
+		if !known || !listedFor(ctx, t) {
+			// The catalogue may list the context for other server types
+			// only: it is managed on this type with that schema, because
+			// the catalogue's guess must never block what a server can
+			// prove; plan reads it from the server, which fails the host
+			// with `Invalid command` if it does not have it.
 			var others []string
+			var schema *engine.Context
+			same := true
 			for _, ot := range l.cat.HostTypes() {
-				if _, k := l.cat.Lookup(ot, r.Path); k {
+				if oc, k := l.cat.Lookup(ot, r.Path); k && listedFor(oc, ot) {
 					others = append(others, ot)
+					if schema != nil && schema != oc {
+						same = false
+					}
+					schema = oc
 				}
 			}
+			if len(others) > 0 && same {
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Context listed for other server types",
+					Detail: fmt.Sprintf("The catalogue lists %s on %s servers, not on %s; %s %s of type %s. bwstate manages it there with the catalogue's schema (types, ranges%s), and plan reads it from the server: a server without it fails with `Invalid command` at the cd, naming the host.",
+						schema.Path, strings.Join(others, ", "), t, pluralHosts(byType[t]), isAre(byType[t]), t, restartPhrase(schema)),
+					Subject: rangePtr(pathAttr.Expr.Range()), Context: rangePtr(pathAttr.Range)})
+				ctx, known = schema, true
+			}
+		}
+		if !known {
 			switch {
-			case len(others) > 0:
-				l.diags = append(l.diags, attrErrorf(pathAttr, "Context not available on this host type",
-					"%s exists only on %s servers, but %s %s of type %s. Target only %s hosts in this block, and configure other types in a separate one.",
-					r.Path, strings.Join(others, ", "), pluralHosts(byType[t]), isAre(byType[t]), t, strings.Join(others, ", ")))
-				ok = false
 			case r.Kind == "table":
 				l.diags = append(l.diags, attrErrorf(pathAttr, "Unknown table context",
 					"The catalogue does not know %s on %s servers, so bwstate cannot know its row keys. Only tables the catalogue knows can be managed; check the path.%s",
@@ -276,6 +291,29 @@ func (l *loader) checkResource(r *Resource, pathAttr *hcl.Attribute) {
 		_, _, diags := desiredFor(r, h, nil, l.ctx, true)
 		return diags
 	}, r.refsHost())
+}
+
+// listedFor reports whether the catalogue lists ctx for hostType (a
+// context without HostTypes is listed for every type).
+func listedFor(ctx *engine.Context, hostType string) bool {
+	if len(ctx.HostTypes) == 0 {
+		return true
+	}
+	for _, t := range ctx.HostTypes {
+		if strings.EqualFold(t, hostType) {
+			return true
+		}
+	}
+	return false
+}
+
+// restartPhrase names the application a context's changes restart, for a
+// warning.
+func restartPhrase(ctx *engine.Context) string {
+	if ctx.Restart == "" {
+		return ""
+	}
+	return ", restart of " + ctx.Restart
 }
 
 // pathSuggestion proposes a catalogue path close to p, for typos.

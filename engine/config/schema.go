@@ -47,6 +47,8 @@ var (
 			{Name: "timeout"},
 			{Name: "command_timeout"},
 			{Name: "accept_new_host_keys"},
+			{Name: "shell_prompt"},
+			{Name: "cli_prompt"},
 		},
 	}
 

@@ -34,7 +34,7 @@ func TestCAPProxy(t *testing.T) {
 			patches: []string{"AP.xsp.21.0.425.ap354321"},
 			wantFacts: engine.Facts{
 				Root: "XSP_CLI", Type: "xsp", Release: 21, ReleaseString: "Rel_21.0_1.425",
-				Patches: []string{"AP.xsp.21.0.425.ap354321"},
+				Patches: []string{"AP.xsp.21.0.425.ap354321"}, PatchCount: 1,
 				// CAP still exists before 22.0: no alarm.
 				Alarms: []string{},
 			},
@@ -55,8 +55,8 @@ func TestCAPProxy(t *testing.T) {
 			patches: []string{"AP.xsp.24.0.944.ap380001", "AP.xsp.24.0.944.ap380002"},
 			wantFacts: engine.Facts{
 				Root: "XSP_CLI", Type: "xsp", Release: 24, ReleaseString: "Rel_24.0_1.944",
-				Patches: []string{"AP.xsp.24.0.944.ap380001", "AP.xsp.24.0.944.ap380002"},
-				Alarms:  []string{capAlarm},
+				Patches: []string{"AP.xsp.24.0.944.ap380001", "AP.xsp.24.0.944.ap380002"}, PatchCount: 2,
+				Alarms: []string{capAlarm},
 			},
 			// The reply keeps the warning, the line that matters.
 			wantText: restartWarning,
@@ -170,7 +170,7 @@ func TestFactsByType(t *testing.T) {
 			host: "as1",
 			want: engine.Facts{
 				Root: "AS_CLI", Type: "as", Release: 24, ReleaseString: "Rel_24.0_1.944",
-				Patches: []string{"AP.as.24.0.944.ap377777"}, Alarms: []string{},
+				Patches: []string{"AP.as.24.0.944.ap377777"}, PatchCount: 1, Alarms: []string{},
 			},
 		},
 		"adp release-independent": {

@@ -91,7 +91,7 @@ func TestReadErrors(t *testing.T) {
 		{
 			name:    "path the server does not have",
 			path:    "System/NoSuchLevel",
-			wantErr: "cd /System/NoSuchLevel: Invalid command",
+			wantErr: "host xsp1 has no context /System/NoSuchLevel: the server answered \"Invalid command\" to `cd /System/NoSuchLevel`; check the path, or take xsp1 out of the resource's hosts",
 		},
 		{
 			name:    "attributes where the catalogue expects a table",
@@ -285,5 +285,32 @@ func TestClear(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantCmds, commandLines(sh.Commands())); diff != "" {
 		t.Errorf("wrong commands on the host (-want +got)\n%s", diff)
+	}
+}
+
+// TestContextOfAnotherType: CAPProxy is in the catalogue for XSP and ADP;
+// managed on an AS host (with a warning at validate time), it is read from
+// the server, and a server without it fails the host with a message that
+// names the host, the path and what to do.
+func TestContextOfAnotherType(t *testing.T) {
+	f := simtest.Start(t, lab(simHost("as1", "as", "Rel_24.0_1.944", "")))
+	ctx := testCtx(t)
+	p := newTestProvider(t, Options{}, nil)
+	s := openSession(t, ctx, p, hostOf(t, f, "as1"))
+	schema, ok := p.cat.Lookup("as", capPath)
+	if !ok || schema.Restart != "OpenClientServer" {
+		t.Fatalf("the catalogue does not lend CAPProxy's schema to as: %v %v", schema, ok)
+	}
+	_, err := s.Read(ctx, capPath, schema)
+	want := "host as1 has no context /" + capPath + ": the server answered \"Invalid command\" to `cd /" + capPath +
+		"`; the catalogue lists it for xsp, adp servers, and this as server does not have it: take as1 out of the resource's hosts"
+	if err == nil || err.Error() != want {
+		t.Fatalf("wrong error\ngot:  %v\nwant: %s", err, want)
+	}
+	// Nothing was written.
+	for _, c := range f.Host("as1").Commands() {
+		if strings.HasPrefix(c.Line, "set") {
+			t.Errorf("wrong result\ngot: %q\nwant: no write", c.Line)
+		}
 	}
 }

@@ -59,21 +59,20 @@ func TestRestartWaitHealthy(t *testing.T) {
 		"shell bwcli",
 		"cli cd /" + capPath,
 		"cli set enabled false",
-		// restartbw is a shell tool: leave bwcli first.
+		// restartbw is a shell tool: leave bwcli first. showrun decides
+		// nothing about the restart itself.
 		"cli exit",
 		"cli y",
-		// The name is checked first: WaitHealthy could never confirm an
-		// application showrun does not list.
-		"shell showrun",
 		"shell restartbw " + ocs,
 		"shell healthmon -l",
 	}
 	if diff := cmp.Diff(wantPrefix, commandLines(cmds)[:len(wantPrefix)]); diff != "" {
 		t.Errorf("wrong commands on the host (-want +got)\n%s", diff)
 	}
-	// Healthy needs both: healthmon clean and the application running.
-	if n := countCommand(cmds, "shell showrun"); n != 2 {
-		t.Errorf("wrong number of showrun commands\ngot: %d\nwant: 2 (the name check, then once healthmon is clean)", n)
+	// Healthy needs healthmon clean, then showrun (which parses here)
+	// showing the application running.
+	if n := countCommand(cmds, "shell showrun"); n != 1 {
+		t.Errorf("wrong number of showrun commands\ngot: %d\nwant: 1 (once healthmon is clean)", n)
 	}
 	if n := countCommand(cmds, "shell restartbw "+ocs); n != 1 {
 		t.Errorf("wrong number of restarts sent\ngot: %d\nwant: 1", n)
@@ -160,14 +159,16 @@ func TestRestartErrors(t *testing.T) {
 	}{
 		{name: "whole server", app: "", wantErr: "no application named; bwstate never restarts a whole server"},
 		{
+			// The server's own answer refuses the name.
 			name:    "unknown application",
 			app:     "NoSuchApp",
-			wantErr: "xsp1 does not run NoSuchApp (showrun lists AuthenticationService, OpenClientServer, WebContainer, Xsi-Actions, Xsi-Events)",
+			wantErr: "restartbw NoSuchApp: server refused: restartbw: unknown application NoSuchApp (this server runs WebContainer, OpenClientServer, Xsi-Actions, Xsi-Events, AuthenticationService)",
 		},
 		{
+			// Refused before anything is sent.
 			name:    "unsafe name",
 			app:     "OCS;reboot",
-			wantErr: "xsp1 does not run OCS;reboot (showrun lists AuthenticationService, OpenClientServer, WebContainer, Xsi-Actions, Xsi-Events)",
+			wantErr: `restartbw: unsafe application name "OCS;reboot": contains ';', which BWCLI treats as a command separator (byte 3)`,
 		},
 	}
 	for _, tc := range tests {
@@ -179,8 +180,69 @@ func TestRestartErrors(t *testing.T) {
 		})
 	}
 	for _, c := range f.Host("xsp1").Commands() {
-		if strings.HasPrefix(c.Line, "restartbw") || strings.Contains(c.Line, "reboot") {
+		if strings.HasPrefix(c.Line, "restartbw") && c.Line != "restartbw NoSuchApp" || strings.Contains(c.Line, "reboot") {
 			t.Errorf("wrong result\ngot: %q sent to the host\nwant: no restart at all", c.Line)
 		}
+	}
+	if got := f.Host("xsp1").RestartCount(ocs); got != 0 {
+		t.Errorf("wrong restart count\ngot: %d\nwant: 0", got)
+	}
+}
+
+// TestHealthShowrunOnlyWhenUnderstood: healthmon decides; showrun counts
+// only when it parses and lists the application with a state the driver
+// knows. Anything else is a warning, never a refusal or an endless wait.
+func TestHealthShowrunOnlyWhenUnderstood(t *testing.T) {
+	tests := map[string]struct {
+		showrun     string
+		wantHealthy bool
+		wantDetail  string
+		wantWarning string
+	}{
+		"running": {showrun: fakeShowrun, wantHealthy: true},
+		"starting": {
+			showrun:    "Application       State\n-----------------------\nOpenClientServer  Starting\n",
+			wantDetail: "OpenClientServer is Starting",
+		},
+		"absent": {
+			showrun:     "-bash: showrun: command not found\n",
+			wantHealthy: true, wantWarning: "showrun is not usable on xsp1 (-bash: showrun: command not found): health decided by healthmon -l alone",
+		},
+		"unparseable": {
+			showrun:     "Application  State\n-----\nOpenClientServer\n",
+			wantHealthy: true, wantWarning: "showrun output on xsp1 is not understood",
+		},
+		"a process listing": {
+			showrun:     "BroadWorks process monitor\n======\n[ up ] OpenClientServer (pid 4242)\n",
+			wantHealthy: true, wantWarning: "showrun output on xsp1 is not understood",
+		},
+		"application not listed": {
+			showrun:     "Application  State\n-------------------\nbwcorba      Running\n",
+			wantHealthy: true, wantWarning: "showrun on xsp1 does not list OpenClientServer: health decided by healthmon -l alone",
+		},
+		"unknown state word": {
+			showrun:     "Application       State\n-----------------------\nOpenClientServer  Green\n",
+			wantHealthy: true, wantWarning: `showrun on xsp1 shows OpenClientServer as "Green", a state bwstate does not know`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, f := startTermFake(t, func(f *termFake) { f.reply = replyTo("showrun", tc.showrun) })
+			h, err := s.Health(testCtx(t), ocs)
+			closeSession(s)
+			<-f.done
+			if err != nil {
+				t.Fatalf("health: %v", err)
+			}
+			if h.Healthy != tc.wantHealthy || h.Detail != tc.wantDetail {
+				t.Errorf("wrong health\ngot:  healthy %v, %q\nwant: healthy %v, %q", h.Healthy, h.Detail, tc.wantHealthy, tc.wantDetail)
+			}
+			switch {
+			case tc.wantWarning == "" && len(h.Warnings) > 0:
+				t.Errorf("wrong warnings\ngot:  %q\nwant: none", h.Warnings)
+			case tc.wantWarning != "" && (len(h.Warnings) != 1 || !strings.Contains(h.Warnings[0], tc.wantWarning)):
+				t.Errorf("wrong warnings\ngot:  %q\nwant: one containing %q", h.Warnings, tc.wantWarning)
+			}
+		})
 	}
 }

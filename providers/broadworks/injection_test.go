@@ -16,6 +16,7 @@ import (
 
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/providers/broadworks/bwcli"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -353,8 +354,9 @@ func expectedLines(ops []engine.Op, app string) []sent {
 			want = append(want, sent{line: "exit"}, sent{line: "y"})
 			inCLI = false
 		}
-		want = append(want, sent{line: "showrun"})
-		if fakeRuns(app) {
+		// restartbw alone restarts (showrun decides nothing); an unsafe
+		// name is refused before anything is sent.
+		if bwcli.CheckName(app) == nil {
 			want = append(want, sent{args: []string{"restartbw", app}})
 		}
 	}
@@ -362,11 +364,6 @@ func expectedLines(ops []engine.Op, app string) []sent {
 		want = append(want, sent{line: "exit"}, sent{line: "y"})
 	}
 	return want
-}
-
-// fakeRuns reports whether termFake's showrun lists app.
-func fakeRuns(app string) bool {
-	return strings.EqualFold(app, "OpenClientServer") || strings.EqualFold(app, "WebContainer")
 }
 
 func keyValues(fs []engine.Field) []string {
@@ -521,10 +518,10 @@ func runPlanned(t testing.TB, p planned) ([]string, error) {
 		}
 	}
 	if p.restart != "" {
-		// The fake runs WebContainer and OpenClientServer: any other name
-		// must fail at the showrun check, before restartbw is sent.
+		// An unsafe name must fail before restartbw is sent; a safe one
+		// is restarted (the fake accepts any name).
 		err := s.Restart(ctx, p.restart)
-		if err != nil && fakeRuns(p.restart) && firstErr == nil {
+		if err != nil && bwcli.CheckName(p.restart) == nil && firstErr == nil {
 			firstErr = fmt.Errorf("restart %s: %w", p.restart, err)
 		}
 	}

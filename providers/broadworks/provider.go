@@ -150,12 +150,51 @@ func (p *Provider) Open(ctx context.Context, h *engine.Host) (engine.Session, er
 		s.transcript = f
 		transcript = f
 	}
-	s.cli = bwcli.New(shell.Stdout, shell.Stdin, bwcli.Options{CommandTimeout: p.commandTimeout(h), Transcript: transcript})
+	opts, err := cliOptions(h)
+	if err != nil {
+		shell.Close()
+		client.Close()
+		if s.transcript != nil {
+			s.transcript.Close()
+		}
+		return nil, err
+	}
+	opts.CommandTimeout, opts.Transcript = p.commandTimeout(h), transcript
+	s.cli = bwcli.New(shell.Stdout, shell.Stdin, opts)
 	if err := s.cli.WaitShell(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("host %s: waiting for the shell prompt: %w", h.Name, err)
+		hint := ""
+		switch {
+		case !errors.Is(err, context.DeadlineExceeded):
+		case h.SSH.ShellPrompt == "":
+			hint = " (bwstate learns the prompt by sending an empty line at login and waiting for the prompt to repeat; if it cannot, set shell_prompt in the ssh block to a regular expression matching it)"
+		default:
+			hint = fmt.Sprintf(" (the shell_prompt %q never matched the last line received)", h.SSH.ShellPrompt)
+		}
+		return nil, fmt.Errorf("host %s: waiting for the shell prompt: %w%s", h.Name, err, hint)
 	}
 	return s, nil
+}
+
+// cliOptions compiles the host's prompt settings (validated with the
+// configuration; a mistake here names the setting).
+func cliOptions(h *engine.Host) (bwcli.Options, error) {
+	var opts bwcli.Options
+	if e := h.SSH.ShellPrompt; e != "" {
+		re, err := bwcli.PromptPattern(e)
+		if err != nil {
+			return opts, fmt.Errorf("host %s: ssh shell_prompt: %w", h.Name, err)
+		}
+		opts.ShellPrompt = re
+	}
+	if e := h.SSH.CLIPrompt; e != "" {
+		re, err := bwcli.PromptPattern(e)
+		if err != nil {
+			return opts, fmt.Errorf("host %s: ssh cli_prompt: %w", h.Name, err)
+		}
+		opts.CLIPrompt = re
+	}
+	return opts, nil
 }
 
 // commandTimeout is the host's command_timeout from the configuration, or
@@ -200,5 +239,5 @@ const maxTranscriptSuffix = 1000
 
 // isAlarmsTable reports whether path is the alarms table, read with `list`.
 func isAlarmsTable(path string) bool {
-	return strings.EqualFold(catalog.CanonicalPath(path), "Monitoring/Alarm/AlarmsTable")
+	return strings.EqualFold(catalog.CanonicalPath(path), alarmsPath)
 }

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -67,14 +65,36 @@ func (s *session) toShell(ctx context.Context) error {
 	return nil
 }
 
-// cd enters path unless the session is there already.
+// cd enters path unless the session is there already. A server that
+// answers `Invalid command` does not have the context: the error names the
+// host, the path and what to do.
 func (s *session) cd(ctx context.Context, path string) (string, error) {
 	p := catalog.CanonicalPath(path)
 	if cur := s.cli.Path(); cur != "" && strings.EqualFold(cur, p) {
 		return cur, nil
 	}
-	return s.cli.Cd(ctx, p)
+	canonical, err := s.cli.Cd(ctx, p)
+	var ne *bwcli.NavigationError
+	if errors.As(err, &ne) && ne.Text != "" && bwcli.IsInvalidCommand(ne.Text) {
+		where := "check the path, or take " + s.host.Name + " out of the resource's hosts"
+		if schema, ok := s.p.cat.Lookup(s.typeForCatalogue(), p); ok && !catalog.Native(schema, s.typeForCatalogue()) {
+			where = fmt.Sprintf("the catalogue lists it for %s servers, and this %s server does not have it: take %s out of the resource's hosts",
+				strings.Join(schema.HostTypes, ", "), s.typeForCatalogue(), s.host.Name)
+		}
+		return "", &noContextError{msg: fmt.Sprintf("host %s has no context /%s: the server answered %q to `cd /%s`; %s", s.host.Name, p, oneLine(ne.Text), p, where), nav: ne}
+	}
+	return canonical, err
 }
+
+// noContextError is a cd the server refused with `Invalid command`: the
+// host does not have the context. It wraps the *bwcli.NavigationError.
+type noContextError struct {
+	msg string
+	nav *bwcli.NavigationError
+}
+
+func (e *noContextError) Error() string { return e.msg }
+func (e *noContextError) Unwrap() error { return e.nav }
 
 // Facts implements engine.Session: bwshowver at the shell, then bwcli for
 // the type (its root) and the raised alarms.
@@ -108,6 +128,7 @@ func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
 	if patches == nil {
 		patches = []string{}
 	}
+	count := max(v.Patches, len(patches))
 	root := s.cli.Root()
 	return &engine.Facts{
 		Root:          root,
@@ -115,6 +136,7 @@ func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
 		Release:       v.Number,
 		ReleaseString: v.Release,
 		Patches:       patches,
+		PatchCount:    count,
 		Alarms:        names,
 	}, nil
 }
@@ -318,8 +340,9 @@ func checkOp(op engine.Op) error {
 }
 
 // addArgs orders an add: key values, then the required columns in the
-// catalogue's order, then optional columns as `name value` pairs (BWCLI.md:
-// `add <key...> <values...> [<optAttr> <value> ...]`).
+// catalogue's order, then optional columns as `name value` pairs
+// (docs/bwcli.md: `add <key...> <values...> [<optAttr> <value> ...]`);
+// tables with row forms (Maintenance/Scheduler) use their own (formArgs).
 func (s *session) addArgs(op engine.Op) ([]bwcli.Arg, error) {
 	args := make([]bwcli.Arg, 0, len(op.Key)+2*len(op.Fields))
 	for _, k := range op.Key {
@@ -386,26 +409,23 @@ func (s *session) Restart(ctx context.Context, app string) error {
 	if err := s.toShell(ctx); err != nil {
 		return err
 	}
-	// restartbw's answer to an unknown name is not known to be an error
-	// line [G], and a restart that WaitHealthy can never confirm (it checks
-	// the application in showrun) must fail now, not after the health
-	// timeout: so the name is checked against showrun first. The engine
-	// prefixes "restart APP"; the driver's errors name their command.
-	apps, err := s.cli.Showrun(ctx)
-	if err != nil {
-		return err
-	}
-	if _, _, ok := engine.LookupFold(apps, app); !ok {
-		names := slices.Sorted(maps.Keys(apps))
-		return fmt.Errorf("%s does not run %s (showrun lists %s)", s.host.Name, app, strings.Join(names, ", "))
-	}
+	// `restartbw APP` alone restarts; showrun's format is not known, so it
+	// never decides whether a restart is made (docs/bwcli.md). The driver
+	// refuses an unsafe name before sending anything, and an answer that
+	// is an error or names the application unknown. The engine prefixes
+	// "restart APP"; the driver's errors name their command.
 	if _, err := s.cli.Restart(ctx, app); err != nil {
 		return err
 	}
 	return nil
 }
 
-// Health implements engine.Session: healthmon -l, and showrun for app.
+// Health implements engine.Session. healthmon -l decides: its severity
+// must be NOTIFICATION and it must report no abnormal condition. With app,
+// showrun is asked too, and used only when its output parses and lists the
+// application: then its state must be a running one. showrun absent,
+// unparseable, not listing the application or showing a state word the
+// driver does not know leaves the decision to healthmon, with a warning.
 func (s *session) Health(ctx context.Context, app string) (*engine.Health, error) {
 	if err := s.toShell(ctx); err != nil {
 		return nil, err
@@ -427,17 +447,33 @@ func (s *session) Health(ctx context.Context, app string) (*engine.Health, error
 		return out, nil
 	}
 	apps, err := s.cli.Showrun(ctx)
-	if err != nil {
+	var ce *bwcli.CommandError
+	var pe *bwcli.ParseError
+	switch {
+	case errors.As(err, &ce):
+		out.Warnings = append(out.Warnings, fmt.Sprintf("showrun is not usable on %s (%s): health decided by healthmon -l alone", s.host.Name, oneLine(ce.Text)))
+		return out, nil
+	case errors.As(err, &pe):
+		out.Warnings = append(out.Warnings, fmt.Sprintf("showrun output on %s is not understood (%v): health decided by healthmon -l alone", s.host.Name, pe))
+		return out, nil
+	case err != nil:
 		return nil, err
 	}
 	_, state, ok := engine.LookupFold(apps, app)
-	switch {
+	switch run := bwcli.RunningState(state); {
 	case !ok:
-		out.Healthy, out.Detail = false, fmt.Sprintf("%s is not listed by showrun", app)
-	case !strings.EqualFold(state, "running"):
+		out.Warnings = append(out.Warnings, fmt.Sprintf("showrun on %s does not list %s: health decided by healthmon -l alone", s.host.Name, app))
+	case run == bwcli.StateNotRunning:
 		out.Healthy, out.Detail = false, fmt.Sprintf("%s is %s", app, state)
+	case run == bwcli.StateUnknown:
+		out.Warnings = append(out.Warnings, fmt.Sprintf("showrun on %s shows %s as %q, a state bwstate does not know: health decided by healthmon -l alone", s.host.Name, app, state))
 	}
 	return out, nil
+}
+
+// oneLine joins a multi-line server text for a message.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // WaitHealthy implements engine.Session: probes with a growing interval

@@ -18,7 +18,7 @@ import (
 // and healthmon, and a CLI that follows cd, answers get with one attribute,
 // prompts for the password of a prompted attribute and answers every other
 // write with ...Done. It shares no code with the simulator or the driver's
-// patterns: its texts are BWCLI.md's. It records every line the session
+// patterns: its texts are those docs/bwcli.md lists. It records every line the session
 // writes, byte for byte, so a test can assert on exactly what was sent.
 type termFake struct {
 	in  *bufio.Reader
@@ -38,6 +38,10 @@ type termFake struct {
 
 	mu    sync.Mutex
 	lines []string
+	// marks counts the empty lines read at login, before any command: the
+	// session sends one to make the prompt show itself. They are not in
+	// lines, so a test sees exactly the commands.
+	marks int
 }
 
 const (
@@ -204,6 +208,7 @@ func (f *termFake) serve() {
 		return
 	}
 	mode, path := "shell", ""
+	atLogin := true
 	cliPrompt := func() string {
 		if path == "" {
 			return fakeRoot + "> "
@@ -215,6 +220,17 @@ func (f *termFake) serve() {
 		if !ok {
 			return
 		}
+		if atLogin && line == "" {
+			f.mu.Lock()
+			f.lines = f.lines[:len(f.lines)-1]
+			f.marks++
+			f.mu.Unlock()
+			if !f.write("\n" + fakeShellPrompt) {
+				return
+			}
+			continue
+		}
+		atLogin = false
 		if !f.write(line + "\n") { // the PTY's echo
 			return
 		}

@@ -22,6 +22,9 @@ func (s *Session) StartCLI(ctx context.Context) (root string, err error) {
 		return "", err
 	}
 	if res.atShell {
+		if _, _, ok := s.parseCLIPrompt(s.prompt); ok {
+			return "", s.fail(&ProtocolError{Command: cmdBWCLI, Reason: "the shell prompt pattern also matches bwcli's prompt: make ssh.shell_prompt and ssh.cli_prompt tell them apart", Text: s.prompt})
+		}
 		text := res.out
 		if text == "" {
 			text = "bwcli returned to the shell without output"
@@ -139,7 +142,7 @@ func (s *Session) read(ctx context.Context, line string, opt GetOptions) (*Conte
 		contents *Contents
 		perr     error
 	)
-	c := &command{line: line, shown: line, confirm: confirmLargeTable}
+	c := &command{line: line, shown: line, confirm: confirmSize}
 	c.redactAfter = func(out string) []string {
 		if _, bad := findError(out, true); bad {
 			return nil
@@ -382,7 +385,7 @@ func (s *Session) Alarms(ctx context.Context) ([]Alarm, error) {
 	if _, err := s.cd(ctx, alarmsPath); err != nil {
 		return nil, err
 	}
-	c := &command{line: cmdList, shown: cmdList, confirm: confirmLargeTable}
+	c := &command{line: cmdList, shown: cmdList, confirm: confirmSize}
 	res, err := s.cliRun(ctx, c, false)
 	if err != nil {
 		return nil, err

@@ -3,7 +3,8 @@
 // pair, which in production are the stdout and stdin of an SSH session with
 // a PTY, and in tests pipes and transcripts.
 //
-// A Session waits for the login shell prompt, runs shell tools (bwshowver,
+// A Session waits for the login shell prompt (learning it: one empty line
+// sent at login makes it repeat, see prompt.go), runs shell tools (bwshowver,
 // healthmon -l, showrun, restartbw) and parses their output, starts bwcli,
 // navigates with absolute `cd` checked against the next prompt, reads
 // attribute and table contexts with `get`, and writes with set, clear, add
@@ -13,8 +14,11 @@
 // never after a sleep.
 //
 // Everything the driver knows about BWCLI's texts is in one table
-// (patterns.go), each entry citing its confidence in ../shared/BWCLI.md.
-// Values that could inject a command (`;`, line breaks, control
+// (patterns.go), each entry tagged with its confidence ([C] confirmed by a
+// public Cisco source, [I] inferred, [G] guessed) as docs/bwcli.md lists
+// them; the shell prompt is learned at login or set by the operator
+// (prompt.go), and tables are placed by position under their header
+// (table.go). Values that could inject a command (`;`, line breaks, control
 // characters, quotes) are refused before anything is written. The parsers
 // are exported, pure and fuzzed.
 //

@@ -62,6 +62,12 @@ func (e *NavigationError) Error() string {
 	return fmt.Sprintf("cd /%s: the prompt shows %q, not the requested context", strings.TrimPrefix(e.Path, "/"), strings.TrimSpace(e.Prompt))
 }
 
+// IsInvalidCommand reports whether a server's reply is BWCLI's `Invalid
+// command` (an unknown command or context) [C].
+func IsInvalidCommand(text string) bool {
+	return patterns.invalidCommand.MatchString(strings.TrimSpace(text))
+}
+
 // UnsafeRule names the rule an unsafe value broke.
 type UnsafeRule int
 

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Texts the scripted server prints, as BWCLI.md and docs/simulator.md show
+// Texts the scripted server prints, as docs/bwcli.md and docs/simulator.md show
 // them. The fake shares nothing with patterns.go on purpose.
 const (
 	motd        = "Last login: Thu Nov 27 10:15:00 2026 from 10.0.0.1\n"
@@ -64,6 +64,11 @@ type fakeServer struct {
 
 	mu  sync.Mutex
 	got []string // every line read, for assertions
+	// marks counts the empty lines read at login (the session's way of
+	// making the prompt show itself); they are not in got.
+	marks int
+	// markPrompt is printed after each of them.
+	markPrompt string
 }
 
 // countingWriter counts Write calls: one command must be one write.
@@ -92,6 +97,9 @@ type fakeOptions struct {
 	opts     Options
 	greeting string // written before any step; default motd + shellPrompt
 	noEcho   bool
+	// markPrompt answers the login's empty line; default: the greeting's
+	// last line.
+	markPrompt string
 }
 
 // newFake starts a session against a scripted server. Cleanup closes the
@@ -108,6 +116,7 @@ func newFake(t *testing.T, fo fakeOptions, steps ...step) (*Session, *fakeServer
 	if greeting == "" {
 		greeting = motd + shellPrompt
 	}
+	f.markPrompt = fo.markPrompt
 	go f.serve(greeting, steps)
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
@@ -136,6 +145,13 @@ func (f *fakeServer) serve(greeting string, steps []step) {
 	if !f.write(greeting) {
 		return
 	}
+	// An empty line at login is answered like a shell does: the echoed
+	// line end, then the prompt again.
+	loginPrompt := greeting[strings.LastIndex(greeting, "\n")+1:]
+	if f.markPrompt != "" {
+		loginPrompt = f.markPrompt
+	}
+	atLogin := true
 	for i, st := range steps {
 		line, err := f.in.ReadString('\n')
 		if err != nil {
@@ -143,6 +159,24 @@ func (f *fakeServer) serve(greeting string, steps []step) {
 			return
 		}
 		line = strings.TrimSuffix(line, "\n")
+		for atLogin && line == "" && st.want != "" {
+			f.mu.Lock()
+			f.marks++
+			f.mu.Unlock()
+			echo := "\n"
+			if f.noEcho {
+				echo = ""
+			}
+			if !f.write(echo + loginPrompt) {
+				return
+			}
+			if line, err = f.in.ReadString('\n'); err != nil {
+				f.t.Errorf("fake server: step %d: want %q, session sent nothing more (%v)", i, st.want, err)
+				return
+			}
+			line = strings.TrimSuffix(line, "\n")
+		}
+		atLogin = false
 		f.mu.Lock()
 		f.got = append(f.got, line)
 		f.mu.Unlock()
@@ -190,9 +224,17 @@ func (f *fakeServer) serve(greeting string, steps []step) {
 		}
 	}
 	// Anything sent after the script is a test failure: it would have been
-	// a command the test did not expect.
+	// a command the test did not expect; but a script without steps still
+	// answers the login's empty line.
 	for {
 		line, err := f.in.ReadString('\n')
+		if atLogin && line == "\n" {
+			f.mu.Lock()
+			f.marks++
+			f.mu.Unlock()
+			atLogin = f.write("\n" + loginPrompt)
+			continue
+		}
 		if line != "" {
 			f.t.Errorf("fake server: unexpected line after the script: %q", line)
 		}
@@ -212,6 +254,12 @@ func (f *fakeServer) writeRaw(b []byte) bool {
 	}
 	_, err := f.out.Write(b)
 	return err == nil
+}
+
+func (f *fakeServer) markCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.marks
 }
 
 func (f *fakeServer) lines() []string {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // addGoldenSeeds seeds a fuzz target with the golden inputs of one parser.
@@ -41,11 +43,16 @@ func FuzzParseAttributes(f *testing.F) {
 	})
 }
 
+// FuzzParseTable checks that a table that parses is read by position, not
+// by luck: rendered again as a server would print it (left-, right- or
+// mixed-aligned columns, whole or segmented `=` line), its rows parse back
+// to the same cells.
 func FuzzParseTable(f *testing.F) {
 	addGoldenSeeds(f, "table")
 	addGoldenSeeds(f, "get")
 	f.Add("a  b\n===\n  1  2  3  4\n")
 	f.Add("\t\tx\n  ===  ===\n\t1\n")
+	f.Add("  A  B\n  ====  =\n  x y\n")
 	f.Fuzz(func(t *testing.T, out string) {
 		tab, err := ParseTable(out)
 		if err != nil {
@@ -57,7 +64,118 @@ func FuzzParseTable(f *testing.F) {
 			}
 		}
 		_ = tab.Records()
+		if len(tab.Columns) == 0 {
+			return
+		}
+		for _, layout := range tableLayouts {
+			for _, segmented := range []bool{false, true} {
+				if segmented && len(tab.Columns) < 2 || !segmented && titlesNeedSegments(tab.Columns) {
+					continue
+				}
+				text := renderTable(tab, layout, segmented)
+				again, err := ParseTable(text)
+				if err != nil {
+					t.Fatalf("%s table (segmented %v) does not parse again: %v\ninput:\n%s\nrendered:\n%s", layout.name, segmented, err, out, text)
+				}
+				if diff := cmp.Diff(tab.Columns, again.Columns); diff != "" {
+					t.Fatalf("%s table (segmented %v): other columns (-first +again):\n%s\nrendered:\n%s", layout.name, segmented, diff, text)
+				}
+				if diff := cmp.Diff(tab.Rows, again.Rows); diff != "" {
+					t.Fatalf("%s table (segmented %v): other cells (-first +again):\n%s\ninput:\n%s\nrendered:\n%s", layout.name, segmented, diff, out, text)
+				}
+			}
+		}
 	})
+}
+
+// tableLayout aligns each column of a rendered table.
+type renderLayout struct {
+	name string
+	// right reports whether column c (with these cells) is right-aligned.
+	right func(c int, cells []string) bool
+}
+
+var tableLayouts = []renderLayout{
+	{"left", func(int, []string) bool { return false }},
+	{"right", func(int, []string) bool { return true }},
+	// Names left, numbers right, as the Cisco notes show.
+	{"mixed", func(_ int, cells []string) bool {
+		for _, v := range cells {
+			if v != "" && strings.Trim(v, "0123456789-") != "" {
+				return false
+			}
+		}
+		return true
+	}},
+	{"alternate", func(c int, _ []string) bool { return c%2 == 1 }},
+}
+
+// titlesNeedSegments reports titles that only a segmented `=` line can
+// tell apart (a title with two spaces in a row).
+func titlesNeedSegments(titles []string) bool {
+	for _, t := range titles {
+		if strings.Contains(t, "  ") {
+			return true
+		}
+	}
+	return false
+}
+
+// renderTable prints t as BWCLI does: two-space indent and gaps, each
+// column as wide as its widest title or cell, titles aligned like their
+// cells, a line of `=` (one segment per column when segmented).
+func renderTable(t *Table, layout renderLayout, segmented bool) string {
+	n := len(t.Columns)
+	width := make([]int, n)
+	right := make([]bool, n)
+	for c, title := range t.Columns {
+		width[c] = utf8.RuneCountInString(title)
+		cells := make([]string, len(t.Rows))
+		for r, row := range t.Rows {
+			cells[r] = row[c]
+			width[c] = max(width[c], utf8.RuneCountInString(row[c]))
+		}
+		right[c] = layout.right(c, cells)
+	}
+	line := func(vals []string) string {
+		var b strings.Builder
+		b.WriteString("  ")
+		for c, v := range vals {
+			if c > 0 {
+				b.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", width[c]-utf8.RuneCountInString(v))
+			if right[c] {
+				b.WriteString(pad + v)
+			} else {
+				b.WriteString(v + pad)
+			}
+		}
+		return strings.TrimRight(b.String(), " ") + "\n"
+	}
+	var b strings.Builder
+	b.WriteString(line(t.Columns))
+	if segmented {
+		segs := make([]string, n)
+		total := 0
+		for c := range segs {
+			segs[c] = strings.Repeat("=", width[c])
+			total += width[c]
+		}
+		// A rule line has at least three `=`; a wider one is allowed.
+		segs[n-1] += strings.Repeat("=", max(0, 3-total))
+		b.WriteString("  " + strings.Join(segs, "  ") + "\n")
+	} else {
+		total := 2
+		for c := range width {
+			total += width[c] + 2
+		}
+		b.WriteString(strings.Repeat("=", max(3, total-2)) + "\n")
+	}
+	for _, row := range t.Rows {
+		b.WriteString(line(row))
+	}
+	return b.String()
 }
 
 func FuzzParseAlarms(f *testing.F) {

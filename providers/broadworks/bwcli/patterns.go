@@ -4,10 +4,11 @@ import "regexp"
 
 // patterns is the one table of BWCLI texts the driver recognises: prompts,
 // confirmations, replies, errors, warnings and the shell tools' output. Each
-// entry cites its confidence tag in ../shared/BWCLI.md ([C] seen verbatim,
-// [I] inferred, [G] guessed) or the simulator's documented choice
-// (docs/simulator.md) where BWCLI.md leaves the text unknown. Entries tagged
-// [G] are deliberately loose: the real text may differ.
+// entry cites its confidence tag as docs/bwcli.md lists it ([C] seen
+// verbatim in a public Cisco source, [I] inferred, [G] guessed) or the
+// simulator's documented choice (docs/simulator.md) where no public source
+// shows the text. Entries tagged [G] are deliberately loose: the real text
+// may differ.
 //
 // Patterns are matched against cleaned text: decoded, ANSI-stripped, with
 // line endings normalised, one line at a time and usually after trimming.
@@ -18,13 +19,11 @@ var patterns = struct {
 	// tail nothing but blanks may follow it; inside output the rest of the
 	// line is the echo of the answer. confirm may also follow a question on
 	// the same line (`... Continue? Please confirm ...`), see findConfirm.
+	// The shell prompt is not in this table: it is learned at login or
+	// set by the operator (prompt.go).
 
-	// shellPrompt finds the login shell prompt the first time, after any
-	// MOTD: `bwadmin@as1.mleus.lab$ ` [C], `[bwadmin@xsp1 ~]$ ` and a root
-	// `# ` [I]. Later matches compare the learned string exactly.
-	shellPrompt *regexp.Regexp
 	// cliPrompt is `<ROOT>_CLI` + `/Context/Sub...` + `> ` [C]; group 1 is
-	// the root, group 2 the path with its leading slash. BWCLI.md gives
+	// the root, group 2 the path with its leading slash. docs/bwcli.md gives
 	// `^[A-Z]+_CLI(/[^\s/>]+)*> $`; digits in the root are tolerated.
 	cliPrompt *regexp.Regexp
 	// confirm is `Please confirm (Yes, Y, No, N): ` [C], for exit, clearAll,
@@ -37,9 +36,14 @@ var patterns = struct {
 
 	// Interim texts, removed from command output before parsing.
 
-	// largeTable is the question before a large table is read:
-	// `About to access 22 entries. Continue?` [C]. Group 1 is the count.
-	largeTable *regexp.Regexp
+	// sizeWarning is the question before a read that touches many rows,
+	// recognised by its meaning (a count of entries, then `Continue?`): a
+	// sentence from the start of its line, words separated by single
+	// spaces (so never a table row): `About to access 22 entries.
+	// Continue?` [C] (216690), `About to filter through 2 entries.
+	// Continue?` [C] (220570, even for two rows), and any other `... N
+	// entries. Continue?` [I]. Reads answer it yes; writes never expect it.
+	sizeWarning *regexp.Regexp
 	// dangerous starts the description of a dangerous operation:
 	// `+++ WARNING +++ WARNING +++ WARNING +++` [C]. Its confirmation is never
 	// answered yes by a read.
@@ -73,6 +77,9 @@ var patterns = struct {
 	// `Mandatory parameter missing`, `entry is already present in list`,
 	// `Entry not found`.
 	cliErrorSubstrings []*regexp.Regexp
+	// invalidCommand is BWCLI's answer to an unknown command or context:
+	// `Invalid command` [C].
+	invalidCommand *regexp.Regexp
 	// sessionEnding is what `exit` prints after `y`:
 	// `This session is now ending...` [C].
 	sessionEnding *regexp.Regexp
@@ -80,22 +87,25 @@ var patterns = struct {
 	// Shell and shell tools.
 
 	// shellErrors are a shell refusing a command:
-	// `-bash: restartbw: command not found` (simulator, [G] in BWCLI.md),
+	// `-bash: restartbw: command not found` (simulator, [G]),
 	// `No such file or directory`, `Permission denied` [I].
 	shellErrors []*regexp.Regexp
 	// release is bwshowver's first line: `AS version Rel_24.0_1.944` and
-	// `ADP version Rel_2022.11_1.273` [C]; BWCLI.md gives the regex
+	// `ADP version Rel_2022.11_1.273` [C]; the public notes give the regex
 	// `^(\w+) version Rel_(\S+)$`.
 	release *regexp.Regexp
 	// releaseNumber splits the release: `24.0_1.944` -> 24.0 and 1.944 [C].
 	releaseNumber *regexp.Regexp
 	// built is `Built  Sat Jun  6 00:26:50 EDT 2020` [C].
 	built *regexp.Regexp
-	// activePatches is `Active Patches: 701` [C]; the simulator lists the
-	// patch names on the following lines (docs/simulator.md).
+	// activePatches is `Active Patches: 701` [C] (220172: release 24 prints
+	// the count and no names); the simulator can list the patch names on
+	// the following lines (docs/simulator.md).
 	activePatches *regexp.Regexp
 	// appVersion is `- OpenClientServer version 2022.11_1.273` under
-	// `Applications Info:` [C].
+	// `Applications Info:` [C]; a suffix after the version is kept as
+	// detail: `- OCIOverSoap version 2022.11_1.273 context path
+	// /webservice` [C] (220570).
 	appVersion *regexp.Regexp
 	// section is a heading line such as `Patching Info:` or
 	// `Applications Info:` [C].
@@ -114,18 +124,29 @@ var patterns = struct {
 	// `Abnormal conditions detected:` then `   - Application X is not running
 	// (state: Starting)` lines [G].
 	healthAbnormal *regexp.Regexp
-	// separator is a rule line of `-` or `=` (health report, showrun) [C]/[G].
-	separator *regexp.Regexp
 	// showrunHeader is the header of showrun's table: the simulator prints
 	// `Application  State` [G].
 	showrunHeader *regexp.Regexp
+	// showrunName and showrunState are an application line's two first
+	// columns [G]: a name (`OpenClientServer`, `Xsi-Actions`) and a state
+	// word (`Running`, `Not running`).
+	showrunName, showrunState *regexp.Regexp
+	// runningStates and notRunningStates classify an application's state
+	// in showrun [G]: the simulator prints Running, Starting and Stopped;
+	// other words a real server may use are guessed. A state in neither
+	// list is unknown, and health is then decided by healthmon alone.
+	runningStates, notRunningStates *regexp.Regexp
+	// restartRefused marks restartbw refusing an application [G]: its
+	// output is not published; the simulator prints `restartbw: unknown
+	// application X (this server runs ...)`, and a usage line is the usual
+	// answer of a tool given a wrong argument.
+	restartRefused *regexp.Regexp
 }{
-	shellPrompt: regexp.MustCompile(`^(?:\[[^\]\n]{1,200}\]|[^\s\[\]]{1,200})[$#] $`),
-	cliPrompt:   regexp.MustCompile(`^([A-Z][A-Z0-9]*_CLI)((?:/[^\s/>]+)*)> $`),
-	confirm:     regexp.MustCompile(`(?i)please confirm\b[^:\n]*:`),
-	password:    regexp.MustCompile(`(?i)^(?:re-?type new password|new password|confirm(?: new)? password|password):`),
+	cliPrompt: regexp.MustCompile(`^([A-Z][A-Z0-9]*_CLI)((?:/[^\s/>]+)*)> $`),
+	confirm:   regexp.MustCompile(`(?i)please confirm\b[^:\n]*:`),
+	password:  regexp.MustCompile(`(?i)^(?:re-?type new password|new password|confirm(?: new)? password|password):`),
 
-	largeTable:   regexp.MustCompile(`(?i)about to access (\d+) entries\.? *continue\?`),
+	sizeWarning:  regexp.MustCompile(`(?i)^(?:\S+ )*?\d+ entr(?:y|ies)\.? ?continue\?`),
 	dangerous:    regexp.MustCompile(`\+\+\+ ?WARNING ?\+\+\+`),
 	retrieving:   regexp.MustCompile(`(?i)^retrieving data\.\.\. ?please wait\.\.\.`),
 	entriesFound: regexp.MustCompile(`(?i)^(\d+) entr(?:y|ies) found\.?$`),
@@ -149,7 +170,8 @@ var patterns = struct {
 		regexp.MustCompile(`(?i)entry is already present in list`),
 		regexp.MustCompile(`(?i)entry not found`),
 	},
-	sessionEnding: regexp.MustCompile(`(?i)^this session is now ending`),
+	invalidCommand: regexp.MustCompile(`(?i)^invalid command\b`),
+	sessionEnding:  regexp.MustCompile(`(?i)^this session is now ending`),
 
 	shellErrors: []*regexp.Regexp{
 		regexp.MustCompile(`(?i)^-?[\w./-]*sh: .*(?:command not found|no such file or directory|permission denied)`),
@@ -159,15 +181,20 @@ var patterns = struct {
 	releaseNumber:  regexp.MustCompile(`^(\d+(?:\.\d+)?)(?:_(\S+))?$`),
 	built:          regexp.MustCompile(`^Built\s+(.+)$`),
 	activePatches:  regexp.MustCompile(`(?i)^active patches\s*:\s*(\d+)$`),
-	appVersion:     regexp.MustCompile(`^-\s+(\S+)\s+version\s+(\S+)$`),
+	appVersion:     regexp.MustCompile(`^-\s+(\S+)\s+version\s+(\S+)(?:\s+(.*))?$`),
 	section:        regexp.MustCompile(`^[A-Z][A-Za-z ]*:$`),
 	appsSection:    regexp.MustCompile(`(?i)^applications info:$`),
 	healthTitle:    regexp.MustCompile(`(?i)^system health report page$`),
 	healthField:    regexp.MustCompile(`^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$`),
 	healthOK:       regexp.MustCompile(`(?i)^no abnormal conditions? detected`),
 	healthAbnormal: regexp.MustCompile(`(?i)^abnormal conditions? detected:?$`),
-	separator:      regexp.MustCompile(`^[-=]{3,}$`),
 	showrunHeader:  regexp.MustCompile(`(?i)^(?:application|name|process)\s+(?:state|status)$`),
+
+	showrunName:      regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`),
+	showrunState:     regexp.MustCompile(`^[A-Za-z][A-Za-z _-]*$`),
+	runningStates:    regexp.MustCompile(`(?i)^(?:running|started|active|up|ok)$`),
+	notRunningStates: regexp.MustCompile(`(?i)^(?:stopped|stopping|starting|restarting|down|failed|dead|inactive|disabled|waiting|not[ _-]?running|unknown)$`),
+	restartRefused:   regexp.MustCompile(`(?i)\bunknown application\b|^usage:|\bno such application\b|\bnot an? (?:valid |known )?application\b`),
 }
 
 // Column titles of Monitoring/Alarm/AlarmsTable `list` [C]:

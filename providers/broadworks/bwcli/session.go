@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,14 @@ type Options struct {
 	// MaxOutput bounds one command's output in bytes. Zero means
 	// DefaultMaxOutput.
 	MaxOutput int
+	// ShellPrompt, when not nil, recognises the login shell's prompt on the
+	// last line the server printed (see PromptPattern); nil means learn it
+	// at login (WaitShell).
+	ShellPrompt *regexp.Regexp
+	// CLIPrompt, when not nil, recognises bwcli's prompt instead of the
+	// built-in `<ROOT>_CLI/Path> ` pattern; its named groups `root` and
+	// `path`, when present, give the CLI root and the current context.
+	CLIPrompt *regexp.Regexp
 }
 
 // mode is where the session's terminal is.
@@ -79,19 +88,23 @@ type Session struct {
 
 	mu          sync.Mutex // serialises commands and guards what follows
 	mode        mode
-	shellPrompt string // learned from the first shell prompt
-	root        string // learned from the first CLI prompt: "XSP_CLI"
-	path        string // current context as the prompt shows it, no slash
-	prompt      string // the last prompt seen
-	broken      error
-	raw         []byte
-	wbuf        []byte
-	tw          transcript
+	shellPrompt string         // the first shell prompt, as printed
+	shellRE     *regexp.Regexp // matches every shell prompt
+	// promptPrefix matches the lines above the last one of a prompt that
+	// spans several lines.
+	promptPrefix []*regexp.Regexp
+	root         string // learned from the first CLI prompt: "XSP_CLI"
+	path         string // current context as the prompt shows it, no slash
+	prompt       string // the last prompt seen
+	broken       error
+	raw          []byte
+	wbuf         []byte
+	tw           transcript
 }
 
 // New starts a Session reading server output from r and writing commands to
 // w: in production an SSH session's stdout and stdin with a PTY (ask for a
-// wide one: BWCLI.md warns of wrapping at 80 columns). New starts the reader
+// wide one: lines may wrap at 80 columns, docs/bwcli.md). New starts the reader
 // and writer goroutines; they end when r returns an error (EOF when the
 // connection closes) or after Close.
 func New(r io.Reader, w io.Writer, opts Options) *Session {
@@ -112,6 +125,7 @@ func New(r io.Reader, w io.Writer, opts Options) *Session {
 		closing:    make(chan struct{}),
 		done:       make(chan struct{}),
 		tw:         transcript{w: opts.Transcript, atLineStart: true},
+		shellRE:    opts.ShellPrompt,
 	}
 	s.live.Store(2)
 	go s.readLoop()
@@ -172,7 +186,22 @@ func (s *Session) Path() string {
 	return s.path
 }
 
-// ShellPrompt returns the shell prompt learned by WaitShell.
+// Prompt returns the last prompt the server printed.
+func (s *Session) Prompt() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.prompt
+}
+
+// Usable reports whether commands can still run: not closed, and not
+// broken by an earlier failure (see ErrBroken).
+func (s *Session) Usable() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.usable() == nil
+}
+
+// ShellPrompt returns the first shell prompt WaitShell saw, as printed.
 func (s *Session) ShellPrompt() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -294,9 +323,9 @@ const (
 	// confirmNo answers a confirmation with n and fails the command: writes
 	// and navigation never expect one.
 	confirmNo confirmPolicy = iota
-	// confirmLargeTable answers y to the large-table question of a read
+	// confirmSize answers y to the size warning of a read
 	// (`About to access N entries. Continue?`), and n to anything else.
-	confirmLargeTable
+	confirmSize
 	// confirmYes answers y: exit's own confirmation.
 	confirmYes
 )
@@ -311,8 +340,9 @@ type command struct {
 	// password answers password prompts (at most two: new and re-type);
 	// empty means a password prompt is unexpected.
 	password string
-	// learnShell accepts any shell-like prompt and learns it (WaitShell).
-	learnShell bool
+	// login waits for the first shell prompt and, unless the operator
+	// set one, learns it (WaitShell).
+	login bool
 	// redactAfter, when set, returns more strings to redact from the
 	// transcript once the output is known (sensitive values read by get).
 	redactAfter func(out string) []string
@@ -411,7 +441,7 @@ func (s *Session) run(ctx context.Context, c *command) (result, error) {
 			// The prompt may have arrived together with the end of the
 			// stream: finish on it if so.
 			if len(x.raw) != checked {
-				k, _, _ := s.classifyTail(tailText(x.raw[tailStart(x.raw):]), c.learnShell)
+				k, _, _ := s.classifyTail(tailText(x.raw[tailStart(x.raw):]))
 				if k == tailShell || k == tailCLI {
 					continue
 				}
@@ -432,6 +462,8 @@ type exchange struct {
 	answers  []string // answers sent, for stripping their echo
 	declined string   // a confirmation answered n
 	pwCount  int
+	// marked is set once the login's empty line was sent.
+	marked bool
 }
 
 // send writes one line and records it.
@@ -446,7 +478,10 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 	s, c := x.s, x.c
 	ts := tailStart(x.raw)
 	tail := tailText(x.raw[ts:])
-	k, root, path := s.classifyTail(tail, c.learnShell)
+	k, root, path := s.classifyTail(tail)
+	if c.login && s.shellRE == nil && k == tailNone {
+		return x.learn(ctx, tail)
+	}
 	switch k {
 	case tailShell, tailCLI:
 		if k == tailShell && s.shellPrompt == "" {
@@ -454,6 +489,9 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 		}
 		res = result{atShell: k == tailShell, root: root, path: path}
 		res.out = s.output(x.raw[:ts], c, x.answers)
+		if k == tailShell {
+			res.out = s.stripPromptPrefix(res.out)
+		}
 		var extra []string
 		if c.redactAfter != nil {
 			extra = c.redactAfter(res.out)
@@ -476,8 +514,8 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 		switch c.confirm {
 		case confirmYes:
 			answer = answerYes
-		case confirmLargeTable:
-			if patterns.largeTable.MatchString(text) && !patterns.dangerous.MatchString(text) {
+		case confirmSize:
+			if isSizeWarning(text) && !patterns.dangerous.MatchString(text) {
 				answer = answerYes
 			}
 		case confirmNo:
@@ -507,6 +545,40 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 	return res, false, nil
 }
 
+// learn waits for the login's prompt to show itself (see prompt.go): it
+// sends one empty line once the server printed an unended line, then
+// waits until the prompt repeats.
+func (x *exchange) learn(ctx context.Context, tail string) (result, bool, error) {
+	s := x.s
+	if !x.marked {
+		if strings.TrimSpace(tail) == "" {
+			return result{}, false, nil
+		}
+		x.record(len(x.raw), nil)
+		x.marked = true
+		return result{}, false, x.send(ctx, "", "")
+	}
+	// Only the end of the text can hold the prompt twice.
+	from := max(0, len(x.raw)-2*(maxPromptPeriod+1)*maxPromptLen)
+	text := normaliseNewlines(cleanTerm(x.raw[from:]))
+	prompt, prefix, ok := repeatedPrompt(text)
+	if !ok {
+		return result{}, false, nil
+	}
+	if s.shellPrompt == "" {
+		s.shellPrompt = prompt
+	}
+	s.shellRE = tolerantPattern(prompt)
+	s.promptPrefix = nil
+	for _, line := range prefix {
+		s.promptPrefix = append(s.promptPrefix, tolerantPattern(line))
+	}
+	x.record(len(x.raw), nil)
+	s.prompt = tail
+	s.raw = x.raw[:0]
+	return result{atShell: true}, true, nil
+}
+
 // record writes the received text since the last answer, up to end, to the
 // transcript: cleaned, the echo replaced by the redacted command, secrets
 // and extra strings redacted.
@@ -525,6 +597,17 @@ func (x *exchange) record(end int, extra []string) {
 	x.first = false
 	x.segStart = end
 	s.tw.received(redact(redact(normaliseNewlines(text), c.secrets), extra))
+}
+
+// isSizeWarning reports whether a confirmation's text asks about a number
+// of entries (patterns.sizeWarning) on one of its lines.
+func isSizeWarning(text string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		if patterns.sizeWarning.MatchString(strings.TrimSpace(line)) {
+			return true
+		}
+	}
+	return false
 }
 
 // declinedError reports a confirmation the command did not expect.
@@ -570,20 +653,17 @@ const (
 // quadratic in its length.
 const maxPromptLen = 4096
 
-// classifyTail says what the tail is. The shell prompt is compared exactly
-// once learned; before that (learn) any shell-like prompt counts.
-func (s *Session) classifyTail(t string, learn bool) (k tailKind, root, path string) {
+// classifyTail says what the tail is. The shell prompt is the operator's
+// pattern or the one learned at login; before either, no shell prompt is
+// recognised.
+func (s *Session) classifyTail(t string) (k tailKind, root, path string) {
 	if t == "" || len(t) > maxPromptLen {
 		return tailNone, "", ""
 	}
-	if s.shellPrompt != "" {
-		if t == s.shellPrompt {
-			return tailShell, "", ""
-		}
-	} else if learn && patterns.shellPrompt.MatchString(t) {
+	if s.shellRE != nil && s.shellRE.MatchString(t) {
 		return tailShell, "", ""
 	}
-	if root, path, ok := parseCLIPrompt(t); ok {
+	if root, path, ok := s.parseCLIPrompt(t); ok {
 		return tailCLI, root, path
 	}
 	if loc := findConfirm(t); loc != nil && strings.TrimSpace(t[loc[1]:]) == "" {
@@ -593,19 +673,6 @@ func (s *Session) classifyTail(t string, learn bool) (k tailKind, root, path str
 		return tailPassword, "", ""
 	}
 	return tailNone, "", ""
-}
-
-// parseCLIPrompt splits `XSP_CLI/Applications/OpenClientServer> ` into the
-// root and the path without its leading slash.
-func parseCLIPrompt(t string) (root, path string, ok bool) {
-	if !strings.HasSuffix(t, "> ") {
-		return "", "", false
-	}
-	m := patterns.cliPrompt.FindStringSubmatch(t)
-	if m == nil {
-		return "", "", false
-	}
-	return m[1], strings.TrimPrefix(m[2], "/"), true
 }
 
 // fail marks the session unusable, because err leaves it out of step with

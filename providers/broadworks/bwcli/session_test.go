@@ -45,6 +45,24 @@ func TestWaitShellLearnsPrompt(t *testing.T) {
 		"bracketed prompt": {greeting: motd + "[bwadmin@xsp1 ~]$ ", prompt: "[bwadmin@xsp1 ~]$ "},
 		"root prompt":      {greeting: "root@as1# ", prompt: "root@as1# "},
 		"title escape":     {greeting: motd + "\x1b]0;bwadmin@xsp1:~\x07bwadmin@xsp1$ ", prompt: "bwadmin@xsp1$ "},
+		"greater-than prompt of a lab XS host": {
+			greeting: motd + "xsp1:bwadmin> ", prompt: "xsp1:bwadmin> ",
+		},
+		"bare dollar": {greeting: motd + "$ ", prompt: "$ "},
+		"multi-line MOTD": {
+			greeting: "##########################################\n" +
+				"#  Authorised access only.               #\n" +
+				"#  bwadmin@xsp1$ is monitored.           #\n" +
+				"##########################################\n" +
+				"\n" + motd + "bwadmin@xsp1.lab.example$ ",
+			prompt: "bwadmin@xsp1.lab.example$ ",
+		},
+		"custom PS1 with time and exit code": {
+			greeting: motd + "[10:15:59 0] bwadmin@xsp1 % ", prompt: "[10:15:59 0] bwadmin@xsp1 % ",
+		},
+		"bracketed paste escapes around the prompt": {
+			greeting: motd + "\x1b[?2004hbwadmin@xsp1$ ", prompt: "bwadmin@xsp1$ ",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -256,6 +274,20 @@ func TestGetTable(t *testing.T) {
 			},
 			wantSends: 2,
 		},
+		"filter wording, even for two rows (220570)": {
+			steps: []step{
+				{want: "get", reply: "About to filter through 2 entries. Continue?\n" + confirmQ},
+				{want: "y", reply: "Retrieving data... Please wait...\n" + table + prompt},
+			},
+			wantSends: 2,
+		},
+		"any count of entries then Continue": {
+			steps: []step{
+				{want: "get", reply: "Scanning 1500 entries. Continue?\n" + confirmQ},
+				{want: "y", reply: table + prompt},
+			},
+			wantSends: 2,
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -309,6 +341,45 @@ func TestReadDeclinesOtherConfirmations(t *testing.T) {
 	}
 	if got := f.lines(); got[len(got)-1] != "n" {
 		t.Errorf("wrong answer\ngot:  %q\nwant: %q", got[len(got)-1], "n")
+	}
+}
+
+func TestReadDeclinesUnknownConfirmation(t *testing.T) {
+	// A question that is not about a number of entries is not a size
+	// warning: the read answers No and reports the server's words.
+	s, f, _ := cliSession(t, fakeOptions{},
+		step{want: "get", reply: "Reset the statistics of 4 servers? Continue?\n" + confirmQ},
+		step{want: "n", reply: capPrompt})
+	_, err := s.GetAttributes(testContext(t), GetOptions{})
+	var pe *ProtocolError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "Reset the statistics of 4 servers?") {
+		t.Fatalf("wrong error\ngot:  %v\nwant: *ProtocolError quoting the question", err)
+	}
+	if got := f.lines(); got[len(got)-1] != "n" {
+		t.Errorf("wrong answer\ngot:  %q\nwant: %q", got[len(got)-1], "n")
+	}
+}
+
+func TestWriteDeclinesConfirmations(t *testing.T) {
+	// Writes expect no question at all: even a size warning is answered
+	// No, and the error carries its text.
+	for name, question := range map[string]string{
+		"size warning": "About to access 22 entries. Continue?",
+		"unknown":      "This change affects all subscribers. Proceed?",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, f, _ := cliSession(t, fakeOptions{},
+				step{want: "set enabled false", reply: question + "\n" + confirmQ},
+				step{want: "n", reply: "...Done\n" + capPrompt})
+			_, err := s.Set(testContext(t), "enabled", "false", SetOptions{})
+			var pe *ProtocolError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), "unexpected confirmation, answered No") || !strings.Contains(err.Error(), question) {
+				t.Fatalf("wrong error\ngot:  %v\nwant: *ProtocolError quoting %q", err, question)
+			}
+			if got := f.lines(); got[len(got)-1] != "n" {
+				t.Errorf("wrong answer\ngot:  %q\nwant: %q", got[len(got)-1], "n")
+			}
+		})
 	}
 }
 
@@ -947,6 +1018,8 @@ func TestNoGoroutineLeftAfterDrop(t *testing.T) {
 		go func() {
 			_, _ = w.Write([]byte(motd + shellPrompt))
 			buf := make([]byte, 64)
+			_, _ = cr.Read(buf) // the login's empty line
+			_, _ = w.Write([]byte("\r\n" + shellPrompt))
 			_, _ = cr.Read(buf) // the command
 			_, _ = w.Write([]byte("partial"))
 			_ = w.Close()
@@ -999,7 +1072,8 @@ func TestTranscript(t *testing.T) {
 	if _, err := s.GetAttributes(testContext(t), GetOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	want := motd + shellPrompt + "\n>>> bwcli\nbwcli\n" + banner + rootPrompt +
+	// The empty line sent at login shows as an empty command.
+	want := motd + shellPrompt + "\n>>> \n\n" + shellPrompt + "\n>>> bwcli\nbwcli\n" + banner + rootPrompt +
 		"\n>>> cd /" + capPath + "\ncd /" + capPath + "\n" + capPrompt +
 		"\n>>> get\nget\n  enabled = true\n" + capPrompt
 	if diff := cmp.Diff(want, tr.String()); diff != "" {

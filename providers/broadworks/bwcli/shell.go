@@ -4,23 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // WaitShell waits for the first shell prompt after login, skipping any
-// MOTD, and learns it: later shell prompts must match it exactly. It sends
-// nothing.
+// MOTD. With Options.ShellPrompt it waits for a line that pattern matches
+// and sends nothing. Otherwise it learns the prompt: once the server has
+// printed a line it did not end, it sends one empty line and waits until
+// the prompt repeats (prompt.go); later prompts must match the learned one
+// with any digits where it had digits.
 func (s *Session) WaitShell(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.mode != modeLogin {
 		return errors.New("wait for the shell prompt: already past login")
 	}
-	res, err := s.run(ctx, &command{shown: "(login)", learnShell: true})
+	res, err := s.run(ctx, &command{shown: "(login)", login: true})
 	if err != nil {
 		return err
 	}
 	if !res.atShell {
-		return s.fail(&ProtocolError{Command: "(login)", Reason: "expected a shell prompt after login, got a CLI prompt", Text: s.prompt})
+		return s.fail(&ProtocolError{Command: "(login)", Reason: "expected a shell prompt after login, got a CLI prompt (is the account's login shell bwcli itself?)", Text: s.prompt})
+	}
+	if _, _, ok := s.parseCLIPrompt(s.prompt); ok {
+		return s.fail(&ProtocolError{Command: "(login)", Reason: "the shell prompt also matches the CLI prompt pattern: make ssh.shell_prompt and ssh.cli_prompt tell them apart", Text: s.prompt})
 	}
 	s.mode = modeShell
 	return nil
@@ -76,7 +83,9 @@ func (s *Session) tool(ctx context.Context, line string) (string, error) {
 
 // Restart runs `restartbw <app>` and returns its output (for the journal).
 // An error line anywhere in it (`Error: ...`, `-bash: restartbw: command
-// not found`, `Failed to ...`) is a *CommandError.
+// not found`, `Failed to ...`) or a line refusing the application
+// (`unknown application`, `Usage: ...`) is a *CommandError. Any other
+// output is accepted: restartbw's is not published, and health decides.
 func (s *Session) Restart(ctx context.Context, app string) (string, error) {
 	if err := checkName("application name", app); err != nil {
 		return "", fmt.Errorf("%s: %w", cmdRestart, err)
@@ -91,7 +100,35 @@ func (s *Session) Restart(ctx context.Context, app string) (string, error) {
 	if text, bad := findError(out, false); bad {
 		return "", &CommandError{Command: line, Text: text}
 	}
+	for _, l := range strings.Split(out, "\n") {
+		if t := strings.TrimSpace(l); patterns.restartRefused.MatchString(t) {
+			return "", &CommandError{Command: line, Text: strings.TrimSpace(out)}
+		}
+	}
 	return out, nil
+}
+
+// AppState classifies an application's state as showrun prints it.
+type AppState int
+
+// The states RunningState tells apart.
+const (
+	StateUnknown AppState = iota
+	StateRunning
+	StateNotRunning
+)
+
+// RunningState classifies a showrun state word: Running, Starting,
+// Stopped, ... (patterns.runningStates, notRunningStates).
+func RunningState(state string) AppState {
+	state = strings.TrimSpace(state)
+	switch {
+	case patterns.runningStates.MatchString(state):
+		return StateRunning
+	case patterns.notRunningStates.MatchString(state):
+		return StateNotRunning
+	}
+	return StateUnknown
 }
 
 // Health runs `healthmon -l` and parses the report.

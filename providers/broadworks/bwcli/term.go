@@ -9,7 +9,7 @@ import (
 )
 
 // cleanTerm turns raw terminal bytes into text. A line that is not valid
-// UTF-8 is decoded as ISO-8859-1 (BWCLI.md: output may be ISO-8859-1 [I]);
+// UTF-8 is decoded as ISO-8859-1 (docs/bwcli.md: output may be ISO-8859-1, inferred);
 // ANSI escape sequences and control characters other than \n, \r and \t are
 // removed (none are known, so this is defensive); a backspace or DEL erases
 // the previous character of the line, as the terminal would show it. \r is
@@ -295,13 +295,13 @@ func stripInterimLine(line string, answers []string) (string, bool) {
 	changed := false
 	for {
 		t := strings.TrimLeft(line, " ")
-		if t == "" || !strings.ContainsRune("AaRrPpNnCc", rune(t[0])) && !strings.Contains(t, "? ") {
-			// Every interim text starts with one of these letters or
-			// follows a question; the check keeps regular expressions off
-			// ordinary data lines.
+		if t == "" || !strings.ContainsRune("AaRrPpNnCc", rune(t[0])) && !strings.Contains(t, "? ") && !strings.Contains(t, "ontinue?") {
+			// Every interim text starts with one of these letters, ends
+			// in `Continue?` or follows a question; the check keeps
+			// regular expressions off ordinary data lines.
 			return line, changed
 		}
-		if loc := patterns.largeTable.FindStringIndex(t); loc != nil && loc[0] == 0 {
+		if loc := patterns.sizeWarning.FindStringIndex(t); loc != nil {
 			line, changed = t[loc[1]:], true
 			continue
 		}

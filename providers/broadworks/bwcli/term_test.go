@@ -106,3 +106,23 @@ func TestStripInterim(t *testing.T) {
 		})
 	}
 }
+
+// TestSizeWarningNeverInData: a table row that happens to hold the words
+// of a size warning is data: neither stripped nor skipped.
+func TestSizeWarningNeverInData(t *testing.T) {
+	out := "  Id  Description\n" +
+		"=================\n" +
+		"   1  purge 5 entries. Continue? no\n"
+	if got := stripInterim(out, []string{"y"}); got != out {
+		t.Errorf("wrong result\ngot:  %q\nwant: the output unchanged", got)
+	}
+	tab, err := ParseTable(out)
+	if err != nil || len(tab.Rows) != 1 || tab.Rows[0][1] != "purge 5 entries. Continue? no" {
+		t.Errorf("wrong result: %+v, %v", tab, err)
+	}
+	for _, q := range []string{"About to access 22 entries. Continue?", "About to filter through 2 entries. Continue?", "Scanning 1 entry. Continue?"} {
+		if !patterns.sizeWarning.MatchString(q) {
+			t.Errorf("%q is a size warning", q)
+		}
+	}
+}

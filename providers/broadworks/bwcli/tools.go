@@ -24,7 +24,8 @@ type Version struct {
 	Built string `json:"built,omitempty"`
 	// Patches is the `Active Patches: N` count.
 	Patches int `json:"patches"`
-	// PatchNames lists the active patches when bwshowver names them.
+	// PatchNames lists the active patches when bwshowver names them;
+	// release 24 prints only the count (tech note 220172).
 	PatchNames []string `json:"patch_names,omitempty"`
 	// Applications are the `- Name version V` lines of release-independent
 	// builds' `Applications Info:`.
@@ -35,6 +36,9 @@ type Version struct {
 type AppVersion struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// Detail is whatever follows the version on the line, as printed:
+	// "context path /webservice".
+	Detail string `json:"detail,omitempty"`
 }
 
 // ParseVersion parses bwshowver output [C]:
@@ -50,8 +54,10 @@ type AppVersion struct {
 //
 // and release-independent builds (`ADP version Rel_2022.11_1.273`, then
 // `Applications Info:` with `- OpenClientServer version 2022.11_1.273`
-// lines). Patch names listed under the count (as the simulator does) are
-// collected. A missing release line is a *ParseError.
+// lines, some with a suffix such as `context path /webservice`). Patch
+// names listed under the count (as the simulator can) are collected;
+// release 24 prints the count alone. A missing release line is a
+// *ParseError.
 func ParseVersion(out string) (*Version, error) {
 	v := &Version{}
 	lines := strings.Split(out, "\n")
@@ -94,7 +100,7 @@ func ParseVersion(out string) (*Version, error) {
 		}
 		if m := patterns.appVersion.FindStringSubmatch(t); m != nil {
 			if inApps || !inPatches {
-				v.Applications = append(v.Applications, AppVersion{Name: m[1], Version: m[2]})
+				v.Applications = append(v.Applications, AppVersion{Name: m[1], Version: m[2], Detail: strings.TrimSpace(m[3])})
 				continue
 			}
 		}
@@ -129,16 +135,19 @@ type Health struct {
 	Abnormal []string `json:"abnormal,omitempty"`
 }
 
-// ParseHealth parses `healthmon -l` output [C]. Lines it does not recognise
-// outside the report header count as abnormal conditions, so an unknown
-// complaint is never taken for health. A report without a severity is a
-// *ParseError.
+// ParseHealth parses `healthmon -l` output [C], in each layout seen (tech
+// note 220570): with blank lines around the verdict (AS, XSP), without
+// (NS), with rules of any length (a 31-dash final rule on AS) and with a
+// rule glued to a text line (NDS's collapsed tail). Lines it does not
+// recognise outside the report header count as abnormal conditions, so an
+// unknown complaint is never taken for health. A report without a
+// severity is a *ParseError.
 func ParseHealth(out string) (*Health, error) {
 	h := &Health{}
 	inAbnormal, abnormalHeader := false, false
 	for _, line := range strings.Split(out, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || patterns.separator.MatchString(t) {
+		t := trimRules(strings.TrimSpace(line))
+		if t == "" {
 			continue
 		}
 		switch {
@@ -182,12 +191,28 @@ func ParseHealth(out string) (*Health, error) {
 	return h, nil
 }
 
+// trimRules removes rules of `-` or `=` (three or more) glued to the start
+// or end of a line, and returns "" for a line that is only a rule.
+func trimRules(t string) string {
+	for _, c := range []string{"-", "="} {
+		if trimmed := strings.TrimLeft(t, c); len(t)-len(trimmed) >= 3 {
+			t = strings.TrimSpace(trimmed)
+		}
+		if trimmed := strings.TrimRight(t, c); len(t)-len(trimmed) >= 3 {
+			t = strings.TrimSpace(trimmed)
+		}
+	}
+	return t
+}
+
 // ParseShowrun parses showrun output into application name -> state. The
 // format is unknown [G]; the simulator prints a header `Application
 // State`, a line of `-`, then `name  state` lines. Header and separator
 // lines and headings ending in `:` are skipped; every other line must have
 // a name and a state (columns split at two or more spaces, else at white
-// space).
+// space): a name of letters, digits, `_`, `.` and `-`, and a state word.
+// Anything else (a process listing such as `[ up ] OpenClientServer (pid
+// 12)`) is a *ParseError: the caller then does without showrun.
 func ParseShowrun(out string) (map[string]string, error) {
 	apps := map[string]string{}
 	lines := strings.Split(out, "\n")
@@ -205,15 +230,18 @@ func ParseShowrun(out string) (map[string]string, error) {
 			continue
 		}
 		var cols []string
-		rs := []rune(t)
-		for _, f := range splitFields(rs) {
-			cols = append(cols, string(rs[f.start:f.end]))
+		tl := newTermLine(t)
+		for _, f := range tl.fields() {
+			cols = append(cols, tl.text(f))
 		}
 		if len(cols) < 2 {
 			cols = strings.Fields(t)
 		}
 		if len(cols) < 2 {
 			return nil, &ParseError{What: "showrun", Line: i + 1, Text: truncate(t, 120), Reason: "no state after the application name"}
+		}
+		if !patterns.showrunName.MatchString(cols[0]) || !patterns.showrunState.MatchString(cols[1]) {
+			return nil, &ParseError{What: "showrun", Line: i + 1, Text: truncate(t, 120), Reason: "not an application name followed by its state"}
 		}
 		apps[cols[0]] = cols[1]
 	}

@@ -40,6 +40,7 @@ func TypeOfRoot(root string) (string, bool) {
 
 // Catalogue implements engine.Catalogue over the built-in context table.
 type Catalogue struct {
+	all       []*engine.Context
 	byType    map[string][]*engine.Context
 	advByType map[string][]*engine.Advisory
 }
@@ -47,7 +48,8 @@ type Catalogue struct {
 // New returns the built-in catalogue.
 func New() *Catalogue {
 	c := &Catalogue{byType: map[string][]*engine.Context{}, advByType: map[string][]*engine.Advisory{}}
-	for _, ctx := range contexts() {
+	c.all = contexts()
+	for _, ctx := range c.all {
 		for _, t := range ctx.HostTypes {
 			c.byType[t] = append(c.byType[t], ctx)
 		}
@@ -68,7 +70,14 @@ func CanonicalPath(p string) string {
 	return strings.Trim(strings.TrimSpace(p), "/")
 }
 
-// Lookup implements engine.Catalogue.
+// Lookup implements engine.Catalogue. A path the catalogue lists only for
+// other server types is found too, with its schema (types, ranges,
+// restart application), when one context of that path exists: CAP alarms
+// show on the AS as well as the XSP, and Cisco says to disable CAPProxy
+// "on all deployed servers", so the catalogue's guess of where a context
+// lives must not stop an operator. The configuration warns about it, and
+// plan fails the host if the server answers `Invalid command` at the cd.
+// Its HostTypes tell such a context apart.
 func (c *Catalogue) Lookup(hostType, path string) (*engine.Context, bool) {
 	p := CanonicalPath(path)
 	for _, ctx := range c.byType[strings.ToLower(hostType)] {
@@ -76,7 +85,27 @@ func (c *Catalogue) Lookup(hostType, path string) (*engine.Context, bool) {
 			return ctx, true
 		}
 	}
-	return nil, false
+	var found *engine.Context
+	for _, ctx := range c.all {
+		if strings.EqualFold(ctx.Path, p) {
+			if found != nil {
+				return nil, false
+			}
+			found = ctx
+		}
+	}
+	return found, found != nil
+}
+
+// Native reports whether ctx is listed for hostType (not only found for
+// it, see Lookup).
+func Native(ctx *engine.Context, hostType string) bool {
+	for _, t := range ctx.HostTypes {
+		if strings.EqualFold(t, hostType) {
+			return true
+		}
+	}
+	return false
 }
 
 // Contexts implements engine.Catalogue.

@@ -163,3 +163,35 @@ func TestAdvisoriesDocumented(t *testing.T) {
 		t.Errorf("wrong result: docs/plan-output.md does not show the warning\nwant it to contain: %s", want)
 	}
 }
+
+// TestLookupOtherTypes: a context listed for other server types is found
+// with its schema, marked as not native; a path nobody lists is not.
+func TestLookupOtherTypes(t *testing.T) {
+	c := New()
+	tests := map[string]struct {
+		hostType, path string
+		found, native  bool
+	}{
+		"CAPProxy on xsp":      {"xsp", "Applications/OpenClientServer/CAPProxy", true, true},
+		"CAPProxy on as":       {"as", "/applications/openclientserver/capproxy", true, false},
+		"Interface/SIP on xsp": {"xsp", "Interface/SIP", true, false},
+		"unknown path":         {"as", "Applications/Nope", false, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ctx, ok := c.Lookup(tc.hostType, tc.path)
+			if ok != tc.found {
+				t.Fatalf("wrong result\ngot:  found %v\nwant: %v", ok, tc.found)
+			}
+			if ok && Native(ctx, tc.hostType) != tc.native {
+				t.Errorf("wrong result\ngot:  native %v\nwant: %v", !tc.native, tc.native)
+			}
+		})
+	}
+	// Drift lists only what the catalogue lists for the type.
+	for _, ctx := range c.Contexts("as") {
+		if !Native(ctx, "as") {
+			t.Errorf("Contexts(as) lists %s, which is not listed for as", ctx.Path)
+		}
+	}
+}

@@ -178,6 +178,7 @@ func indexOf(lines []string, re *regexp.Regexp) int {
 // run ends the area is cleared: the final screen holds the plan, the event
 // lines and the whole summary after them, and no live line.
 func TestApplyProgressOnTerminal(t *testing.T) {
+	t.Parallel() // waits for simulated restarts, like the scripts
 	fleet := simtest.Start(t, slowRolloutLab("3s"))
 	conf := slowRolloutConfig(t, fleet, "30s")
 	term, cmd := startOnTerminal(t, "-chdir="+conf, "apply", "-auto-approve")
@@ -247,6 +248,7 @@ func TestApplyProgressOnTerminal(t *testing.T) {
 // (exit 3, the host interrupted, its restart pending) and leaves the
 // terminal clean, the live area cleared before the summary.
 func TestApplyInterruptedOnTerminal(t *testing.T) {
+	t.Parallel() // waits for simulated restarts, like the scripts
 	fleet := simtest.Start(t, slowRolloutLab("60s"))
 	conf := slowRolloutConfig(t, fleet, "2m")
 	term, cmd := startOnTerminal(t, "-chdir="+conf, "apply", "-auto-approve")
@@ -279,6 +281,7 @@ func TestApplyInterruptedOnTerminal(t *testing.T) {
 // On a terminal, NO_COLOR, TERM=dumb and -no-color turn the live area off:
 // no escape code at all, and status lines at the interval as in a log.
 func TestApplyProgressPlainOnTerminal(t *testing.T) {
+	t.Parallel()
 	tests := map[string]struct {
 		env  []string
 		flag []string

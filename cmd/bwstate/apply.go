@@ -233,7 +233,8 @@ func runApply(e *env, args []string) int {
 	return res.ExitCode
 }
 
-// confirm asks the DESIGN.md question on the terminal; only "yes" accepts.
+// confirm asks "Apply these changes? Only 'yes' will be accepted:" on the
+// terminal (docs/cli.md); only "yes" accepts.
 func confirm(e *env) bool {
 	fmt.Fprint(e.stdout, "\nApply these changes? Only 'yes' will be accepted: ")
 	answer := make(chan string, 1)

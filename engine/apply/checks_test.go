@@ -14,7 +14,7 @@ import (
 
 const capAlarm = "bwOpenClientServerASConnFailed"
 
-// noCAPAlarms is the check of DESIGN.md section 2 over the facts apply reads.
+// noCAPAlarms is the runbook's no_cap_alarms check over the facts apply reads.
 func noCAPAlarms(h *engine.Host, f *engine.Facts) ([]*engine.Check, error) {
 	c := &engine.Check{Resource: "check.no_cap_alarms", Passed: !slices.Contains(f.Alarms, capAlarm)}
 	if !c.Passed {

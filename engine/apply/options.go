@@ -45,7 +45,7 @@ func (e *HostError) Error() string { return e.Reason }
 // Unwrap returns the cause.
 func (e *HostError) Unwrap() error { return e.Err }
 
-// Exit codes of an apply (DESIGN.md section 4).
+// Exit codes of an apply (docs/cli.md, bwstate apply).
 const (
 	ExitOK      = 0
 	ExitPartial = 3

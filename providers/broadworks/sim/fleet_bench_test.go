@@ -68,7 +68,7 @@ func liveBytes() uint64 {
 	return m.HeapAlloc + m.StackInuse
 }
 
-// BenchmarkFleet measures the simulator at the scale of DESIGN.md: 1,000
+// BenchmarkFleet measures the simulator at the fleet scale bwstate targets: 1,000
 // hosts in one process. Run it once per measurement:
 //
 //	go test -run '^$' -bench BenchmarkFleet -benchtime 1x ./providers/broadworks/sim/

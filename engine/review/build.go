@@ -328,8 +328,16 @@ func impact(p *engine.Plan, works []*work, inventory []*engine.Host, policy engi
 			im.Checks = append(im.Checks, HostCheck{Host: hp.Name, Check: ch.Resource, Passed: ch.Passed, Message: ch.Message})
 		}
 	}
+	notContacted := map[string]bool{}
+	for _, n := range p.LeftAlone {
+		notContacted[n] = true
+	}
 	for _, h := range inventory {
-		if !planned[h.Name] {
+		switch {
+		case planned[h.Name]:
+		case notContacted[h.Name]:
+			im.LeftAlone = append(im.LeftAlone, HostNote{Host: h.Name, Text: "not contacted: nothing in the configuration concerns it"})
+		default:
 			im.LeftAlone = append(im.LeftAlone, HostNote{Host: h.Name, Text: "not in this plan (left out by -target or -exclude)"})
 		}
 	}

@@ -400,21 +400,26 @@ func (s *Session) Alarms(ctx context.Context) ([]Alarm, error) {
 	return alarms, nil
 }
 
-// ExitCLI leaves bwcli: `exit`, `y` to `Please confirm (Yes, Y, No, N): `,
-// then `This session is now ending...` and the shell prompt.
+// ExitCLI leaves bwcli in one round trip: `exit;y`. The CLI runs the `;`
+// items of a line in order and a confirmation takes its answer from the
+// next item (docs/bwcli.md), so `y` answers `Please confirm (Yes, Y, No,
+// N): ` without waiting for it; then `This session is now ending...` and
+// the shell prompt. The confirmation may be printed or not; a second one
+// is answered n and ExitCLI fails.
 func (s *Session) ExitCLI(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.mode != modeCLI {
 		return fmt.Errorf("%s: %w", cmdExit, ErrNotCLI)
 	}
-	res, err := s.run(ctx, &command{line: cmdExit, shown: cmdExit, confirm: confirmYes})
+	line := cmdExit + ";" + answerYes
+	res, err := s.run(ctx, &command{line: line, shown: line, confirm: confirmQueued})
 	if err != nil {
 		return err
 	}
 	if !res.atShell {
 		s.path = res.path
-		return &ProtocolError{Command: cmdExit, Reason: "bwcli did not end", Text: truncate(res.out, 200)}
+		return &ProtocolError{Command: line, Reason: "bwcli did not end", Text: truncate(res.out, 200)}
 	}
 	s.mode, s.root, s.path = modeShell, "", ""
 	return nil

@@ -326,8 +326,13 @@ const (
 	// confirmSize answers y to the size warning of a read
 	// (`About to access N entries. Continue?`), and n to anything else.
 	confirmSize
-	// confirmYes answers y: exit's own confirmation.
+	// confirmYes answers y.
 	confirmYes
+	// confirmQueued expects one confirmation that the command line answers
+	// itself (`exit;y`: the CLI takes a confirmation's answer from the
+	// next `;` item), so it sends nothing for it; any further one is
+	// answered n and fails the command.
+	confirmQueued
 )
 
 // command is one line to send and how to handle what comes back.
@@ -512,6 +517,14 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 		}
 		answer := answerNo
 		switch c.confirm {
+		case confirmQueued:
+			// The line's own answer takes the first question: sending
+			// another would reach whatever reads after it (the shell).
+			// Questions are counted in everything received, since several
+			// may arrive at once.
+			if confirmations(x.raw)-1 <= len(x.answers) {
+				return res, false, nil
+			}
 		case confirmYes:
 			answer = answerYes
 		case confirmSize:
@@ -597,6 +610,17 @@ func (x *exchange) record(end int, extra []string) {
 	x.first = false
 	x.segStart = end
 	s.tw.received(redact(redact(normaliseNewlines(text), c.secrets), extra))
+}
+
+// confirmations counts the lines of raw that ask for a confirmation.
+func confirmations(raw []byte) int {
+	n := 0
+	for _, line := range strings.Split(normaliseNewlines(cleanTerm(raw)), "\n") {
+		if findConfirm(strings.TrimSpace(line)) != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // isSizeWarning reports whether a confirmation's text asks about a number

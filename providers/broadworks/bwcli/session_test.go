@@ -791,26 +791,56 @@ func TestAlarms(t *testing.T) {
 	}
 }
 
+// TestExitCLI: exit takes one round trip, `exit;y`, whatever the CLI
+// prints for its confirmation: the question alone at the end of what
+// arrived (the queued y answers it: nothing more may be sent), the question
+// on its own line, or no question at all.
 func TestExitCLI(t *testing.T) {
+	const ending = "This session is now ending...\n" + shellPrompt
+	tests := map[string]step{
+		"question at the tail, then the rest": {want: "exit;y", reply: confirmQ, parts: []string{ending}},
+		"question on its own line":            {want: "exit;y", reply: confirmQ + "\n" + ending},
+		"question and answer on one line":     {want: "exit;y", reply: confirmQ + ending},
+		"no question":                         {want: "exit;y", reply: ending},
+		"one byte at a time":                  {want: "exit;y", reply: confirmQ + ending, byteByByte: true},
+	}
+	for name, exit := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, f, _ := cliSession(t, fakeOptions{}, exit,
+				step{want: "bwshowver", reply: "XSP version Rel_22.0_1.1123\n" + shellPrompt})
+			ctx := testContext(t)
+			if err := s.ExitCLI(ctx); err != nil {
+				t.Fatalf("ExitCLI: %v", err)
+			}
+			if s.Root() != "" || s.Path() != "" {
+				t.Errorf("CLI state kept after exit: root %q path %q", s.Root(), s.Path())
+			}
+			v, err := s.Version(ctx)
+			if err != nil {
+				t.Fatalf("Version after exit: %v", err)
+			}
+			if v.Release != "Rel_22.0_1.1123" {
+				t.Errorf("wrong release\ngot:  %q\nwant: %q", v.Release, "Rel_22.0_1.1123")
+			}
+			if diff := cmp.Diff([]string{"bwcli", "cd /" + capPath, "exit;y", "bwshowver"}, f.lines()); diff != "" {
+				t.Errorf("wrong commands (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExitCLIAskedTwice: a CLI that asks again after taking the queued y
+// is answered n, and exit fails saying so instead of answering blindly.
+func TestExitCLIAskedTwice(t *testing.T) {
 	s, f, _ := cliSession(t, fakeOptions{},
-		step{want: "exit", reply: confirmQ},
-		step{want: "y", reply: "This session is now ending...\n" + shellPrompt},
-		step{want: "bwshowver", reply: "XSP version Rel_22.0_1.1123\n" + shellPrompt})
-	ctx := testContext(t)
-	if err := s.ExitCLI(ctx); err != nil {
-		t.Fatalf("ExitCLI: %v", err)
+		step{want: "exit;y", reply: confirmQ, parts: []string{"\nAre you sure? " + confirmQ}},
+		step{want: "n", reply: capPrompt})
+	err := s.ExitCLI(testContext(t))
+	var pe *ProtocolError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Reason, "unexpected confirmation") {
+		t.Fatalf("wrong error\ngot:  %v\nwant: a ProtocolError for an unexpected confirmation", err)
 	}
-	if s.Root() != "" || s.Path() != "" {
-		t.Errorf("CLI state kept after exit: root %q path %q", s.Root(), s.Path())
-	}
-	v, err := s.Version(ctx)
-	if err != nil {
-		t.Fatalf("Version after exit: %v", err)
-	}
-	if v.Release != "Rel_22.0_1.1123" {
-		t.Errorf("wrong release\ngot:  %q\nwant: %q", v.Release, "Rel_22.0_1.1123")
-	}
-	if diff := cmp.Diff([]string{"bwcli", "cd /" + capPath, "exit", "y", "bwshowver"}, f.lines()); diff != "" {
+	if diff := cmp.Diff([]string{"bwcli", "cd /" + capPath, "exit;y", "n"}, f.lines()); diff != "" {
 		t.Errorf("wrong commands (-want +got):\n%s", diff)
 	}
 }
@@ -1041,8 +1071,7 @@ func TestOneWritePerCommand(t *testing.T) {
 	s, _, cw := cliSession(t, fakeOptions{},
 		step{want: "get", reply: "  enabled = true\n" + capPrompt},
 		step{want: "set enabled false", reply: restartW + "\n" + capPrompt},
-		step{want: "exit", reply: confirmQ},
-		step{want: "y", reply: "This session is now ending...\n" + shellPrompt})
+		step{want: "exit;y", reply: confirmQ + "\nThis session is now ending...\n" + shellPrompt})
 	ctx := testContext(t)
 	before := cw.count()
 	if before != s.Commands() {
@@ -1057,8 +1086,8 @@ func TestOneWritePerCommand(t *testing.T) {
 	if err := s.ExitCLI(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := cw.count() - before; got != 4 {
-		t.Errorf("wrong number of writes\ngot:  %d\nwant: 4 (get, set, exit, y)", got)
+	if got := cw.count() - before; got != 3 {
+		t.Errorf("wrong number of writes\ngot:  %d\nwant: 3 (get, set, exit;y)", got)
 	}
 	if cw.count() != s.Commands() {
 		t.Errorf("Commands() %d does not count the %d writes", s.Commands(), cw.count())

@@ -130,6 +130,9 @@ func runApply(e *env, args []string) int {
 		// Checks run after each host is done, against the configuration
 		// as it is now (also for saved plans).
 		Checks: configSource{cfg, sel}.Checks,
+		CheckNeeds: func(h *engine.Host) apply.CheckNeeds {
+			return apply.CheckNeeds{Any: cfg.HasChecks(sel, h), Alarms: cfg.ChecksNeedAlarms(sel, h)}
+		},
 	}
 	if *restartFlag != "" {
 		opts.Rollout.Restart = engine.RestartPolicy(*restartFlag)

@@ -208,6 +208,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		ConfigHash:    req.cfg.Hash,
 		Drift:         req.drift,
 		Concerns:      func(h *engine.Host) bool { return req.sel.Concerns(h.Name) },
+		NeedsAlarms:   func(h *engine.Host) bool { return req.cfg.NeedsAlarms(req.sel, h) },
 		Hook:          tracker,
 	})
 	req.progress.stop(display)

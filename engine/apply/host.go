@@ -59,6 +59,9 @@ type hostRun struct {
 	// changed is set once the server accepted a write or an application
 	// was restarted.
 	changed bool
+	// facts are the plan's facts of the host, or those the release check
+	// read (nil when neither did).
+	facts *engine.Facts
 }
 
 func (r *runner) runHost(ctx context.Context, jb *job) {
@@ -66,7 +69,7 @@ func (r *runner) runHost(ctx context.Context, jb *job) {
 		r: r, jb: jb, hr: &HostResult{Name: jb.hp.Name}, started: time.Now(),
 		observed: map[string]*engine.Observed{}, secrets: map[*engine.AttrChange]string{},
 		pending: map[string]*engine.Restart{}, applied: map[*engine.Change]*engine.Change{},
-		unknownApp: map[string]bool{},
+		unknownApp: map[string]bool{}, facts: jb.hp.Facts,
 	}
 	for _, rs := range jb.hp.Restarts {
 		if rs.Pending {
@@ -214,10 +217,11 @@ func (h *hostRun) needsReleaseCheck() bool {
 // now was done by an upgrade (it restarts every application), so it is
 // cleared, saying why, and not performed.
 func (h *hostRun) checkRelease(ctx context.Context) error {
-	facts, err := h.sess.Facts(ctx)
+	facts, err := engine.ReadFacts(ctx, h.sess, engine.FactsRequest{Release: true})
 	if err != nil {
 		return h.failed(ctx, err, "read facts: %v", err)
 	}
+	h.facts = facts
 	var owed []*engine.Restart
 	for _, rs := range h.jb.apps {
 		if !rs.Pending || rs.Release == "" || facts.ReleaseString == "" || strings.EqualFold(rs.Release, facts.ReleaseString) {

@@ -76,6 +76,12 @@ type Options struct {
 	// pending is not contacted: it is listed in Plan.LeftAlone. With Drift
 	// every host is read. nil means every host is concerned.
 	Concerns func(h *engine.Host) bool
+	// NeedsAlarms reports whether the host's evaluation uses the raised
+	// alarms (host.alarms in a when, a value or a check): only then does
+	// the read pass read the alarms table, a cd and a list per host. No
+	// catalogue advisory needs them (advisories test context values). nil
+	// means every host needs them.
+	NeedsAlarms func(h *engine.Host) bool
 	// Hook reports progress (optional).
 	Hook Hook
 	// ConfigHash identifies the configuration files the plan came from.
@@ -221,7 +227,8 @@ func failed(h *engine.Host, f *engine.Facts, msg string) *engine.HostPlan {
 	return hp
 }
 
-// read is the read pass of one host: one session, facts, every declared
+// read is the read pass of one host: one session, facts (the alarms only
+// when something uses them), every declared
 // context once, then the pure diff; then the contexts of the advisories
 // and, with Options.Drift, every unmanaged context, each read at most once
 // and reusing the declared reads.
@@ -235,7 +242,8 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 			hp.Warnings = append(hp.Warnings, "close session: "+err.Error())
 		}
 	}()
-	facts, err := sess.Facts(ctx)
+	req := engine.FactsRequest{Release: true, Alarms: r.opts.NeedsAlarms == nil || r.opts.NeedsAlarms(h)}
+	facts, err := engine.ReadFacts(ctx, sess, req)
 	if err != nil {
 		return failed(h, nil, "read facts: "+err.Error())
 	}

@@ -29,12 +29,14 @@ type fakeProvider struct {
 	// afterOpen, when set, runs at the end of a successful Open.
 	afterOpen func(ctx context.Context, h *engine.Host, open int)
 
-	mu     sync.Mutex
-	open   int // sessions open now
-	max    int // most sessions open at once
-	opens  map[string]int
-	closes map[string]int
-	reads  map[string]map[string]int // host, then path as asked
+	mu sync.Mutex
+	// factsReqs are the facts asked of each host (ReadFacts).
+	factsReqs map[string][]engine.FactsRequest
+	open      int // sessions open now
+	max       int // most sessions open at once
+	opens     map[string]int
+	closes    map[string]int
+	reads     map[string]map[string]int // host, then path as asked
 }
 
 func newFakeProvider() *fakeProvider {
@@ -42,6 +44,7 @@ func newFakeProvider() *fakeProvider {
 		facts: map[string]*engine.Facts{}, contexts: map[string]map[string]*engine.Observed{},
 		openErr: map[string]error{}, factsErr: map[string]error{}, readErr: map[string]error{}, closeErr: map[string]error{},
 		opens: map[string]int{}, closes: map[string]int{}, reads: map[string]map[string]int{},
+		factsReqs: map[string][]engine.FactsRequest{},
 	}
 }
 
@@ -85,6 +88,21 @@ func (s *fakeSession) Facts(ctx context.Context) (*engine.Facts, error) {
 		return f, nil
 	}
 	return xsp22, nil
+}
+
+// ReadFacts implements engine.FactsReader: the canned facts, without the
+// alarms when they are not asked for.
+func (s *fakeSession) ReadFacts(ctx context.Context, req engine.FactsRequest) (*engine.Facts, error) {
+	s.p.mu.Lock()
+	s.p.factsReqs[s.host.Name] = append(s.p.factsReqs[s.host.Name], req)
+	s.p.mu.Unlock()
+	f, err := s.Facts(ctx)
+	if err != nil || req.Alarms {
+		return f, err
+	}
+	cp := *f
+	cp.Alarms = nil
+	return &cp, nil
 }
 
 func (s *fakeSession) Read(ctx context.Context, path string, schema *engine.Context) (*engine.Observed, error) {
@@ -627,6 +645,41 @@ func TestRunLeavesUnconcernedHostsAlone(t *testing.T) {
 			for _, n := range tc.wantAlone {
 				if opens[n] != 0 {
 					t.Errorf("wrong result: %s was contacted (%d sessions), want none", n, opens[n])
+				}
+			}
+		})
+	}
+}
+
+// TestRunReadsAlarmsOnlyWhenUsed: the read pass asks for the alarms of the
+// hosts Options.NeedsAlarms names, and of every host without it.
+func TestRunReadsAlarmsOnlyWhenUsed(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		needs func(*engine.Host) bool
+		want  map[string][]engine.FactsRequest
+	}{
+		{"nil: every host", nil, map[string][]engine.FactsRequest{
+			"xsp1": {{Release: true, Alarms: true}}, "xsp2": {{Release: true, Alarms: true}}}},
+		{"xsp2 only", func(h *engine.Host) bool { return h.Name == "xsp2" }, map[string][]engine.FactsRequest{
+			"xsp1": {{Release: true}}, "xsp2": {{Release: true, Alarms: true}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hosts, p, src := fleet(2)
+			alarmed := *xsp22
+			alarmed.Alarms = []string{"bwOpenClientServerASConnFailed"}
+			p.facts["xsp1"], p.facts["xsp2"] = &alarmed, &alarmed
+			plan, err := Run(t.Context(), Options{Hosts: hosts, Source: src, Provider: p, NeedsAlarms: tc.needs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, p.factsReqs); diff != "" {
+				t.Errorf("wrong facts asked for (-want +got):\n%s", diff)
+			}
+			for _, hp := range plan.Hosts {
+				asked := tc.needs == nil || tc.needs(&engine.Host{Name: hp.Name})
+				if got := hp.Facts.Alarms != nil; got != asked {
+					t.Errorf("%s: alarms in the plan's facts: %v, want %v", hp.Name, got, asked)
 				}
 			}
 		})

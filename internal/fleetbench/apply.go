@@ -168,6 +168,7 @@ func (f *Fleet) planForApply(ctx context.Context, l *loaded, parallelism int) (*
 		Catalogue:   l.cat,
 		Parallelism: parallelism,
 		ConfigHash:  l.cfg.Hash,
+		NeedsAlarms: l.needsAlarms,
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("plan: %w", err)

@@ -78,6 +78,7 @@ func (f *Fleet) Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error)
 			Catalogue:   l.cat,
 			Parallelism: opts.Parallelism,
 			ConfigHash:  l.cfg.Hash,
+			NeedsAlarms: l.needsAlarms,
 			Hook:        hook,
 		})
 	})

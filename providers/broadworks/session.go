@@ -96,49 +96,57 @@ type noContextError struct {
 func (e *noContextError) Error() string { return e.msg }
 func (e *noContextError) Unwrap() error { return e.nav }
 
-// Facts implements engine.Session: bwshowver at the shell, then bwcli for
-// the type (its root) and the raised alarms.
+// Facts implements engine.Session: every fact (ReadFacts of
+// engine.AllFacts).
 func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
-	if err := s.toShell(ctx); err != nil {
-		return nil, err
-	}
-	// The driver's errors start with the command ("bwshowver: ..."), and
-	// the engine adds "read facts": no prefix here.
-	v, err := s.cli.Version(ctx)
-	if err != nil {
-		return nil, err
+	return s.ReadFacts(ctx, engine.AllFacts)
+}
+
+var _ engine.FactsReader = (*session)(nil)
+
+// ReadFacts implements engine.FactsReader: bwshowver at the shell when the
+// release is asked for, then bwcli for the type (its root) and, when asked
+// for, the raised alarms. The session stays in bwcli.
+func (s *session) ReadFacts(ctx context.Context, req engine.FactsRequest) (*engine.Facts, error) {
+	f := &engine.Facts{}
+	if req.Release {
+		if err := s.toShell(ctx); err != nil {
+			return nil, err
+		}
+		// The driver's errors start with the command ("bwshowver: ..."),
+		// and the engine adds "read facts": no prefix here.
+		v, err := s.cli.Version(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f.Patches = v.PatchNames
+		if f.Patches == nil {
+			f.Patches = []string{}
+		}
+		f.PatchCount = max(v.Patches, len(f.Patches))
+		f.Release, f.ReleaseString = v.Number, v.Release
 	}
 	if err := s.toCLI(ctx); err != nil {
 		return nil, err
+	}
+	f.Root, f.Type = s.cli.Root(), s.hostType
+	if !req.Alarms {
+		return f, nil
 	}
 	alarms, err := s.cli.Alarms(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list alarms: %w", cliError(err))
 	}
 	seen := map[string]bool{}
-	names := []string{}
+	f.Alarms = []string{}
 	for _, a := range alarms {
 		if !seen[a.Name] {
 			seen[a.Name] = true
-			names = append(names, a.Name)
+			f.Alarms = append(f.Alarms, a.Name)
 		}
 	}
-	sort.Strings(names)
-	patches := v.PatchNames
-	if patches == nil {
-		patches = []string{}
-	}
-	count := max(v.Patches, len(patches))
-	root := s.cli.Root()
-	return &engine.Facts{
-		Root:          root,
-		Type:          s.hostType,
-		Release:       v.Number,
-		ReleaseString: v.Release,
-		Patches:       patches,
-		PatchCount:    count,
-		Alarms:        names,
-	}, nil
+	sort.Strings(f.Alarms)
+	return f, nil
 }
 
 // Read implements engine.Session.

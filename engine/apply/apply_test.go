@@ -965,3 +965,29 @@ func TestSavedPlanWithoutSecretsIsRefused(t *testing.T) {
 		t.Error("hosts contacted")
 	}
 }
+
+// TestReadOrderFollowsTheSession: a CLI session stays in the context it
+// read or wrote last, so the stale check reads the changed contexts last
+// first (ending where the first write goes) and the read-back starts with
+// the context written last; the writes keep the plan's order.
+func TestReadOrderFollowsTheSession(t *testing.T) {
+	h := newHarness(t, "xsp1")
+	const gsPath, snmpPath = "Applications/OpenClientServer/GeneralSettings", "Interface/SNMP/Agent"
+	changes := []*engine.Change{
+		capOff(),
+		update(snmpPath, attr("port", "8001", "8002", "")),
+		update(gsPath, attr("clientPort", "2208", "2209", "OpenClientServer")),
+	}
+	res := h.run(t, h.options(plan(hostPlan("xsp1", changes, ocsRestart())), now()))
+	if hr := h.result(res, "xsp1"); hr.Outcome != OutcomeChanged {
+		t.Fatalf("wrong result\ngot:  %s %q\nwant: changed", hr.Outcome, hr.Reason)
+	}
+	want := []string{
+		"xsp1 read " + gsPath, "xsp1 read " + snmpPath, "xsp1 read " + capPath,
+		"xsp1 exec set " + capPath + " enabled=false", "xsp1 exec set " + snmpPath + " port=8002", "xsp1 exec set " + gsPath + " clientPort=2209",
+		"xsp1 read " + gsPath, "xsp1 read " + snmpPath, "xsp1 read " + capPath,
+	}
+	if d := cmp.Diff(want, h.fleet.Calls("read", "exec")); d != "" {
+		t.Errorf("wrong order (-want +got):\n%s", d)
+	}
+}

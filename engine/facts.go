@@ -33,3 +33,13 @@ func ReadFacts(ctx context.Context, s Session, req FactsRequest) (*Facts, error)
 	}
 	return s.Facts(ctx)
 }
+
+// IdleSession is an optional extension of Session for sessions kept open
+// between a plan and the apply that follows it (engine/sessions): Idle
+// reports, without sending anything, whether the session can still be
+// used as its last command left it. A session that is not idle must not
+// send anything more, not even at Close. Sessions without it are never
+// kept.
+type IdleSession interface {
+	Idle() error
+}

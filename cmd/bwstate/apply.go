@@ -12,6 +12,7 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/planfile"
+	"github.com/bwstate/bwstate/engine/sessions"
 	"github.com/bwstate/bwstate/engine/views"
 	"github.com/bwstate/bwstate/engine/views/progress"
 	"github.com/bwstate/bwstate/internal/live"
@@ -168,12 +169,18 @@ func runApply(e *env, args []string) int {
 		opts.Plan = restartsOnlyPlan(cfg, sel, run.Pending())
 		opts.Mode = engine.ModeRestartsOnly
 	default:
+		// The hosts the apply starts first keep the session their plan
+		// opened: no second connection and bwcli start for them. The
+		// others' sessions are closed as soon as the plan is made.
+		keeper := sessions.New(prov, selFlags.parallelism, sel.Hosts)
+		defer keeper.Close()
 		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, pending: run.Pending(), par: selFlags.parallelism, prov: prov,
-			targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, color, interval)})
+			keep: keeper.Offer, targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, color, interval)})
 		if !ok {
 			return exitError
 		}
-		opts.Plan = p
+		opts.Plan, opts.Provider = p, keeper
+		keeper.Retain(apply.FirstHosts(opts))
 	}
 
 	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut, Width: wrapWidth(e.stdout)})

@@ -167,6 +167,9 @@ type planRequest struct {
 	prov *broadworks.Provider
 	// progress shows the read pass (on stderr: stdout is for the plan).
 	progress progressView
+	// keep, when set, may take over a host's session once it is planned
+	// (plan.Options.Keep).
+	keep func(hp *engine.HostPlan, s engine.Session) bool
 }
 
 // makePlan runs the read pass. It returns nil after printing why when the
@@ -209,6 +212,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		Drift:         req.drift,
 		Concerns:      func(h *engine.Host) bool { return req.sel.Concerns(h.Name) },
 		NeedsAlarms:   func(h *engine.Host) bool { return req.cfg.NeedsAlarms(req.sel, h) },
+		Keep:          req.keep,
 		Hook:          tracker,
 	})
 	req.progress.stop(display)

@@ -31,7 +31,7 @@ func TestLabBench(t *testing.T) {
 		`(?m)^plan\s+2\s+2\s+-\s+1ms\s`,
 		`(?m)^apply\s+2\s+2\s+-\s+1ms\s`,
 		`(?m)^apply\+restart\s+2\s+2\s+1\s+1ms\s`,
-		`(?m)^plan \(2 hosts, parallelism 2\): 12 per host`,
+		`(?m)^plan \(2 hosts, parallelism 2\): 10 per host`,
 		`(?m)^  restart to healthy mean .* \(restart delay 20ms\)$`,
 	} {
 		if !regexp.MustCompile(row).MatchString(stdout) {

@@ -991,3 +991,41 @@ func TestReadOrderFollowsTheSession(t *testing.T) {
 		t.Errorf("wrong order (-want +got):\n%s", d)
 	}
 }
+
+// TestFirstHosts: the hosts a run starts first are the hosts without
+// restarts it runs at once and the first rolling batch; never a host that
+// failed at plan time or has nothing to do.
+func TestFirstHosts(t *testing.T) {
+	const snmpPath = "Interface/SNMP/Agent"
+	noRestart := func(name string) *engine.HostPlan {
+		return hostPlan(name, []*engine.Change{update(snmpPath, attr("port", "8001", "8002", ""))})
+	}
+	restart := func(name string) *engine.HostPlan { return hostPlan(name, []*engine.Change{capOff()}, ocsRestart()) }
+	failed := hostPlan("bad", nil)
+	failed.Error = "unreachable: x"
+	p := plan(restart("r1"), noRestart("p1"), hostPlan("idle", nil), failed, restart("r2"), noRestart("p2"), restart("r3"), noRestart("p3"))
+	hosts := map[string]*engine.Host{}
+	for _, hp := range p.Hosts {
+		hosts[hp.Name] = &engine.Host{Name: hp.Name, Type: "xsp"}
+	}
+	ro := now()
+	ro.BatchSize = 2
+	tests := map[string]struct {
+		par    int
+		policy engine.RestartPolicy
+		want   []string
+	}{
+		"two at once, batches of two":   {par: 2, want: []string{"p1", "p2", "r1", "r2"}},
+		"all at once":                   {par: 10, want: []string{"p1", "p2", "p3", "r1", "r2"}},
+		"restarts deferred: no batches": {par: 4, policy: engine.RestartDefer, want: []string{"r1", "p1", "r2", "p2"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			opts := Options{Plan: p, Hosts: hosts, Parallelism: tc.par, Rollout: ro}
+			opts.Rollout.Restart = tc.policy
+			if d := cmp.Diff(tc.want, FirstHosts(opts)); d != "" {
+				t.Errorf("wrong hosts (-want +got):\n%s", d)
+			}
+		})
+	}
+}

@@ -82,6 +82,11 @@ type Options struct {
 	// catalogue advisory needs them (advisories test context values). nil
 	// means every host needs them.
 	NeedsAlarms func(h *engine.Host) bool
+	// Keep, when set, is offered the session of every host planned
+	// without error once its plan is made; when it returns true it owns
+	// the session and Run does not close it (`bwstate apply` keeps the
+	// sessions of the hosts it applies first, engine/sessions).
+	Keep func(hp *engine.HostPlan, s engine.Session) bool
 	// Hook reports progress (optional).
 	Hook Hook
 	// ConfigHash identifies the configuration files the plan came from.
@@ -238,6 +243,9 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 		return failed(h, nil, "unreachable: "+err.Error())
 	}
 	defer func() {
+		if hp.Error == "" && ctx.Err() == nil && r.opts.Keep != nil && r.opts.Keep(hp, sess) {
+			return
+		}
 		if err := sess.Close(); err != nil && hp.Error == "" {
 			hp.Warnings = append(hp.Warnings, "close session: "+err.Error())
 		}

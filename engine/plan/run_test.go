@@ -685,3 +685,33 @@ func TestRunReadsAlarmsOnlyWhenUsed(t *testing.T) {
 		})
 	}
 }
+
+// TestRunKeep: Options.Keep is offered every host planned without error,
+// with its finished plan; Run leaves the sessions it takes open and closes
+// the others.
+func TestRunKeep(t *testing.T) {
+	hosts, p, src := fleet(3)
+	p.openErr["xsp3"] = errors.New("connection refused")
+	var mu sync.Mutex
+	offered := map[string]bool{}
+	_, err := Run(t.Context(), Options{Hosts: hosts, Source: src, Provider: p,
+		Keep: func(hp *engine.HostPlan, s engine.Session) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if hp.Facts == nil || len(hp.Changes) == 0 {
+				t.Errorf("%s offered before its plan was made: %+v", hp.Name, hp)
+			}
+			offered[hp.Name] = true
+			return hp.Name == "xsp1"
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]bool{"xsp1": true, "xsp2": true}, offered); d != "" {
+		t.Errorf("wrong hosts offered (-want +got):\n%s", d)
+	}
+	_, closes, _, _ := p.counts()
+	if d := cmp.Diff(map[string]int{"xsp2": 1}, closes); d != "" {
+		t.Errorf("wrong sessions closed (-want +got):\n%s", d)
+	}
+}

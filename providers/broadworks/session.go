@@ -520,6 +520,28 @@ func (s *session) WaitHealthy(ctx context.Context, app string, timeout time.Dura
 	}
 }
 
+var _ engine.IdleSession = (*session)(nil)
+
+// Idle implements engine.IdleSession: the SSH connection is up (keepalives
+// answered) and the driver received nothing since its last command.
+func (s *session) Idle() error {
+	select {
+	case <-s.client.Done():
+		err := s.client.Err()
+		if err == nil {
+			err = errors.New("the server closed it")
+		}
+		// Nothing more may be sent; Close then only releases resources.
+		_ = s.cli.Close()
+		return fmt.Errorf("ssh connection to %s ended: %w", s.host.Name, err)
+	default:
+	}
+	if err := s.cli.Idle(); err != nil {
+		return fmt.Errorf("%s: %w", s.host.Name, err)
+	}
+	return nil
+}
+
 // Close implements engine.Session: leaves bwcli politely, then closes the
 // shell and the connection.
 func (s *session) Close() error {

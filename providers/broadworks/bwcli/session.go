@@ -201,6 +201,38 @@ func (s *Session) Usable() bool {
 	return s.usable() == nil
 }
 
+// ErrNotIdle is wrapped by Idle's error: the session is not as its last
+// command left it.
+var ErrNotIdle = errors.New("session not idle")
+
+// Idle reports, without sending anything, whether the session is still as
+// its last command left it: usable, its stream open and nothing received
+// since. Output nobody asked for means the server did something on its own
+// (a CLI that ended after being idle, a message to every user); the session
+// is then marked broken so that nothing more is sent on it (not even the
+// exit of Close), and what arrived goes to the transcript.
+func (s *Session) Idle() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(); err != nil {
+		return err
+	}
+	s.in.mu.Lock()
+	got, rerr := append([]byte(nil), s.in.buf...), s.in.err
+	s.in.buf = s.in.buf[:0]
+	s.in.mu.Unlock()
+	if len(got) > 0 {
+		s.tw.received(normaliseNewlines(cleanTerm(got)))
+	}
+	switch {
+	case rerr != nil:
+		return s.fail(fmt.Errorf("%w: the connection ended (%v)", ErrNotIdle, rerr))
+	case len(got) > 0:
+		return s.fail(fmt.Errorf("%w: %d bytes arrived unasked", ErrNotIdle, len(got)))
+	}
+	return nil
+}
+
 // ShellPrompt returns the first shell prompt WaitShell saw, as printed.
 func (s *Session) ShellPrompt() string {
 	s.mu.Lock()

@@ -1221,3 +1221,61 @@ func TestGarbageOutput(t *testing.T) {
 		t.Errorf("GetAttributes after garbage: %v", err)
 	}
 }
+
+// TestIdle: a session kept between commands is idle until the server
+// prints something unasked or ends the stream; then it is broken, so that
+// nothing more (not even an exit) is sent on it.
+func TestIdle(t *testing.T) {
+	t.Run("idle", func(t *testing.T) {
+		s, _, _ := cliSession(t, fakeOptions{})
+		if err := s.Idle(); err != nil {
+			t.Fatalf("Idle: %v", err)
+		}
+		if !s.Usable() {
+			t.Error("an idle session is not usable")
+		}
+	})
+	t.Run("output unasked", func(t *testing.T) {
+		s, f, _ := cliSession(t, fakeOptions{}, step{want: "get", reply: "  enabled = true\n" + capPrompt, hang: true})
+		ctx := testContext(t)
+		if _, err := s.Get(ctx, GetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// The script hangs after the get: only the test writes now.
+		if !f.write("\nSession timed out.\n" + shellPrompt) {
+			t.Fatal("the fake could not write")
+		}
+		err := waitNotIdle(t, s)
+		if !errors.Is(err, ErrNotIdle) || !strings.Contains(err.Error(), "arrived unasked") {
+			t.Fatalf("wrong error\ngot:  %v\nwant: ErrNotIdle, bytes arrived unasked", err)
+		}
+		if s.Usable() {
+			t.Error("a session that was not idle is still usable")
+		}
+	})
+	t.Run("stream ended", func(t *testing.T) {
+		s, _, _ := cliSession(t, fakeOptions{}, step{want: "get", reply: "  enabled = true\n" + capPrompt, drop: true})
+		if _, err := s.Get(testContext(t), GetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitClosed(t, "session goroutines", s.Done())
+		if err := s.Idle(); !errors.Is(err, ErrNotIdle) || !strings.Contains(err.Error(), "connection ended") {
+			t.Fatalf("wrong error\ngot:  %v\nwant: ErrNotIdle, the connection ended", err)
+		}
+	})
+}
+
+// waitNotIdle polls Idle until it fails (the fake's output is on its way)
+// and returns its error; the test fails after 10 s.
+func waitNotIdle(t *testing.T, s *Session) error {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := s.Idle(); err != nil {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("still idle 10s after the server printed")
+	return nil
+}

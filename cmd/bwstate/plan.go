@@ -106,8 +106,14 @@ func (c *hostCommand) parse(e *env, args []string) (code int, ok bool) {
 }
 
 // load loads the configuration and the selection (loadSelection).
+// It also makes sure the process may hold the connections the command
+// keeps open at once (ensureFiles).
 func (c *hostCommand) load(e *env) (*config.Config, *config.Selection, bool) {
-	return loadSelection(e, &c.vars, &c.color, &c.sel)
+	cfg, sel, ok := loadSelection(e, &c.vars, &c.color, &c.sel)
+	if !ok || !ensureFiles(e, c.name, sessionsAtOnce(c.name, c.sel.parallelism, cfg, len(sel.Hosts))) {
+		return nil, nil, false
+	}
+	return cfg, sel, true
 }
 
 // loadSelection loads the configuration and applies -target and -exclude,

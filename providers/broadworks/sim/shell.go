@@ -39,7 +39,7 @@ func (s *session) ctx() context.Context { return s.cs.ctx }
 // already served DropAfter commands, and the latency is waited before the
 // reply. It reports false when the session must end.
 func (s *session) received(kind, line string) bool {
-	return s.receivedQueued(kind, line) && s.wait(s.host.Faults().Latency)
+	return s.receivedAs(kind, line, false) && s.wait(s.host.Faults().Latency)
 }
 
 // receivedQueued records a command that came on the same line as the one
@@ -47,6 +47,11 @@ func (s *session) received(kind, line string) bool {
 // the drop fault counts it, but its line already paid the latency, which
 // is one round trip whatever the line holds.
 func (s *session) receivedQueued(kind, line string) bool {
+	return s.receivedAs(kind, line, true)
+}
+
+// receivedAs records a command and applies the drop fault.
+func (s *session) receivedAs(kind, line string, queued bool) bool {
 	f := s.host.Faults()
 	s.cs.mu.Lock()
 	drop := f.DropAfter > 0 && s.cs.commands >= f.DropAfter
@@ -58,7 +63,7 @@ func (s *session) receivedQueued(kind, line string) bool {
 		s.cs.drop()
 		return false
 	}
-	s.host.fleet.record(s.host.cfg.Name, kind, line)
+	s.host.fleet.record(s.host.cfg.Name, kind, line, queued)
 	return s.ctx().Err() == nil
 }
 

@@ -36,7 +36,11 @@ status line comes every 10 seconds (BWSTATE_PROGRESS_INTERVAL).
 Flags:
   -auto-approve         do not ask for confirmation (required when stdin is
                         not a terminal)
-  -parallelism N        hosts without restarts applied at once (default 20)
+  -parallelism N        hosts read at once by the plan, and hosts without
+                        restarts applied at once (default 100); lower it as
+                        for plan (-parallelism 20). Rolling batches follow
+                        rollout.batch_size. Without PLANFILE, the hosts
+                        started first keep the session their plan opened
   -restart POLICY       now, defer or never; overrides rollout.restart
   -restarts-only        perform only the restarts earlier runs left pending
   -target ADDR          apply only this host, group.NAME, context.NAME,
@@ -172,7 +176,7 @@ func runApply(e *env, args []string) int {
 		// The hosts the apply starts first keep the session their plan
 		// opened: no second connection and bwcli start for them. The
 		// others' sessions are closed as soon as the plan is made.
-		keeper := sessions.New(prov, selFlags.parallelism, sel.Hosts)
+		keeper := sessions.New(prov, keptSessions(selFlags.parallelism, cfg, len(sel.Hosts)), sel.Hosts)
 		defer keeper.Close()
 		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, pending: run.Pending(), par: selFlags.parallelism, prov: prov,
 			keep: keeper.Offer, targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, color, interval)})

@@ -15,18 +15,27 @@ const filesMargin = 64
 
 // sessionsAtOnce is the most hosts a command holds open at once: plan,
 // probe and facts read -parallelism hosts at a time; apply without a plan
-// file also keeps the sessions of the hosts it starts first (at most
-// -parallelism), and runs a rolling batch at once, however large.
+// file also keeps, while it plans and until their turn, the sessions of
+// the hosts it starts first (keptSessions).
 func sessionsAtOnce(cmd string, par int, cfg *config.Config, hosts int) int {
 	n := par
 	if cmd == "apply" {
-		batch := cfg.Rollout.BatchSize
-		if p := cfg.Rollout.BatchPercent; p > 0 {
-			batch = (p*hosts + 99) / 100
-		}
-		n = par + max(par, batch)
+		n = par + keptSessions(par, cfg, hosts)
 	}
 	return min(n, hosts)
+}
+
+// keptSessions is the most plan sessions `bwstate apply` keeps for the
+// apply: the hosts without restarts it starts at once (-parallelism) and
+// the first rolling batch, however large (the apply holds that many
+// sessions at once anyway). The batch is rollout.batch_size, or
+// batch_percent of the selected hosts.
+func keptSessions(par int, cfg *config.Config, hosts int) int {
+	batch := cfg.Rollout.BatchSize
+	if p := cfg.Rollout.BatchPercent; p > 0 {
+		batch = (p*hosts + 99) / 100
+	}
+	return min(par+max(batch, 1), hosts)
 }
 
 // ensureFiles makes sure the process may open what sessions hosts in

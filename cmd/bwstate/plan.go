@@ -34,7 +34,13 @@ Flags:
   -target ADDR          plan only this host, group.NAME, context.NAME,
                         table.NAME or check.NAME (repeatable)
   -exclude ADDR         leave out this address (repeatable)
-  -parallelism N        read at most N hosts at once (default 20)
+  -parallelism N        read at most N hosts at once (default 100). Each host
+                        in flight holds an SSH connection, one open file;
+                        lower it (-parallelism 20) for a small controller,
+                        a jump host or a login service (LDAP, TACACS) that
+                        should see fewer logins at once, or when ulimit -n
+                        is low: bwstate raises the soft limit to the hard
+                        one itself, and says so when even that is too low
   -drift                also list catalogue values that differ from their
                         defaults where the configuration does not manage
                         them (information: never a change, no effect on the

@@ -52,7 +52,7 @@ const (
 )
 
 // DefaultParallelism is how many hosts without restarts are applied at once.
-const DefaultParallelism = 20
+const DefaultParallelism = engine.DefaultParallelism
 
 // Options say what to apply and how.
 type Options struct {

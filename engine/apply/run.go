@@ -174,16 +174,15 @@ func FirstHosts(opts Options) []string {
 	if par <= 0 {
 		par = DefaultParallelism
 	}
+	r := &runner{opts: opts, mode: mode, policy: policy}
 	var parallel, batched []*job
 	for _, hp := range opts.Plan.Hosts {
-		jb := &job{hp: hp, host: opts.Hosts[hp.Name]}
-		w := WorkOf(hp, mode, policy)
-		if hp.Error != "" || w.Idle() || jb.host == nil {
-			continue
-		}
-		if w.Batched {
+		jb, done := r.classify(hp)
+		switch {
+		case done != nil:
+		case jb.batched:
 			batched = append(batched, jb)
-		} else {
+		default:
 			parallel = append(parallel, jb)
 		}
 	}

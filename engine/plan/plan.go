@@ -15,7 +15,7 @@ import (
 
 // DefaultParallelism is how many hosts are read at once when
 // Options.Parallelism is not set (`-parallelism`, docs/cli.md).
-const DefaultParallelism = 20
+const DefaultParallelism = engine.DefaultParallelism
 
 // Source is what the planner needs from the configuration; engine/config
 // implements it. Both methods are called once per host, after the host's

@@ -130,7 +130,9 @@ func (f *Fleet) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, err
 		// Apply's sessions come through the keeper, which opens those it
 		// did not keep with the timed provider: Sessions counts the apply's
 		// connects only.
-		keeper = sessions.New(timed, opts.Parallelism, l.sel.Hosts)
+		// As many as bwstate apply keeps: the parallel round and the
+		// first batch.
+		keeper = sessions.New(timed, opts.Parallelism+opts.BatchSize, l.sel.Hosts)
 		defer keeper.Close()
 		applyOpts.Provider = keeper
 	}

@@ -112,10 +112,12 @@ func BenchmarkPlanFleet(b *testing.B) {
 	}
 }
 
-// BenchmarkApplyFleet applies 100 hosts: without restart (SNMP port and a
-// management access row, parallelism 20), and with a restart of
-// OpenClientServer in batches of 10 with a 1 s restart delay. Each run
-// gets a fresh fleet, started and planned outside the measurement.
+// BenchmarkApplyFleet applies 100 hosts at the default parallelism:
+// without restart (SNMP port and a management access row), and with a
+// restart of OpenClientServer in batches of 10 with a 1 s restart delay,
+// the plan's sessions closed (apply PLANFILE) or kept for the first batch
+// (apply without a plan file). Each run gets a fresh fleet, started and
+// planned outside the measurement.
 //
 //	go test -run '^$' -bench BenchmarkApplyFleet -benchtime 1x ./internal/fleetbench/
 func BenchmarkApplyFleet(b *testing.B) {
@@ -123,8 +125,9 @@ func BenchmarkApplyFleet(b *testing.B) {
 		name string
 		opts ApplyOptions
 	}{
-		{"no-restart/hosts=100", ApplyOptions{Scenario: ScenarioNoRestart, Parallelism: 20}},
-		{"restart/hosts=100/batch=10", ApplyOptions{Scenario: ScenarioRestart, Parallelism: 20, BatchSize: 10}},
+		{"no-restart/hosts=100", ApplyOptions{Scenario: ScenarioNoRestart}},
+		{"restart/hosts=100/batch=10", ApplyOptions{Scenario: ScenarioRestart, BatchSize: 10}},
+		{"restart-kept/hosts=100/batch=10", ApplyOptions{Scenario: ScenarioRestart, BatchSize: 10, KeepSessions: true}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

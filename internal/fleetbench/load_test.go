@@ -268,7 +268,7 @@ func runLoad(t *testing.T, size loadSize) []phase {
 		var p *engine.Plan
 		asClient(ctx, func(ctx context.Context) {
 			p, err = plan.Run(ctx, plan.Options{Hosts: sel.Hosts, Source: source{l}, Provider: timed, Catalogue: cat,
-				Parallelism: size.parallelism, ConfigHash: cfg.Hash, Pending: pending})
+				Parallelism: size.parallelism, ConfigHash: cfg.Hash, Pending: pending, NeedsAlarms: l.needsAlarms})
 		})
 		m := run.stop()
 		if err != nil {

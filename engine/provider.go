@@ -232,3 +232,43 @@ type Session interface {
 	// Close leaves the CLI and closes the connection.
 	Close() error
 }
+
+// Redactor is implemented by sessions that record what they send and
+// receive (transcripts, the texts of errors): they mask the values given
+// in whatever they record from then on. The values a session writes as
+// sensitive it knows by itself; plan and apply give it the host's other
+// sensitive values before reading, so that a read of a context holding one
+// (a read-back, a value computed from a secret, a secret inside a longer
+// cell) is masked too. Found by type assertion (RedactWith), so a Session
+// need not implement it.
+type Redactor interface {
+	Redact(values ...string)
+}
+
+// RedactWith gives values to s when it is a Redactor.
+func RedactWith(s Session, values []string) {
+	if r, ok := s.(Redactor); ok && len(values) > 0 {
+		r.Redact(values...)
+	}
+}
+
+// SensitiveValues lists the sensitive values declared in desired: the
+// attributes and row fields marked sensitive (computed from a sensitive
+// variable, or of an attribute the catalogue marks sensitive).
+func SensitiveValues(desired []*Desired) []string {
+	var out []string
+	add := func(fs []Field) {
+		for _, f := range fs {
+			if f.Sensitive && f.Value != "" {
+				out = append(out, f.Value)
+			}
+		}
+	}
+	for _, d := range desired {
+		add(d.Attrs)
+		for _, row := range d.Rows {
+			add(row)
+		}
+	}
+	return out
+}

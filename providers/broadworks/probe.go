@@ -57,6 +57,9 @@ type ProbeTarget struct {
 	Path string
 	// Schema is the catalogue's context, nil when it does not know it.
 	Schema *engine.Context
+	// Secrets are the sensitive values the configuration declares there:
+	// the probe's transcript and report mask them.
+	Secrets []string
 }
 
 // ProbeReport is what a probe found on one host.
@@ -247,6 +250,7 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 // probeContext enters a context and reads it as plan would, reporting
 // what it recognised. It returns false when the session cannot go on.
 func (p *Provider) probeContext(ctx context.Context, s *session, t ProbeTarget, add func(string, ProbeStatus, string, ...any)) bool {
+	s.Redact(t.Secrets...)
 	path := catalog.CanonicalPath(t.Path)
 	canonical, err := s.cd(ctx, path)
 	if err != nil {

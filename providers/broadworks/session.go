@@ -30,7 +30,14 @@ type session struct {
 	hostType   string // from the CLI root once bwcli ran; else the declared type
 }
 
-var _ engine.Session = (*session)(nil)
+var (
+	_ engine.Session  = (*session)(nil)
+	_ engine.Redactor = (*session)(nil)
+)
+
+// Redact implements engine.Redactor: the values are masked in everything
+// the session records from now on (bwcli.Session.AddSecrets).
+func (s *session) Redact(values ...string) { s.cli.AddSecrets(values...) }
 
 // inCLI reports whether bwcli is running.
 func (s *session) inCLI() bool { return s.cli.Root() != "" }

@@ -140,14 +140,25 @@ func probeTargets(cfg *config.Config, sel *config.Selection, h *engine.Host) fun
 	return func(f *engine.Facts) ([]broadworks.ProbeTarget, error) {
 		seen := map[string]int{}
 		var out []broadworks.ProbeTarget
-		addTarget := func(path string, schema *engine.Context, secrets []string) {
+		addTarget := func(path string, schema *engine.Context, d *engine.Desired) {
+			var secrets, names []string
+			if d != nil {
+				for _, fs := range append([][]engine.Field{d.Attrs}, d.Rows...) {
+					for _, f := range fs {
+						if f.Sensitive {
+							secrets, names = append(secrets, f.Value), append(names, f.Name)
+						}
+					}
+				}
+			}
 			k := strings.ToLower(strings.Trim(path, "/"))
 			if i, ok := seen[k]; ok {
 				out[i].Secrets = append(out[i].Secrets, secrets...)
+				out[i].SensitiveAttrs = append(out[i].SensitiveAttrs, names...)
 				return
 			}
 			seen[k] = len(out)
-			out = append(out, broadworks.ProbeTarget{Path: path, Schema: schema, Secrets: secrets})
+			out = append(out, broadworks.ProbeTarget{Path: path, Schema: schema, Secrets: secrets, SensitiveAttrs: names})
 		}
 		if f != nil && f.ReleaseString != "" {
 			desired, err := cfg.Desired(sel, h, f)
@@ -155,7 +166,7 @@ func probeTargets(cfg *config.Config, sel *config.Selection, h *engine.Host) fun
 				return nil, fmt.Errorf("evaluate the configuration for %s: %w", h.Name, err)
 			}
 			for _, d := range desired {
-				addTarget(d.Path, d.Schema, engine.SensitiveValues([]*engine.Desired{d}))
+				addTarget(d.Path, d.Schema, d)
 			}
 			return out, nil
 		}

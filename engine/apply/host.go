@@ -310,34 +310,16 @@ func (h *hostRun) resolveSecrets() error {
 	return nil
 }
 
-// sensitiveValues lists the values the host's changes hold as sensitive:
-// sensitive attributes (resolved) and row key fields.
-func (h *hostRun) sensitiveValues() []string {
-	var out []string
-	for _, c := range h.jb.changes {
-		for _, k := range c.Key {
-			if k.Sensitive && k.Value != "" {
-				out = append(out, k.Value)
-			}
-		}
-		for _, ac := range c.Attrs {
-			if v := h.after(ac); ac.Sensitive && v != "" {
-				out = append(out, v)
-			}
-		}
-	}
-	return out
-}
-
 // checkStale re-reads every context the host's changes touch and refuses
 // the host when a live value is not what the plan saw.
 func (h *hostRun) checkStale(ctx context.Context) error {
 	if err := h.resolveSecrets(); err != nil {
 		return err
 	}
-	// The session masks what the changes write as sensitive in what it
-	// records, from these reads on (a read-back shows ********).
-	engine.RedactWith(h.sess, h.sensitiveValues())
+	// The session masks what the changes hold as sensitive in what it
+	// records, from these reads on: the values written, and whatever the
+	// attributes hold before (a read-back shows ********).
+	engine.RedactChanges(h.sess, h.jb.changes, h.after)
 	for _, c := range h.jb.changes {
 		if h.r.stopped(ctx) {
 			return interrupted("stopped before any change")

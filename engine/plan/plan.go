@@ -253,7 +253,7 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 	desired = r.withSchemas(facts.Type, desired)
 	// The session masks the host's sensitive values in what it records
 	// from now on: a read of a context holding one shows ********.
-	engine.RedactWith(sess, engine.SensitiveValues(desired))
+	engine.RedactDesired(sess, desired)
 	observed := make(map[string]*engine.Observed)
 	for _, want := range desired {
 		k := pathKey(want.Path)

@@ -3,6 +3,7 @@ package broadworks
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -130,5 +131,86 @@ func TestTranscriptNames(t *testing.T) {
 		if filepath.Dir(f.Name()) != dir || !strings.HasPrefix(name, "xsp1_.._x-") {
 			t.Errorf("wrong result\ngot: %s\nwant: %s/xsp1_.._x-TIME.log", f.Name(), dir)
 		}
+	}
+}
+
+// TestProviderMasksKnownSecrets: a session masks in its transcript the
+// provider's Secrets (the raw sensitive variables) from the login on, a
+// short one only where it stands alone, and, once the engine names them
+// (engine.Redactor), the values and whatever the attributes holding them
+// hold, in attribute contexts and table columns alike. The reads return
+// the real values.
+func TestProviderMasksKnownSecrets(t *testing.T) {
+	const (
+		gsPath  = "Applications/OpenClientServer/GeneralSettings"
+		malPath = "System/ManagementAccessList"
+		raw     = "R4wTagX9"
+		short   = "zq"
+	)
+	f := simtest.Start(t, lab(simHost("xsp1", "xsp", "Rel_24.0_1.944", `
+  context "Applications/OpenClientServer/GeneralSettings" {
+    systemDomain = "legacy-R4wTagX9.example.net"
+  }
+  table "System/ManagementAccessList" {
+    row {
+      host        = "10.9.0.5"
+      description = "zq"
+    }
+    row {
+      host        = "10.9.0.6"
+      description = "zqx old value"
+    }
+  }`)))
+	dir := t.TempDir()
+	p := newTestProvider(t, Options{TranscriptDir: dir, Secrets: []string{raw, short}}, nil)
+	ctx := testCtx(t)
+	s := openSession(t, ctx, p, hostOf(t, f, "xsp1"))
+	obs, err := s.Read(ctx, gsPath, schemaOf(t, "xsp", gsPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := obs.Attrs["systemDomain"]; got != "legacy-R4wTagX9.example.net" {
+		t.Errorf("wrong read\ngot:  %q\nwant: the real value", got)
+	}
+	if _, err := s.Read(ctx, malPath, schemaOf(t, "xsp", malPath)); err != nil {
+		t.Fatal(err)
+	}
+	// The engine names the description column sensitive (a row declares a
+	// value computed from a secret): every row's description is masked
+	// from now on, whatever it holds.
+	engine.RedactDesired(s, []*engine.Desired{{Path: malPath, Kind: engine.TableContext,
+		Rows: [][]engine.Field{{{Name: "host", Value: "10.9.0.7"}, {Name: "description", Value: "new " + raw, Sensitive: true}}}}})
+	obs, err = s.Read(ctx, malPath, schemaOf(t, "xsp", malPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := obs.Rows[1]["description"]; got != "zqx old value" {
+		t.Errorf("wrong read\ngot:  %q\nwant: the real value", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	if len(files) != 1 {
+		t.Fatalf("want one transcript, got %v", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{
+		`(?m)^  systemDomain = legacy-\*{8}\.example\.net$`,
+		// First read: the short secret alone is masked, not inside a word.
+		`(?m)^  10\.9\.0\.5 +\*{8}\n  10\.9\.0\.6  zqx old value$`,
+		// After the engine named the column: every cell of it.
+		`(?m)^  10\.9\.0\.5 +\*{8}\n  10\.9\.0\.6  \*{8}$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(text) {
+			t.Errorf("the transcript lacks %s:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, raw) {
+		t.Errorf("the transcript holds the raw secret:\n%s", text)
 	}
 }

@@ -28,6 +28,10 @@ type session struct {
 	cli        *bwcli.Session
 	transcript *os.File
 	hostType   string // from the CLI root once bwcli ran; else the declared type
+	// masked are attribute names whose live values the transcript masks,
+	// per context (lower-case path), besides the catalogue's sensitive
+	// ones (RedactAttributes).
+	masked map[string][]string
 }
 
 var (
@@ -38,6 +42,35 @@ var (
 // Redact implements engine.Redactor: the values are masked in everything
 // the session records from now on (bwcli.Session.AddSecrets).
 func (s *session) Redact(values ...string) { s.cli.AddSecrets(values...) }
+
+// RedactAttributes implements engine.Redactor: reads of the context mask
+// the live values of these attributes (columns) as they do the catalogue's
+// sensitive ones, and the session masks those values from then on.
+func (s *session) RedactAttributes(path string, names ...string) {
+	if len(names) == 0 {
+		return
+	}
+	if s.masked == nil {
+		s.masked = map[string][]string{}
+	}
+	k := strings.ToLower(catalog.CanonicalPath(path))
+	s.masked[k] = append(s.masked[k], names...)
+}
+
+// getOptions are the options of a read of path: the catalogue's sensitive
+// attributes and those the engine named (RedactAttributes) are masked.
+func (s *session) getOptions(path string, schema *engine.Context) bwcli.GetOptions {
+	names := sensitiveNames(schema)
+	for _, n := range s.masked[strings.ToLower(catalog.CanonicalPath(path))] {
+		names = append(names, n)
+		if schema != nil {
+			if a := schema.Attribute(n); a != nil && a.Column != "" {
+				names = append(names, a.Column) // the title a table prints
+			}
+		}
+	}
+	return bwcli.GetOptions{Sensitive: names}
+}
 
 // inCLI reports whether bwcli is running.
 func (s *session) inCLI() bool { return s.cli.Root() != "" }
@@ -160,8 +193,7 @@ func (s *session) Read(ctx context.Context, path string, schema *engine.Context)
 	if err != nil {
 		return nil, cliError(err)
 	}
-	opt := bwcli.GetOptions{Sensitive: sensitiveNames(schema)}
-	c, err := s.cli.Get(ctx, opt)
+	c, err := s.cli.Get(ctx, s.getOptions(path, schema))
 	if err != nil {
 		return nil, cliError(err)
 	}

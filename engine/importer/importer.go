@@ -570,7 +570,8 @@ func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) 
 		b.SetAttributeValue("exclusive", cty.True)
 	} else {
 		o.comment(b, "exclusive is off: with exclusive = true, plan would delete these live rows, which could\n"+
-			"not be imported. Declare them by hand (or fix them on the server), then set exclusive = true.")
+			"not be imported. Fix them on the server (or declare them by hand where the configuration\n"+
+			"can hold them), then set exclusive = true.")
 		for _, sk := range skipped {
 			o.comment(b, "  %s", sk)
 		}

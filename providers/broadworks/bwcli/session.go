@@ -351,8 +351,8 @@ type command struct {
 	// printed it (result.values), control characters included.
 	values bool
 	// redactAfter, when set, returns more strings to redact from the
-	// transcript once the output is known (sensitive values read by get);
-	// it gets result.values for reads. The session keeps masking them.
+	// transcript once the output is known (sensitive values read by get).
+	// The session keeps masking them.
 	redactAfter func(out string) []string
 }
 
@@ -507,20 +507,19 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 			s.shellPrompt = tail
 		}
 		res = result{atShell: k == tailShell, root: root, path: path}
-		res.out = s.output(x.raw[:ts], c, x.answers)
+		if c.values {
+			// A read's output as printed serves for its checks too.
+			res.values = valueText(x.raw[:ts], c.line, s.prompt, x.answers)
+			res.out = res.values
+		} else {
+			res.out = s.output(x.raw[:ts], c, x.answers)
+		}
 		if k == tailShell {
 			res.out = s.stripPromptPrefix(res.out)
 		}
-		if c.values {
-			res.values = valueText(x.raw[:ts], c.line, s.prompt, x.answers)
-		}
 		var extra []string
 		if c.redactAfter != nil {
-			out := res.out
-			if c.values {
-				out = res.values
-			}
-			extra = c.redactAfter(out)
+			extra = c.redactAfter(res.out)
 			s.secrets.add(extra...)
 		}
 		x.record(len(x.raw), extra)

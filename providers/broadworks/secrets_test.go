@@ -214,3 +214,49 @@ func TestProviderMasksKnownSecrets(t *testing.T) {
 		t.Errorf("the transcript holds the raw secret:\n%s", text)
 	}
 }
+
+// TestSensitiveRowKeyMasked: a row key marked sensitive is on the command
+// line of a delete or a set; the transcript and the error of a refused
+// command show ******** there, and so does the later read of the table.
+func TestSensitiveRowKeyMasked(t *testing.T) {
+	const malPath = "System/ManagementAccessList"
+	f := simtest.Start(t, lab(simHost("xsp1", "xsp", "Rel_24.0_1.944", `
+  table "System/ManagementAccessList" {
+    row {
+      host        = "10.9.0.5"
+      description = "NOC"
+    }
+  }`)))
+	dir := t.TempDir()
+	p := newTestProvider(t, Options{TranscriptDir: dir}, nil)
+	ctx := testCtx(t)
+	s := openSession(t, ctx, p, hostOf(t, f, "xsp1"))
+	key := []engine.Field{{Name: "host", Value: "10.9.0.77", Sensitive: true}}
+	_, err := s.Exec(ctx, engine.Op{Kind: engine.OpSetRow, Path: malPath, Key: key, Attr: "description", Value: "x"})
+	if err == nil || strings.Contains(err.Error(), "10.9.0.77") || !strings.Contains(err.Error(), "set ******** description x") {
+		t.Errorf("wrong error\ngot:  %v\nwant: the refused set with its key masked", err)
+	}
+	if _, err := s.Exec(ctx, engine.Op{Kind: engine.OpDeleteRow, Path: malPath, Key: []engine.Field{{Name: "host", Value: "10.9.0.5", Sensitive: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	if len(files) != 1 {
+		t.Fatalf("want one transcript, got %v", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if strings.Contains(text, "10.9.0.77") || strings.Contains(text, "10.9.0.5") {
+		t.Errorf("the transcript holds a sensitive key:\n%s", text)
+	}
+	for _, want := range []string{">>> set ******** description x\n", ">>> delete ********\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the transcript lacks %q:\n%s", want, text)
+		}
+	}
+}

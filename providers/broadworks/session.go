@@ -293,6 +293,10 @@ func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) 
 	if err := checkOp(op); err != nil {
 		return engine.Reply{}, err
 	}
+	// Whatever the op carries as sensitive (a row key too, which the
+	// command line holds) is masked from now on, in this command's
+	// transcript and errors and in every later read.
+	s.cli.AddSecrets(sensitiveOpValues(op)...)
 	if err := s.toCLI(ctx); err != nil {
 		return engine.Reply{}, err
 	}
@@ -332,6 +336,22 @@ func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) 
 		return engine.Reply{Kind: engine.ReplyRestart, Text: r.Text}, nil
 	}
 	return engine.Reply{Kind: engine.ReplyDone, Text: r.Text}, nil
+}
+
+// sensitiveOpValues lists the values op marks sensitive.
+func sensitiveOpValues(op engine.Op) []string {
+	var out []string
+	if op.Sensitive || op.Prompted {
+		out = append(out, op.Value)
+	}
+	for _, fs := range [][]engine.Field{op.Key, op.Fields} {
+		for _, f := range fs {
+			if f.Sensitive {
+				out = append(out, f.Value)
+			}
+		}
+	}
+	return out
 }
 
 // checkOp applies the driver's quoting rules to every name and value of op

@@ -388,6 +388,14 @@ func (s *Session) usable() error {
 // run sends c.line and reads until a shell or CLI prompt, answering
 // confirmations and password prompts per c. Caller holds s.mu.
 func (s *Session) run(ctx context.Context, c *command) (result, error) {
+	// What the command carries as sensitive is masked from now on, in
+	// this and every later command (a read-back, a value quoted in an
+	// error).
+	s.secrets.add(c.secrets...)
+	if c.shown != "" {
+		// The command as errors and the transcript show it.
+		c.shown = s.redactText(c.shown, c)
+	}
 	if err := s.usable(); err != nil {
 		return result{}, fmt.Errorf("%s: %w", c.shown, err)
 	}
@@ -405,10 +413,6 @@ func (s *Session) run(ctx context.Context, c *command) (result, error) {
 	// Output that arrived between commands belongs to no command: record it
 	// and drop it, so it cannot be mistaken for this command's reply. When
 	// nothing is sent (waiting for the login prompt) it is the reply.
-	// What the command carries as sensitive is masked from now on, in
-	// this and every later command (a read-back, a value quoted in an
-	// error).
-	s.secrets.add(c.secrets...)
 	stale, rerr := s.in.take(s.raw[:0])
 	if c.line != "" {
 		if len(stale) > 0 {

@@ -358,7 +358,9 @@ type command struct {
 
 // result is what a command produced.
 type result struct {
-	out string // cleaned: no echo, interim prompts or final prompt
+	// out is the output without echo, interim prompts or final prompt,
+	// cleaned of escape sequences (output); for reads the same as values.
+	out string
 	// values is, for reads, the output without echo, interim prompts and
 	// final prompt, but otherwise as printed: decoded, line ends
 	// normalised, control characters kept (valueText).
@@ -664,8 +666,9 @@ func (x *exchange) declinedError() error {
 	return &ProtocolError{Command: x.c.shown, Reason: "unexpected confirmation, answered No", Text: truncateTail(x.s.redactText(x.declined, x.c), 200)}
 }
 
-// output cleans a command's output for parsing prompts and replies (not
-// values: see valueText). Secrets are not redacted here: a short secret (".", "one") can be part of the server's own words
+// output cleans a command's output for parsing replies and the shell
+// tools' reports (not values: see valueText). Secrets are not redacted
+// here: a short secret (".", "one") can be part of the server's own words
 // ("...Done"), and redacting it would make a successful write unreadable.
 // Whatever leaves the driver as text (errors, Reply.Text) is redacted where
 // it is built (cliRun, change).
@@ -792,7 +795,7 @@ type transcript struct {
 	atLineStart bool
 }
 
-// sent records a line sent; callers mask it (sendLine).
+// sent records a line sent; callers mask it (exchange.send).
 func (t *transcript) sent(line string) {
 	if t.w == nil {
 		return

@@ -18,6 +18,7 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/plan"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 	"github.com/bwstate/bwstate/providers/broadworks/sim"
 	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
@@ -246,7 +247,7 @@ func runLoad(t *testing.T, size loadSize) []phase {
 		t.Fatal(err)
 	}
 	cat := catalog.New()
-	cfg, diags := config.Load(dir, config.LoadOptions{Catalogue: cat})
+	cfg, diags := config.Load(dir, config.LoadOptions{Catalogue: cat, Connections: broadworks.SSHBlock{}})
 	if diags.HasErrors() {
 		t.Fatalf("load the configuration: %s", diags.Error())
 	}

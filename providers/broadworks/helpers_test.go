@@ -68,7 +68,8 @@ func hostOf(t testing.TB, f *sim.Fleet, name string) *engine.Host {
 		Name:    name,
 		Address: ip,
 		Type:    sh.Type(),
-		SSH: engine.SSHSettings{
+		Connection: &Connection{
+			Address:      ip,
 			User:         "bwadmin",
 			Port:         port,
 			IdentityFile: f.ClientKeyPath(),
@@ -77,6 +78,10 @@ func hostOf(t testing.TB, f *sim.Fleet, name string) *engine.Host {
 		},
 	}
 }
+
+// conn returns the connection settings of a host made by hostOf, to
+// change for a test.
+func conn(h *engine.Host) *Connection { return h.Connection.(*Connection) }
 
 // openSession opens a session and closes it when the test ends (a second
 // Close by the test itself is harmless).

@@ -135,11 +135,14 @@ var (
 	jumpHopRE = regexp.MustCompile(`^([A-Za-z0-9_.][A-Za-z0-9_.-]*@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]+)?$`)
 )
 
-// sshBlock is one decoded ssh block: the values and which were set, so
-// that a host's block overrides only what it names.
+// sshBlock is one decoded ssh block: what it sets, so that a host's block
+// overrides only what it names.
 type sshBlock struct {
-	c   Connection
-	set map[string]bool
+	// sets holds one setter per usable attribute, in source order.
+	sets []func(*Connection)
+	// port is the port the block sets (0: none), for the conflict with a
+	// port in the host's address.
+	port int
 	// def is the block's header, for problems with the block as a whole.
 	def hcl.Range
 }
@@ -148,85 +151,95 @@ type sshBlock struct {
 // here, when the configuration is validated, so that a mistake names its
 // file and line instead of failing a connection.
 func (SSHBlock) DecodeBlock(b *hcl.Block, ev engine.StaticEvaluator) (engine.ConnectionBlock, hcl.Diagnostics) {
-	out := &sshBlock{set: map[string]bool{}, def: b.DefRange}
+	out := &sshBlock{def: b.DefRange}
 	content, diags := b.Body.Content(sshSchema)
 	attrs := slices.SortedFunc(maps.Values(content.Attributes), func(x, y *hcl.Attribute) int {
 		return x.Range.Start.Byte - y.Range.Start.Byte
 	})
 	for _, a := range attrs {
-		if d := out.decode(a, ev); d != nil {
-			diags = append(diags, d...)
+		set, d := out.decode(a, ev)
+		diags = append(diags, d...)
+		if set != nil {
+			out.sets = append(out.sets, set)
 		}
 	}
 	return out, diags
 }
 
-// decode decodes one attribute into the block and marks it set when it is
-// usable.
-func (out *sshBlock) decode(a *hcl.Attribute, ev engine.StaticEvaluator) hcl.Diagnostics {
-	var (
-		ok    bool
-		diags hcl.Diagnostics
-		c     = &out.c
-	)
+// decode decodes one attribute into a setter of its value, nil when the
+// value is unusable (an error, or not known yet).
+func (out *sshBlock) decode(a *hcl.Attribute, ev engine.StaticEvaluator) (func(*Connection), hcl.Diagnostics) {
 	switch a.Name {
 	case "user":
-		var s string
-		if s, ok, diags = ev.String(a); ok && !userRE.MatchString(s) {
-			return append(diags, attrError(a, "Invalid ssh user", fmt.Sprintf("%q is not a user name.", s)))
+		s, ok, diags := ev.String(a)
+		if ok && !userRE.MatchString(s) {
+			return nil, append(diags, attrError(a, "Invalid ssh user", fmt.Sprintf("%q is not a user name.", s)))
 		}
-		c.User = s
+		return setter(ok, func(c *Connection) { c.User = s }), diags
 	case "port":
-		var n int64
-		if n, ok, diags = ev.Int(a); ok && (n < 1 || n > 65535) {
-			return append(diags, attrError(a, "Invalid ssh port", fmt.Sprintf("The port must be from 1 to 65535, not %d.", n)))
+		n, ok, diags := ev.Int(a)
+		if ok && (n < 1 || n > 65535) {
+			return nil, append(diags, attrError(a, "Invalid ssh port", fmt.Sprintf("The port must be from 1 to 65535, not %d.", n)))
 		}
-		c.Port = int(n)
+		if ok {
+			out.port = int(n)
+		}
+		return setter(ok, func(c *Connection) { c.Port = int(n) }), diags
 	case "identity_file":
-		c.IdentityFile, ok, diags = ev.Path(a)
+		p, ok, diags := ev.Path(a)
+		return setter(ok, func(c *Connection) { c.IdentityFile = p }), diags
 	case "known_hosts":
-		c.KnownHosts, ok, diags = ev.Path(a)
+		p, ok, diags := ev.Path(a)
+		return setter(ok, func(c *Connection) { c.KnownHosts = p }), diags
 	case "password_env":
-		var s string
-		if s, ok, diags = ev.String(a); ok && !envNameRE.MatchString(s) {
+		s, ok, diags := ev.String(a)
+		if ok && !envNameRE.MatchString(s) {
 			// Never echo the value: it is likely a password.
 			d := attrError(a, "Invalid password_env",
 				"password_env is the NAME of an environment variable that holds the SSH password, like BW_SSH_PASSWORD; this value is not such a name. Never put a password in the configuration: export it in an environment variable and name that variable here.")
 			d.Extra = engine.SecretSubject{}
-			return append(diags, d)
+			return nil, append(diags, d)
 		}
-		c.PasswordEnv = s
+		return setter(ok, func(c *Connection) { c.PasswordEnv = s }), diags
 	case "jump":
-		var s string
-		if s, ok, diags = ev.String(a); ok && !validJump(s) {
-			return append(diags, attrError(a, "Invalid jump host",
+		s, ok, diags := ev.String(a)
+		if ok && !validJump(s) {
+			return nil, append(diags, attrError(a, "Invalid jump host",
 				`jump must be [user@]host[:port], or several separated by commas, like "ops@bastion.example.net:22".`))
 		}
-		c.Jump = s
+		return setter(ok, func(c *Connection) { c.Jump = s }), diags
 	case "timeout":
-		c.Timeout, ok, diags = ev.Duration(a)
+		d, ok, diags := ev.Duration(a)
+		return setter(ok, func(c *Connection) { c.Timeout = d }), diags
 	case "command_timeout":
-		c.CommandTimeout, ok, diags = ev.Duration(a)
+		d, ok, diags := ev.Duration(a)
+		return setter(ok, func(c *Connection) { c.CommandTimeout = d }), diags
 	case "accept_new_host_keys":
-		c.AcceptNewHostKeys, ok, diags = ev.Bool(a)
+		b, ok, diags := ev.Bool(a)
+		return setter(ok, func(c *Connection) { c.AcceptNewHostKeys = b }), diags
 	case "shell_prompt", "cli_prompt":
-		var s string
-		if s, ok, diags = ev.String(a); ok {
-			if problem := promptProblem(s); problem != "" {
-				return append(diags, attrError(a, "Invalid "+a.Name,
-					fmt.Sprintf("%s is a regular expression (Go syntax) matching the whole prompt line, like %s; %s.", a.Name, promptExample[a.Name], problem)))
-			}
+		s, ok, diags := ev.String(a)
+		if !ok {
+			return nil, diags
+		}
+		if problem := promptProblem(s); problem != "" {
+			return nil, append(diags, attrError(a, "Invalid "+a.Name,
+				fmt.Sprintf("%s is a regular expression (Go syntax) matching the whole prompt line, like %s; %s.", a.Name, promptExample[a.Name], problem)))
 		}
 		if a.Name == "shell_prompt" {
-			c.ShellPrompt = s
-		} else {
-			c.CLIPrompt = s
+			return func(c *Connection) { c.ShellPrompt = s }, diags
 		}
+		return func(c *Connection) { c.CLIPrompt = s }, diags
 	}
-	if ok {
-		out.set[a.Name] = true
+	return nil, nil
+}
+
+// setter is set when the value is usable, else nil.
+func setter(ok bool, set func(*Connection)) func(*Connection) {
+	if !ok {
+		return nil
 	}
-	return diags
+	return set
 }
 
 func validJump(s string) bool {
@@ -248,54 +261,23 @@ func validJump(s string) bool {
 func (SSHBlock) HostConnection(h engine.ConnectionHost, defaults, own engine.ConnectionBlock) (engine.Connection, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var c Connection
-	if top, ok := defaults.(*sshBlock); ok && top != nil {
-		c = top.c
-	}
-	o, _ := own.(*sshBlock)
-	if o != nil {
-		o.mergeInto(&c)
+	for _, b := range []engine.ConnectionBlock{defaults, own} {
+		if b, ok := b.(*sshBlock); ok && b != nil {
+			for _, set := range b.sets {
+				set(&c)
+			}
+		}
 	}
 	if h.Port != 0 {
-		if o != nil && o.set["port"] && o.c.Port != h.Port {
+		if o, ok := own.(*sshBlock); ok && o != nil && o.port != 0 && o.port != h.Port {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting ports",
-				Detail:  fmt.Sprintf("Host %q has port %d in its address and port %d in its ssh block; keep one.", h.Name, h.Port, o.c.Port),
+				Detail:  fmt.Sprintf("Host %q has port %d in its address and port %d in its ssh block; keep one.", h.Name, h.Port, o.port),
 				Subject: o.def.Ptr()})
 		}
 		c.Port = h.Port
 	}
 	c.Address = h.Address
 	return &c, diags
-}
-
-// mergeInto sets in dst what the block sets.
-func (o *sshBlock) mergeInto(dst *Connection) {
-	src := &o.c
-	for name := range o.set {
-		switch name {
-		case "user":
-			dst.User = src.User
-		case "port":
-			dst.Port = src.Port
-		case "identity_file":
-			dst.IdentityFile = src.IdentityFile
-		case "known_hosts":
-			dst.KnownHosts = src.KnownHosts
-		case "password_env":
-			dst.PasswordEnv = src.PasswordEnv
-		case "jump":
-			dst.Jump = src.Jump
-		case "timeout":
-			dst.Timeout = src.Timeout
-		case "command_timeout":
-			dst.CommandTimeout = src.CommandTimeout
-		case "accept_new_host_keys":
-			dst.AcceptNewHostKeys = src.AcceptNewHostKeys
-		case "shell_prompt":
-			dst.ShellPrompt = src.ShellPrompt
-		case "cli_prompt":
-			dst.CLIPrompt = src.CLIPrompt
-		}
-	}
 }
 
 // attrError points at an attribute's value and shows the whole attribute

@@ -157,7 +157,9 @@ func writeEmbedded(fsys fs.FS, root, dir string) error {
 // recorded: the servers' own account, not bwstate's.
 func demoSummary(fleet *sim.Fleet) []string {
 	writes := map[string][]string{}
+	contacted := map[string]bool{}
 	for _, c := range fleet.Commands() {
+		contacted[c.Host] = true
 		verb := strings.ToLower(strings.Fields(c.Line + " x")[0])
 		switch verb {
 		case "set", "clear", "add", "delete", "del", "restartbw", "startbw", "stopbw":
@@ -167,7 +169,11 @@ func demoSummary(fleet *sim.Fleet) []string {
 	var lines []string
 	for _, h := range fleet.Hosts() {
 		got := writes[h.Name()]
-		if len(got) == 0 {
+		switch {
+		case !contacted[h.Name()]:
+			lines = append(lines, fmt.Sprintf("%-5s nothing (not contacted)", h.Name()))
+			continue
+		case len(got) == 0:
 			lines = append(lines, fmt.Sprintf("%-5s reads only", h.Name()))
 			continue
 		}

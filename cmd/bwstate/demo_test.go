@@ -64,7 +64,8 @@ func TestDemo(t *testing.T) {
 		"xsp3  set enabled false; restartbw OpenClientServer",
 		"adp1  set enabled false; restartbw OpenClientServer",
 		"xsp1  reads only",
-		"as1   reads only",
+		"as1   nothing (not contacted)",
+		"as2   nothing (not contacted)",
 	} {
 		if !strings.Contains(rest, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, rest)

@@ -230,14 +230,7 @@ func changeOf(c *engine.Change, commands []string) Change {
 	out := Change{Action: act.String(), Resource: c.Resource, Path: c.Path, Key: fieldsOf(c.Key), Attrs: []Attr{}, Commands: nonNil(commands)}
 	for _, a := range c.Attrs {
 		at := Attr{Name: a.Name, Sensitive: a.Sensitive, BeforeUnknown: a.BeforeUnknown, Restart: a.Restart}
-		if !a.Sensitive {
-			if act != engine.Create && !a.BeforeUnknown {
-				at.Before = ptr(a.Before)
-			}
-			if act != engine.Delete {
-				at.After = ptr(a.After)
-			}
-		}
+		at.Before, at.After = a.Visible(act)
 		out.Attrs = append(out.Attrs, at)
 	}
 	return out
@@ -328,8 +321,16 @@ func impact(p *engine.Plan, works []*work, inventory []*engine.Host, policy engi
 			im.Checks = append(im.Checks, HostCheck{Host: hp.Name, Check: ch.Resource, Passed: ch.Passed, Message: ch.Message})
 		}
 	}
+	notContacted := map[string]bool{}
+	for _, n := range p.LeftAlone {
+		notContacted[n] = true
+	}
 	for _, h := range inventory {
-		if !planned[h.Name] {
+		switch {
+		case planned[h.Name]:
+		case notContacted[h.Name]:
+			im.LeftAlone = append(im.LeftAlone, HostNote{Host: h.Name, Text: "not contacted: nothing in the configuration concerns it"})
+		default:
 			im.LeftAlone = append(im.LeftAlone, HostNote{Host: h.Name, Text: "not in this plan (left out by -target or -exclude)"})
 		}
 	}

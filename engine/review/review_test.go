@@ -399,3 +399,18 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestLeftAloneSaysWhy: a host plan never contacted (nothing concerns it)
+// and a host a -target left out are both left alone, each with its reason.
+func TestLeftAloneSaysWhy(t *testing.T) {
+	p := &engine.Plan{Mode: "normal", Hosts: []*engine.HostPlan{hostPlan("xsp1", []*engine.Change{capOff()}, ocs())},
+		LeftAlone: []string{"as1"}, Targets: []string{"xsp1", "as1"}}
+	r := Build(Input{Plan: p, Hosts: inventory("xsp1", "as1", "as2"), Rollout: engine.DefaultRollout(), Now: t0})
+	want := []HostNote{
+		{Host: "as1", Text: "not contacted: nothing in the configuration concerns it"},
+		{Host: "as2", Text: "not in this plan (left out by -target or -exclude)"},
+	}
+	if diff := cmp.Diff(want, r.Impact.LeftAlone); diff != "" {
+		t.Errorf("wrong result (-want +got):\n%s", diff)
+	}
+}

@@ -226,14 +226,7 @@ func jsonChangeOf(ch *engine.Change) jsonChange {
 	}
 	for _, a := range ch.Attrs {
 		ja := jsonAttr{Name: a.Name, Sensitive: a.Sensitive, BeforeUnknown: a.BeforeUnknown, Restart: a.Restart}
-		if !a.Sensitive {
-			if act != engine.Create && !a.BeforeUnknown {
-				ja.Before = ptr(a.Before)
-			}
-			if act != engine.Delete {
-				ja.After = ptr(a.After)
-			}
-		}
+		ja.Before, ja.After = a.Visible(act)
 		jc.Attributes = append(jc.Attributes, ja)
 	}
 	return jc

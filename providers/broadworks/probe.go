@@ -321,11 +321,17 @@ func probeAttrs(step string, attrs []bwcli.Attr, schema *engine.Context, add fun
 
 // patchSummary says what bwshowver printed about patches.
 func patchSummary(v *bwcli.Version) string {
+	patches := func(n int) string {
+		if n == 1 {
+			return "1 active patch"
+		}
+		return fmt.Sprintf("%d active patches", n)
+	}
 	switch {
 	case len(v.PatchNames) > 0:
-		return fmt.Sprintf("%d active patches: %s", max(v.Patches, len(v.PatchNames)), strings.Join(v.PatchNames, ", "))
+		return patches(max(v.Patches, len(v.PatchNames))) + ": " + strings.Join(v.PatchNames, ", ")
 	case v.Patches > 0:
-		return fmt.Sprintf("%d active patches (no names printed: host.patches is empty, host.patch_count is %d)", v.Patches, v.Patches)
+		return fmt.Sprintf("%s (no names printed: host.patches is empty, host.patch_count is %d)", patches(v.Patches), v.Patches)
 	}
 	return "no active patches"
 }

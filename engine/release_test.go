@@ -147,3 +147,26 @@ func TestReleaseJSON(t *testing.T) {
 		t.Error("wrong result\ngot: -1 read as a release\nwant: an error")
 	}
 }
+
+// FuzzParseRelease: a release number comes from server output (bwshowver)
+// and from plan files. Whatever is read prints to text that reads back as
+// the same release, in the same order, and as the same decimal number.
+func FuzzParseRelease(f *testing.F) {
+	for _, s := range []string{"22.0", "24", "2022.11", "2023.03", "2022.9", "2022.10", "0", "17.sp4", "", "99999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRelease(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseRelease(r.String())
+		if err != nil || back != r || back.Compare(r) != 0 {
+			t.Fatalf("%q prints %q, which reads back as %v (%v)", s, r, back, err)
+		}
+		var j Release
+		if err := json.Unmarshal([]byte(r.NumberText()), &j); err != nil || j != r {
+			t.Fatalf("%q: JSON %s reads back as %v (%v)", s, r.NumberText(), j, err)
+		}
+	})
+}

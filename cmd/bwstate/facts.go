@@ -106,8 +106,8 @@ func runFacts(e *env, args []string) int {
 		}
 		f := r.Facts
 		fmt.Fprintf(e.stdout, "%s (%s)\n", r.Name, r.Address)
-		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", f.Type, f.Root)
-		fmt.Fprintf(e.stdout, "  release         %s (%s)\n", engine.FormatRelease(f.Release), f.ReleaseString)
+		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", f.Type, f.TypeShown)
+		fmt.Fprintf(e.stdout, "  release         %s (%s)\n", f.Release, f.ReleaseString)
 		fmt.Fprintf(e.stdout, "  patches         %s\n", patchesLine(f))
 		fmt.Fprintf(e.stdout, "  alarms          %s\n", listOrNone(f.Alarms))
 		if len(f.Applications) > 0 {

@@ -109,8 +109,8 @@ func runFacts(e *env, args []string) int {
 		}
 		f := r.Facts
 		fmt.Fprintf(e.stdout, "%s (%s)\n", r.Name, r.Address)
-		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", views.Clean(f.Type), views.Clean(f.Root))
-		fmt.Fprintf(e.stdout, "  release         %s (%s)\n", engine.FormatRelease(f.Release), views.Clean(f.ReleaseString))
+		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", views.Clean(f.Type), views.Clean(f.TypeShown))
+		fmt.Fprintf(e.stdout, "  release         %s (%s)\n", f.Release, views.Clean(f.ReleaseString))
 		fmt.Fprintf(e.stdout, "  patches         %s\n", views.Clean(patchesLine(f)))
 		fmt.Fprintf(e.stdout, "  alarms          %s\n", views.Clean(listOrNone(f.Alarms)))
 		if len(f.Applications) > 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/importer"
 	"github.com/bwstate/bwstate/engine/views"
@@ -124,7 +125,7 @@ func runImport(e *env, args []string) int {
 		return exitError
 	}
 	if !strings.EqualFold(facts.Type, h.Type) {
-		fmt.Fprintf(e.stderr, "bwstate import: %s: declared type %s but the server's CLI is %s; fix the host block\n", h.Name, h.Type, views.Clean(facts.Root))
+		fmt.Fprintf(e.stderr, "bwstate import: %s: %s; fix the host block\n", h.Name, views.Clean(engine.TypeMismatch(h, facts)))
 		return exitError
 	}
 
@@ -248,7 +249,7 @@ func (t importTarget) write(e *env, vars *varOptions, text []byte) bool {
 // loadErrors loads the configuration and returns its errors by text and
 // place, except missing values of required variables.
 func loadErrors(e *env, vars *varOptions) (map[string]*hcl.Diagnostic, *config.Config) {
-	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalogue: catalogue, VarFiles: vars.varFiles, Vars: vars.vars, Environ: environ(e)})
+	cfg, diags := config.Load(e.dir, loadOptions(e, vars, config.LoadOptions{}))
 	out := map[string]*hcl.Diagnostic{}
 	for _, d := range diags {
 		if d.Severity != hcl.DiagError || d.Summary == "No value for required variable" {

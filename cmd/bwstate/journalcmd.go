@@ -289,7 +289,7 @@ func runJournalShow(e *env, args []string) int {
 	}
 	// The configuration, when it loads, gives server types and the
 	// rollout; without it the record still says what happened.
-	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalogue: catalogue, VarFiles: vars.varFiles, Vars: vars.vars, Environ: environ(e)})
+	cfg, diags := config.Load(e.dir, loadOptions(e, &vars, config.LoadOptions{}))
 	if diags.HasErrors() {
 		note := "the configuration could not be loaded (" + firstError(diags) + "): server types are unknown"
 		fmt.Fprintf(e.stderr, "bwstate journal show: warning: %s\n", note)

@@ -20,7 +20,7 @@ func noCAPAlarms(h *engine.Host, f *engine.Facts) ([]*engine.Check, error) {
 	if !c.Passed {
 		c.Message = "CAP connection alarms are still raised"
 	}
-	return []*engine.Check{c, {Resource: "check.release", Passed: f.Release >= 22}}, nil
+	return []*engine.Check{c, {Resource: "check.release", Passed: !f.Release.Less(engine.MustParseRelease("22.0"))}}, nil
 }
 
 func TestChecksAfterApply(t *testing.T) {

@@ -184,7 +184,7 @@ func (s *fakeSession) Facts(context.Context) (*engine.Facts, error) {
 	if s.h.factsErr != nil {
 		return nil, s.h.factsErr
 	}
-	return &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, Alarms: slices.Clone(s.h.alarms)}, nil
+	return &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), Alarms: slices.Clone(s.h.alarms)}, nil
 }
 
 func (s *fakeSession) Read(ctx context.Context, path string, schema *engine.Context) (*engine.Observed, error) {

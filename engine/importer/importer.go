@@ -146,16 +146,13 @@ func itemPath(it Item, i int) string {
 }
 
 // path is the context path to write: the catalogue's spelling, else the
-// server's (without its CLI root), else the one given.
+// server's, else the one given.
 func path(it Item) string {
 	if it.Schema != nil {
 		return it.Schema.Path
 	}
 	if it.Observed != nil && it.Observed.Path != "" {
 		p := strings.Trim(it.Observed.Path, "/")
-		if root, rest, ok := strings.Cut(p, "/"); ok && strings.HasSuffix(root, "_CLI") && strings.EqualFold(rest, strings.Trim(it.Path, "/")) {
-			return rest
-		}
 		if strings.EqualFold(p, strings.Trim(it.Path, "/")) {
 			return p
 		}
@@ -319,7 +316,7 @@ func release(f *engine.Facts) string {
 	if f.ReleaseString != "" {
 		return f.ReleaseString
 	}
-	return engine.FormatRelease(f.Release)
+	return f.Release.String()
 }
 
 func kindText(k engine.ContextKind) string {

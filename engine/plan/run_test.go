@@ -341,7 +341,7 @@ func TestRunHostFailures(t *testing.T) {
 		},
 		"type mismatch": {
 			setup: func(p *fakeProvider, src *fakeSource) {
-				p.facts["xsp2"] = &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, ReleaseString: "Rel_22.0_1.1123"}
+				p.facts["xsp2"] = &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123"}
 				src.desired["xsp2"] = nil
 			},
 			want:   "declared type as but the server's CLI is XSP_CLI",
@@ -381,7 +381,7 @@ func TestRunHostFailures(t *testing.T) {
 			hosts, p, src := fleet(3)
 			hosts[1].Type = "as"
 			if name != "type mismatch" {
-				p.facts["xsp2"] = &engine.Facts{Root: "AS_CLI", Type: "as", Release: 22, ReleaseString: "Rel_22.0_1.1123"}
+				p.facts["xsp2"] = &engine.Facts{TypeShown: "AS_CLI", TypeShownBy: "the server's CLI", Type: "as", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123"}
 			}
 			tc.setup(p, src)
 			plan, err := Run(t.Context(), Options{Hosts: hosts, Source: src, Provider: p, Parallelism: 2})

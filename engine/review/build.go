@@ -177,7 +177,7 @@ func hostOf(w *work, policy engine.RestartPolicy) Host {
 		h.EstimateSeconds = w.slot.Seconds
 	}
 	if f := hp.Facts; f != nil {
-		h.Facts = &Facts{Type: f.Type, Release: f.ReleaseString, ReleaseNumber: f.Release,
+		h.Facts = &Facts{Type: f.Type, Release: f.ReleaseString, ReleaseNumber: f.Release.Number(),
 			Patches: nonNil(f.Patches), Alarms: nonNil(f.Alarms)}
 	}
 	if hp.Error != "" {

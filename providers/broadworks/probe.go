@@ -122,7 +122,7 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 		r.add(step, st, format, args...)
 	}
 	how := "learned at login"
-	if h.SSH.ShellPrompt != "" {
+	if c, err := connection(h); err == nil && c.ShellPrompt != "" {
 		how = "matched by shell_prompt"
 	}
 	add("login", ProbeOK, "shell prompt %q (%s)", s.cli.ShellPrompt(), how)
@@ -146,13 +146,11 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 		if broken(err) {
 			return
 		}
+	} else if vf, err := versionFacts(v); err != nil {
+		add("bwshowver", ProbeFailed, "%v", err)
 	} else {
-		facts.Release, facts.ReleaseString = v.Number, v.Release
-		if v.PatchNames != nil {
-			facts.Patches = v.PatchNames
-		}
-		facts.PatchCount = max(v.Patches, len(facts.Patches))
-		add("bwshowver", ProbeOK, "%s %s: release %s, %s", v.ServerType, v.Release, engine.FormatRelease(v.Number), patchSummary(v))
+		facts = vf
+		add("bwshowver", ProbeOK, "%s %s: release %s, %s", v.ServerType, v.Release, facts.Release, patchSummary(v))
 	}
 
 	if err := s.toCLI(ctx); err != nil {
@@ -160,11 +158,11 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 		broken(err)
 		return
 	}
-	facts.Root, facts.Type = s.cli.Root(), s.hostType
+	s.typeFacts(facts)
 	if !strings.EqualFold(s.hostType, h.Type) {
-		add("bwcli", ProbeFailed, "the CLI root is %s, a %s server, but the configuration declares %s %s: fix the host's type", facts.Root, s.hostType, h.Name, h.Type)
+		add("bwcli", ProbeFailed, "the CLI root is %s, a %s server, but the configuration declares %s %s: fix the host's type", facts.TypeShown, s.hostType, h.Name, h.Type)
 	} else {
-		add("bwcli", ProbeOK, "CLI prompt %q: root %s, type %s", strings.TrimSpace(s.cli.Prompt()), facts.Root, facts.Type)
+		add("bwcli", ProbeOK, "CLI prompt %q: root %s, type %s", strings.TrimSpace(s.cli.Prompt()), facts.TypeShown, facts.Type)
 	}
 
 	alarms, err := s.cli.Alarms(ctx)

@@ -148,6 +148,10 @@ func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
 	if err != nil {
 		return nil, err
 	}
+	facts, err := versionFacts(v)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.toCLI(ctx); err != nil {
 		return nil, err
 	}
@@ -164,21 +168,33 @@ func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
 		}
 	}
 	sort.Strings(names)
+	facts.Alarms = names
+	s.typeFacts(facts)
+	return facts, nil
+}
+
+// versionFacts are the facts bwshowver gives: the release and the patches.
+func versionFacts(v *bwcli.Version) (*engine.Facts, error) {
+	release, err := engine.ParseRelease(v.NumberText)
+	if err != nil {
+		return nil, fmt.Errorf("bwshowver: release %s: %w", v.Release, err)
+	}
 	patches := v.PatchNames
 	if patches == nil {
 		patches = []string{}
 	}
-	count := max(v.Patches, len(patches))
-	root := s.cli.Root()
 	return &engine.Facts{
-		Root:          root,
-		Type:          s.hostType,
-		Release:       v.Number,
+		Release:       release,
 		ReleaseString: v.Release,
 		Patches:       patches,
-		PatchCount:    count,
-		Alarms:        names,
+		PatchCount:    max(v.Patches, len(patches)),
+		Alarms:        []string{},
 	}, nil
+}
+
+// typeFacts records the server's type, which the CLI's root shows.
+func (s *session) typeFacts(f *engine.Facts) {
+	f.Type, f.TypeShown, f.TypeShownBy = s.hostType, s.cli.Root(), "the server's CLI"
 }
 
 // Read implements engine.Session.

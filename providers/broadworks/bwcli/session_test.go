@@ -5,13 +5,14 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bwstate/bwstate/internal/leaktest"
 )
 
 // syncBuffer is a transcript sink safe to read while the session writes.
@@ -1030,7 +1031,7 @@ func TestStreamDropMidCommand(t *testing.T) {
 
 func TestNoGoroutineLeftAfterDrop(t *testing.T) {
 	// Count goroutines around a whole session whose stream drops mid-command.
-	before := runtimeGoroutines()
+	leaks := leaktest.Baseline(t, 10*time.Second)
 	func() {
 		r, w := io.Pipe()
 		cr, cw := io.Pipe()
@@ -1054,7 +1055,7 @@ func TestNoGoroutineLeftAfterDrop(t *testing.T) {
 		}
 		waitClosed(t, "session goroutines", s.Done())
 	}()
-	waitGoroutines(t, before)
+	leaks()
 }
 
 func TestOneWritePerCommand(t *testing.T) {
@@ -1111,24 +1112,6 @@ func TestOutputLimit(t *testing.T) {
 	var pe *ProtocolError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Reason, "more than 1000 bytes") {
 		t.Fatalf("wrong error\ngot:  %v\nwant: output limit", err)
-	}
-}
-
-func runtimeGoroutines() int { return runtime.NumGoroutine() }
-
-// waitGoroutines waits until no more goroutines run than before, failing
-// after a deadline: the condition, not a fixed sleep, ends the wait.
-func waitGoroutines(t *testing.T, before int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			n := runtime.Stack(buf, true)
-			t.Fatalf("goroutines left behind: %d, was %d\n%s", runtime.NumGoroutine(), before, buf[:n])
-		}
-		runtime.Gosched()
-		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -220,3 +220,98 @@ type Session interface {
 	// Close leaves the CLI and closes the connection.
 	Close() error
 }
+
+// Redactor is implemented by sessions that record what they send and
+// receive (transcripts, the texts of errors): they mask what they are told
+// is sensitive in whatever they record from then on. The values a session
+// writes as sensitive it knows by itself; plan and apply tell it the host's
+// other sensitive values and attributes before reading (RedactDesired,
+// RedactChanges), so that a read of a context holding one (a read-back, a
+// value computed from a secret, a secret inside a longer cell, the value
+// an attribute had before a sensitive one was set) is masked too. Found by
+// type assertion, so a Session need not implement it.
+type Redactor interface {
+	// Redact masks these values wherever they occur.
+	Redact(values ...string)
+	// RedactAttributes masks the live values of the named attributes (or
+	// table columns, every row) of the context at path, whatever they are.
+	RedactAttributes(path string, names ...string)
+}
+
+// RedactDesired tells s, when it is a Redactor, what desired declares as
+// sensitive: each value, and per context the attributes holding one.
+func RedactDesired(s Session, desired []*Desired) {
+	r, ok := s.(Redactor)
+	if !ok {
+		return
+	}
+	if values := SensitiveValues(desired); len(values) > 0 {
+		r.Redact(values...)
+	}
+	for _, d := range desired {
+		var names []string
+		for _, fs := range append([][]Field{d.Attrs}, d.Rows...) {
+			for _, f := range fs {
+				if f.Sensitive {
+					names = append(names, f.Name)
+				}
+			}
+		}
+		if len(names) > 0 {
+			r.RedactAttributes(d.Path, names...)
+		}
+	}
+}
+
+// RedactChanges tells s, when it is a Redactor, what changes hold as
+// sensitive: the values (after resolves a sensitive attribute's value to
+// write) and per context the attributes and key fields.
+func RedactChanges(s Session, changes []*Change, after func(*AttrChange) string) {
+	r, ok := s.(Redactor)
+	if !ok {
+		return
+	}
+	var values []string
+	for _, c := range changes {
+		var names []string
+		for _, k := range c.Key {
+			if k.Sensitive {
+				values = append(values, k.Value)
+				names = append(names, k.Name)
+			}
+		}
+		for _, ac := range c.Attrs {
+			if ac.Sensitive {
+				values = append(values, after(ac))
+				names = append(names, ac.Name)
+			}
+		}
+		if len(names) > 0 {
+			r.RedactAttributes(c.Path, names...)
+		}
+	}
+	if len(values) > 0 {
+		r.Redact(values...)
+	}
+}
+
+// SensitiveValues lists the sensitive values declared in desired: the
+// attributes and row fields marked sensitive (computed from a sensitive
+// variable, or of an attribute the catalogue marks sensitive).
+func SensitiveValues(desired []*Desired) []string {
+	var out []string
+	add := func(fs []Field) {
+		for _, f := range fs {
+			if f.Sensitive && f.Value != "" {
+				out = append(out, f.Value)
+			}
+		}
+	}
+	for _, d := range desired {
+		add(d.Attrs)
+		for _, row := range d.Rows {
+			add(row)
+		}
+	}
+	return out
+}

@@ -297,11 +297,13 @@ func (a *Advisory) Applies(hostType string, release Release) bool {
 // Normalize turns a value into the canonical CLI form used for comparison:
 // booleans lower-case, numbers without sign noise or leading zeros, choices in
 // their canonical case. It returns an error describing what is wrong when the
-// value is not valid for the attribute.
+// value is not valid for the attribute. Only blanks (spaces) around a value
+// are ignored: a control character or other white space (a tab, U+0085) is
+// part of the value, so a server value holding one never equals a clean one.
 func (a *Attribute) Normalize(v string) (string, error) {
 	switch a.Type {
 	case TypeBool:
-		switch strings.ToLower(strings.TrimSpace(v)) {
+		switch strings.ToLower(strings.Trim(v, " ")) {
 		case "true":
 			return "true", nil
 		case "false":
@@ -309,7 +311,7 @@ func (a *Attribute) Normalize(v string) (string, error) {
 		}
 		return "", fmt.Errorf("%q is not a boolean: use true or false", v)
 	case TypeInt:
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		n, err := strconv.ParseInt(strings.Trim(v, " "), 10, 64)
 		if err != nil {
 			return "", fmt.Errorf("%q is not a whole number", v)
 		}
@@ -319,7 +321,7 @@ func (a *Attribute) Normalize(v string) (string, error) {
 		return strconv.FormatInt(n, 10), nil
 	case TypeChoice:
 		for _, c := range a.Choices {
-			if strings.EqualFold(c, strings.TrimSpace(v)) {
+			if strings.EqualFold(c, strings.Trim(v, " ")) {
 				return c, nil
 			}
 		}

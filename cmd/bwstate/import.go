@@ -15,6 +15,7 @@ import (
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/importer"
+	"github.com/bwstate/bwstate/engine/views"
 )
 
 func init() {
@@ -108,23 +109,23 @@ func runImport(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate import: host %q is not in the inventory; add a host block first\n", *hostName)
 		return exitError
 	}
-	prov := newProvider(e)
+	prov := newProvider(e, cfg)
 	defer prov.Close()
 	ctx, cancel := e.interruptible()
 	defer cancel()
 	sess, err := prov.Open(ctx, h)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate import: %s: unreachable: %v\n", h.Name, err)
+		fmt.Fprintf(e.stderr, "bwstate import: %s: unreachable: %s\n", h.Name, views.CleanLines(err.Error()))
 		return exitError
 	}
 	defer sess.Close()
 	facts, err := sess.Facts(ctx)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate import: %s: read facts: %v\n", h.Name, err)
+		fmt.Fprintf(e.stderr, "bwstate import: %s: read facts: %s\n", h.Name, views.CleanLines(err.Error()))
 		return exitError
 	}
 	if !strings.EqualFold(facts.Type, h.Type) {
-		fmt.Fprintf(e.stderr, "bwstate import: %s: %s; fix the host block\n", h.Name, engine.TypeMismatch(h, facts))
+		fmt.Fprintf(e.stderr, "bwstate import: %s: %s; fix the host block\n", h.Name, views.Clean(engine.TypeMismatch(h, facts)))
 		return exitError
 	}
 
@@ -142,7 +143,8 @@ func runImport(e *env, args []string) int {
 	for i := range items {
 		obs, err := sess.Read(ctx, items[i].Path, items[i].Schema)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "bwstate import: %s: read %s: %v\n", h.Name, items[i].Path, err)
+			// The server's words, control characters escaped.
+			fmt.Fprintf(e.stderr, "bwstate import: %s: read %s: %s\n", h.Name, items[i].Path, views.CleanLines(err.Error()))
 			return exitError
 		}
 		items[i].Observed = obs

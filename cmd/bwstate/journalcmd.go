@@ -14,6 +14,7 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/review"
+	"github.com/bwstate/bwstate/engine/views"
 	"github.com/bwstate/bwstate/engine/views/mop"
 )
 
@@ -155,7 +156,8 @@ func runJournal(e *env, args []string) int {
 				if app == "" {
 					app = "(unknown application)"
 				}
-				fmt.Fprintf(e.stdout, "%s: restart %s pending since run %s: %s\n", host, app, r.PendingSince, strings.Join(r.Reasons, "; "))
+				// A reason may quote a server's warning.
+				fmt.Fprintf(e.stdout, "%s: restart %s pending since run %s: %s\n", host, views.Clean(app), r.PendingSince, views.Clean(strings.Join(r.Reasons, "; ")))
 			}
 		}
 	case "clear-pending":

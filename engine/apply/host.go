@@ -316,6 +316,10 @@ func (h *hostRun) checkStale(ctx context.Context) error {
 	if err := h.resolveSecrets(); err != nil {
 		return err
 	}
+	// The session masks what the changes hold as sensitive in what it
+	// records, from these reads on: the values written, and whatever the
+	// attributes hold before (a read-back shows ********).
+	engine.RedactChanges(h.sess, h.jb.changes, h.after)
 	for _, c := range h.jb.changes {
 		if h.r.stopped(ctx) {
 			return interrupted("stopped before any change")

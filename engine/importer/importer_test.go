@@ -495,3 +495,75 @@ func TestRoundTripNothingToSet(t *testing.T) {
 		t.Errorf("wrong result: error %q, %d changes\n%s", hp.Error, len(hp.Changes), out)
 	}
 }
+
+// TestUndeclarableValuesRoundTrip: a live value bwstate cannot declare (a
+// hostile server's terminal escapes, a C1 control, a quote or a template
+// sequence next to them) is written commented out as an HCL string that,
+// uncommented, evaluates to exactly the live value: the attribute's line
+// in an attribute context, the whole row in a table (with exclusive off).
+// Nothing raw reaches the output: it holds no control character but line
+// ends.
+func TestUndeclarableValuesRoundTrip(t *testing.T) {
+	const hostile = "\x1b]0;pwned\x07\x1b[2J evil\u0085 \"${x}\" %{y} \\z\x7f"
+	out := generate(t, Input{Host: xsp1, Facts: xspFact, Time: importTime, Items: []Item{
+		{Schema: lookup(t, "Applications/OpenClientServer/GeneralSettings"), Observed: attrsObs("Applications/OpenClientServer/GeneralSettings",
+			"systemDomain", hostile, "clientPortEnabled", "true")},
+		{Schema: lookup(t, "System/ManagementAccessList"), Observed: rowsObs("System/ManagementAccessList",
+			map[string]string{"host": "10.9.0.5", "description": hostile},
+			map[string]string{"host": "10.9.0.6", "description": "NOC"})},
+	}})
+	parses(t, out)
+	if i := bytes.IndexFunc(out, func(r rune) bool { return r != '\n' && (r < 0x20 || r >= 0x7f && r < 0xa0) }); i >= 0 {
+		t.Fatalf("wrong result: a raw control character at byte %d of the output:\n%s", i, out)
+	}
+	text := string(out)
+	if !strings.Contains(text, "  exclusive = false\n") || strings.Contains(text, "\n  exclusive = true\n") {
+		t.Errorf("wrong result: the table with an undeclarable row keeps exclusive on:\n%s", text)
+	}
+	if !strings.Contains(text, "not imported, so plan leaves it as it is: ") || !strings.Contains(text, "bwstate refuses to send this value to the CLI: it contains the control character U+001B.") {
+		t.Errorf("wrong result: the reason is not given in words:\n%s", text)
+	}
+	// Uncomment the attribute and the row and read them back.
+	var attrLine string
+	var row []string
+	inRow := false
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "# systemDomain = "):
+			attrLine = strings.TrimPrefix(t, "# ")
+		case t == "# row {":
+			inRow = true
+			row = append(row, "row {")
+		case inRow:
+			row = append(row, strings.TrimPrefix(t, "# "))
+			inRow = t != "# }"
+		}
+	}
+	src := attrLine + "\n" + strings.Join(row, "\n") + "\n"
+	f, diags := hclparse.NewParser().ParseHCL([]byte(src), "uncommented.hcl")
+	if diags.HasErrors() {
+		t.Fatalf("the commented-out lines do not parse once uncommented: %v\n%s", diags, src)
+	}
+	content, diags := f.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "systemDomain", Required: true}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "row"}}})
+	if diags.HasErrors() || len(content.Blocks) != 1 {
+		t.Fatalf("the commented-out lines are not the attribute and one row: %v\n%s", diags, src)
+	}
+	v, diags := content.Attributes["systemDomain"].Expr.Value(nil)
+	if diags.HasErrors() || v.AsString() != hostile {
+		t.Errorf("wrong round trip of the attribute\ngot:  %#v (%v)\nwant: %q", v, diags, hostile)
+	}
+	attrs, _ := content.Blocks[0].Body.JustAttributes()
+	got := map[string]string{}
+	for name, a := range attrs {
+		v, diags := a.Expr.Value(nil)
+		if diags.HasErrors() {
+			t.Fatalf("row attribute %s: %v", name, diags)
+		}
+		got[name] = v.AsString()
+	}
+	if d := cmp.Diff(map[string]string{"host": "10.9.0.5", "description": hostile}, got); d != "" {
+		t.Errorf("wrong round trip of the row (-want +got):\n%s", d)
+	}
+}

@@ -247,6 +247,9 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 		return failed(h, facts, "evaluate configuration: "+err.Error())
 	}
 	desired = r.withSchemas(facts.Type, desired)
+	// The session masks the host's sensitive values in what it records
+	// from now on: a read of a context holding one shows ********.
+	engine.RedactDesired(sess, desired)
 	observed := make(map[string]*engine.Observed)
 	for _, want := range desired {
 		k := pathKey(want.Path)

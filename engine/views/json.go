@@ -149,7 +149,7 @@ func JSON(w io.Writer, p *engine.Plan) error {
 	for _, hp := range p.Hosts {
 		out.Hosts = append(out.Hosts, jsonHostOf(hp))
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(JSONWriter(w))
 	enc.SetEscapeHTML(false) // "->" and "<" stay readable; this is not HTML
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {

@@ -57,6 +57,11 @@ type ProbeTarget struct {
 	Path string
 	// Schema is the catalogue's context, nil when it does not know it.
 	Schema *engine.Context
+	// Secrets are the sensitive values the configuration declares there,
+	// and SensitiveAttrs the attributes (columns) holding them: the probe's
+	// transcript and report mask them, and whatever those attributes hold.
+	Secrets        []string
+	SensitiveAttrs []string
 }
 
 // ProbeReport is what a probe found on one host.
@@ -245,6 +250,8 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 // probeContext enters a context and reads it as plan would, reporting
 // what it recognised. It returns false when the session cannot go on.
 func (p *Provider) probeContext(ctx context.Context, s *session, t ProbeTarget, add func(string, ProbeStatus, string, ...any)) bool {
+	s.Redact(t.Secrets...)
+	s.RedactAttributes(t.Path, t.SensitiveAttrs...)
 	path := catalog.CanonicalPath(t.Path)
 	canonical, err := s.cd(ctx, path)
 	if err != nil {
@@ -252,7 +259,7 @@ func (p *Provider) probeContext(ctx context.Context, s *session, t ProbeTarget, 
 		return s.cli.Usable()
 	}
 	step := "get /" + canonical
-	c, err := s.cli.Get(ctx, bwcli.GetOptions{Sensitive: sensitiveNames(t.Schema)})
+	c, err := s.cli.Get(ctx, s.getOptions(t.Path, t.Schema))
 	if err != nil {
 		add(step, ProbeFailed, "%v", cliError(err))
 		return s.cli.Usable()

@@ -55,6 +55,13 @@ type Options struct {
 	// TranscriptDir, when set, receives one transcript per session (what
 	// was sent and received, secrets redacted), named HOST-TIME.log.
 	TranscriptDir string
+	// Secrets are values every session masks in what it records (its
+	// transcript, the texts of its errors) from the login on: the raw
+	// values of the configuration's sensitive variables. Sessions also
+	// learn the values they write as sensitive, the values of sensitive
+	// attributes they read, and what the engine gives them
+	// (engine.Redactor).
+	Secrets []string
 	// AcceptNewHint is the opt-in a user can give to record unknown host
 	// keys, named in the unknown-host error.
 	AcceptNewHint string
@@ -166,6 +173,7 @@ func (p *Provider) Open(ctx context.Context, h *engine.Host) (engine.Session, er
 	}
 	opts.CommandTimeout, opts.Transcript = p.commandTimeout(conn), transcript
 	s.cli = bwcli.New(shell.Stdout, shell.Stdin, opts)
+	s.cli.AddSecrets(p.opts.Secrets...)
 	if err := s.cli.WaitShell(ctx); err != nil {
 		s.Close()
 		hint := ""

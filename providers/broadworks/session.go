@@ -28,9 +28,49 @@ type session struct {
 	cli        *bwcli.Session
 	transcript *os.File
 	hostType   string // from the CLI root once bwcli ran; else the declared type
+	// masked are attribute names whose live values the transcript masks,
+	// per context (lower-case path), besides the catalogue's sensitive
+	// ones (RedactAttributes).
+	masked map[string][]string
 }
 
-var _ engine.Session = (*session)(nil)
+var (
+	_ engine.Session  = (*session)(nil)
+	_ engine.Redactor = (*session)(nil)
+)
+
+// Redact implements engine.Redactor: the values are masked in everything
+// the session records from now on (bwcli.Session.AddSecrets).
+func (s *session) Redact(values ...string) { s.cli.AddSecrets(values...) }
+
+// RedactAttributes implements engine.Redactor: reads of the context mask
+// the live values of these attributes (columns) as they do the catalogue's
+// sensitive ones, and the session masks those values from then on.
+func (s *session) RedactAttributes(path string, names ...string) {
+	if len(names) == 0 {
+		return
+	}
+	if s.masked == nil {
+		s.masked = map[string][]string{}
+	}
+	k := strings.ToLower(catalog.CanonicalPath(path))
+	s.masked[k] = append(s.masked[k], names...)
+}
+
+// getOptions are the options of a read of path: the catalogue's sensitive
+// attributes and those the engine named (RedactAttributes) are masked.
+func (s *session) getOptions(path string, schema *engine.Context) bwcli.GetOptions {
+	names := sensitiveNames(schema)
+	for _, n := range s.masked[strings.ToLower(catalog.CanonicalPath(path))] {
+		names = append(names, n)
+		if schema != nil {
+			if a := schema.Attribute(n); a != nil && a.Column != "" {
+				names = append(names, a.Column) // the title a table prints
+			}
+		}
+	}
+	return bwcli.GetOptions{Sensitive: names}
+}
 
 // inCLI reports whether bwcli is running.
 func (s *session) inCLI() bool { return s.cli.Root() != "" }
@@ -169,8 +209,7 @@ func (s *session) Read(ctx context.Context, path string, schema *engine.Context)
 	if err != nil {
 		return nil, cliError(err)
 	}
-	opt := bwcli.GetOptions{Sensitive: sensitiveNames(schema)}
-	c, err := s.cli.Get(ctx, opt)
+	c, err := s.cli.Get(ctx, s.getOptions(path, schema))
 	if err != nil {
 		return nil, cliError(err)
 	}
@@ -270,6 +309,10 @@ func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) 
 	if err := checkOp(op); err != nil {
 		return engine.Reply{}, err
 	}
+	// Whatever the op carries as sensitive (a row key too, which the
+	// command line holds) is masked from now on, in this command's
+	// transcript and errors and in every later read.
+	s.cli.AddSecrets(sensitiveOpValues(op)...)
 	if err := s.toCLI(ctx); err != nil {
 		return engine.Reply{}, err
 	}
@@ -309,6 +352,22 @@ func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) 
 		return engine.Reply{Kind: engine.ReplyRestart, Text: r.Text}, nil
 	}
 	return engine.Reply{Kind: engine.ReplyDone, Text: r.Text}, nil
+}
+
+// sensitiveOpValues lists the values op marks sensitive.
+func sensitiveOpValues(op engine.Op) []string {
+	var out []string
+	if op.Sensitive || op.Prompted {
+		out = append(out, op.Value)
+	}
+	for _, fs := range [][]engine.Field{op.Key, op.Fields} {
+		for _, f := range fs {
+			if f.Sensitive {
+				out = append(out, f.Value)
+			}
+		}
+	}
+	return out
 }
 
 // checkOp applies the driver's quoting rules to every name and value of op

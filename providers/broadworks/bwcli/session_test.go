@@ -213,9 +213,20 @@ func TestGetAttributes(t *testing.T) {
 		"no pty echo":    {st: step{want: "get", reply: plain, echo: "\n"}, want: want},
 		"echo with \\r":  {st: step{want: "get", echo: "get\r\r\n", reply: plain}, want: want},
 		"redrawn prompt": {st: step{want: "get", echo: "\r" + capPrompt + "get\n", reply: plain}, want: want},
-		"ansi noise": {
-			st:   step{want: "get", reply: "\x1b[1m  enabled = true\x1b[0m\n  serverPort = \x1b[32m2206\x1b[m\n\x1b[K  numConnections = 1\n\x1b[?2004h" + capPrompt},
+		"terminal noise around the prompt and the echo": {
+			st:   step{want: "get", echo: "get\x1b[K\r\n", reply: plain[:len(plain)-len(capPrompt)] + "\x1b[?2004h" + capPrompt},
 			want: want,
+		},
+		"control characters in values are kept": {
+			// A hostile or broken server: the values reach the caller as
+			// printed (views escape them), never the part a terminal shows.
+			st: step{want: "get", reply: "  description = \x1b]0;pwned\x07\x1b[2J evil\n  systemDomain = a\u0085b\tc\x7f\n  detail = \x1b[31mred\x1b[0m\n" + capPrompt},
+			want: []Attr{{Name: "description", Value: "\x1b]0;pwned\x07\x1b[2J evil"}, {Name: "systemDomain", Value: "a\u0085b\tc\x7f"},
+				{Name: "detail", Value: "\x1b[31mred\x1b[0m"}},
+		},
+		"control characters at the start of a value and after the echo": {
+			st:   step{want: "get", reply: "\x1b[2J\x1b[H  banner = \x08x\n" + capPrompt, echo: "get\r\n"},
+			want: nil,
 		},
 		"empty and masked values": {
 			st:   step{want: "get", reply: "  systemDomain = \n  clientSecret = ********\n" + capPrompt},
@@ -236,6 +247,15 @@ func TestGetAttributes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s, _, _ := cliSession(t, fakeOptions{}, tc.st)
 			got, err := s.GetAttributes(testContext(t), GetOptions{})
+			if tc.want == nil {
+				// Output that does not parse as printed fails, quoting the
+				// line with its control characters escaped.
+				var pe *ParseError
+				if !errors.As(err, &pe) || !strings.Contains(err.Error(), `line 1: not a `+"`name = value`"+` line: "\x1b[2J\x1b[H  banner = \bx"`) {
+					t.Fatalf("wrong error\ngot:  %v\nwant: a ParseError quoting line 1 escaped", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("GetAttributes: %v", err)
 			}
@@ -1069,14 +1089,17 @@ func TestOneWritePerCommand(t *testing.T) {
 func TestTranscript(t *testing.T) {
 	var tr syncBuffer
 	s, _, _ := cliSession(t, fakeOptions{opts: Options{Transcript: &tr}},
-		step{want: "get", reply: "\x1b[1m  enabled = true\x1b[0m\n" + capPrompt})
+		step{want: "get", echo: "get\x1b[K\r\n", reply: "  enabled = true\n  description = \x1b]0;pwned\x07 C:\\x41\u0085\n" + capPrompt})
 	if _, err := s.GetAttributes(testContext(t), GetOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// The empty line sent at login shows as an empty command.
+	// The empty line sent at login shows as an empty command. Control
+	// characters the server printed are escaped, backslashes doubled
+	// (docs/simulator.md, the transcript format); the decorated echo is
+	// the command.
 	want := motd + shellPrompt + "\n>>> \n\n" + shellPrompt + "\n>>> bwcli\nbwcli\n" + banner + rootPrompt +
 		"\n>>> cd /" + capPath + "\ncd /" + capPath + "\n" + capPrompt +
-		"\n>>> get\nget\n  enabled = true\n" + capPrompt
+		"\n>>> get\nget\n  enabled = true\n  description = \\x1b]0;pwned\\x07 C:\\\\x41\\u0085\n" + capPrompt
 	if diff := cmp.Diff(want, tr.String()); diff != "" {
 		t.Errorf("wrong transcript (-want +got):\n%s", diff)
 	}

@@ -1,7 +1,9 @@
 // Package engine is the provider-agnostic core of bwstate: the data types
 // shared by configuration loading, planning, applying and rendering, and the
-// interfaces (Catalogue, Provider, Session) that a server provider such as
-// providers/broadworks implements.
+// interfaces (Catalogue, ConnectionSchema, Provider, Session) that a server
+// provider such as providers/broadworks implements. How a host is reached
+// is the provider's: it decodes its own connection block and the engine
+// carries the result (Host.Connection) without looking inside.
 //
 // The engine imports no SSH, terminal or flag code. Dependencies point one
 // way: cmd/bwstate -> engine/... and cmd/bwstate -> providers/broadworks ->

@@ -198,6 +198,26 @@ type AttrChange struct {
 	Restart string `json:"restart,omitempty"`
 }
 
+// Visible returns the values of the change that any output may show when
+// its change does a: nil for every value of a sensitive attribute, for the
+// before-value of a created row or one that cannot be read, and for the
+// after-value of a deleted row. Every rendering that prints values takes
+// them from here, so none can show one the others hide.
+func (ac *AttrChange) Visible(a Action) (before, after *string) {
+	if ac.Sensitive {
+		return nil, nil
+	}
+	if a != Create && !ac.BeforeUnknown {
+		b := ac.Before
+		before = &b
+	}
+	if a != Delete {
+		v := ac.After
+		after = &v
+	}
+	return before, after
+}
+
 // Restart is one application restart a host needs.
 type Restart struct {
 	App string `json:"app"`

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +12,9 @@ import (
 
 // Host is one server of the inventory, as the configuration declares it.
 type Host struct {
-	Name    string
+	Name string
+	// Address is the host name or IP address of the address attribute,
+	// without a port (what host.address holds).
 	Address string
 	// Type is the server type in lower case: xsp, as, adp, ns, ps, ms, ...
 	Type   string
@@ -22,59 +22,37 @@ type Host struct {
 	// Vars are group vars merged with host vars (host wins); an object or
 	// cty.EmptyObjectVal.
 	Vars cty.Value
-	SSH  SSHSettings
+	// Connection is how the provider reaches the host: its decoding of the
+	// configuration's connection blocks (ConnectionSchema). The engine
+	// never looks inside; nil when no provider decoded any.
+	Connection Connection
 }
 
-// Endpoint is the address as plans print it: "10.1.0.11", or
-// "127.0.0.1:2201" when the host listens on a port other than 22.
+// Endpoint is the address as plans print it: the provider's
+// (Connection.Endpoint, "127.0.0.1:2201" for a host on another port than
+// its protocol's), else the address.
 func (h *Host) Endpoint() string {
-	if h.SSH.Port == 0 || h.SSH.Port == 22 {
-		return h.Address
+	if h.Connection != nil {
+		return h.Connection.Endpoint()
 	}
-	return net.JoinHostPort(h.Address, strconv.Itoa(h.SSH.Port))
-}
-
-// SSHSettings are connection settings for one host: the configuration's ssh
-// block merged with the host's own ssh block. Empty fields mean "default"
-// (the provider may then consult ~/.ssh/config).
-type SSHSettings struct {
-	User         string
-	Port         int
-	IdentityFile string
-	KnownHosts   string
-	// PasswordEnv is the NAME of an environment variable holding the
-	// password, never the password itself.
-	PasswordEnv string
-	// Jump is a ProxyJump chain: "user@host:port[,user@host:port...]".
-	Jump string
-	// Timeout bounds connecting: the TCP connect and SSH handshake of each
-	// hop.
-	Timeout time.Duration
-	// CommandTimeout bounds each shell or CLI command once connected; zero
-	// means the provider's default.
-	CommandTimeout time.Duration
-	// AcceptNewHostKeys records keys of hosts missing from known_hosts
-	// (trust on first use). A changed key is never accepted.
-	AcceptNewHostKeys bool
-	// ShellPrompt is a regular expression matching the login shell's
-	// prompt (the whole last line the server printed, trailing blanks
-	// aside); empty means the provider learns the prompt at login.
-	ShellPrompt string
-	// CLIPrompt is a regular expression matching the CLI's prompt in place
-	// of the built-in `<ROOT>_CLI/Path> ` shape; named groups `root` and
-	// `path` give the CLI root and the context.
-	CLIPrompt string
+	return h.Address
 }
 
 // Facts is what a host tells about itself before any context is read.
 type Facts struct {
-	// Root is the CLI root from the prompt, e.g. "XSP_CLI".
-	Root string `json:"root"`
-	// Type is the server type derived from Root, lower case ("xsp").
+	// TypeShown is what the server showed that tells its type, as it
+	// showed it, and TypeShownBy names where, in the provider's words: the
+	// BroadWorks provider gives the root of the CLI's prompt, "XSP_CLI",
+	// shown by "the server's CLI". bwstate facts prints TypeShown beside
+	// Type; a type other than the declared one is reported as "declared
+	// type as but the server's CLI is XSP_CLI" (TypeMismatch).
+	TypeShown   string `json:"root"`
+	TypeShownBy string `json:"-"`
+	// Type is the server type the host reports, lower case ("xsp").
 	Type string `json:"type"`
-	// Release is the release as a number: 22.0, 24.0, 2022.11.
-	Release float64 `json:"release"`
-	// ReleaseString is the release as bwshowver prints it: "Rel_24.0_1.944".
+	// Release is the release: 22.0, 24.0, 2022.11.
+	Release Release `json:"release"`
+	// ReleaseString is the release as the server prints it: "Rel_24.0_1.944".
 	ReleaseString string `json:"release_string"`
 	// Patches names the active patches when the server lists them; empty
 	// when it prints only their number (release 24's bwshowver).
@@ -87,6 +65,15 @@ type Facts struct {
 	Alarms []string `json:"alarms"`
 	// Applications maps each application showrun lists to its state.
 	Applications map[string]string `json:"applications,omitempty"`
+}
+
+// TypeMismatch says that a host's server is not of the type the
+// configuration declares, in the provider's words when it gave them.
+func TypeMismatch(h *Host, f *Facts) string {
+	if f.TypeShown == "" || f.TypeShownBy == "" {
+		return fmt.Sprintf("declared type %s but the server reports type %s", h.Type, f.Type)
+	}
+	return fmt.Sprintf("declared type %s but %s is %s", h.Type, f.TypeShownBy, f.TypeShown)
 }
 
 // Field is one named value of a row key or an operation.
@@ -112,7 +99,8 @@ func LookupFold(m map[string]string, name string) (key, value string, ok bool) {
 
 // Observed is the live content of one context as read from a host.
 type Observed struct {
-	// Path as the server's prompt printed it (canonical case).
+	// Path in the server's spelling (its canonical case), without a
+	// leading slash.
 	Path string
 	Kind ContextKind
 	// Attrs maps attribute names (as printed) to CLI values (AttributeContext).
@@ -233,4 +221,99 @@ type Session interface {
 	WaitHealthy(ctx context.Context, app string, timeout time.Duration) error
 	// Close leaves the CLI and closes the connection.
 	Close() error
+}
+
+// Redactor is implemented by sessions that record what they send and
+// receive (transcripts, the texts of errors): they mask what they are told
+// is sensitive in whatever they record from then on. The values a session
+// writes as sensitive it knows by itself; plan and apply tell it the host's
+// other sensitive values and attributes before reading (RedactDesired,
+// RedactChanges), so that a read of a context holding one (a read-back, a
+// value computed from a secret, a secret inside a longer cell, the value
+// an attribute had before a sensitive one was set) is masked too. Found by
+// type assertion, so a Session need not implement it.
+type Redactor interface {
+	// Redact masks these values wherever they occur.
+	Redact(values ...string)
+	// RedactAttributes masks the live values of the named attributes (or
+	// table columns, every row) of the context at path, whatever they are.
+	RedactAttributes(path string, names ...string)
+}
+
+// RedactDesired tells s, when it is a Redactor, what desired declares as
+// sensitive: each value, and per context the attributes holding one.
+func RedactDesired(s Session, desired []*Desired) {
+	r, ok := s.(Redactor)
+	if !ok {
+		return
+	}
+	if values := SensitiveValues(desired); len(values) > 0 {
+		r.Redact(values...)
+	}
+	for _, d := range desired {
+		var names []string
+		for _, fs := range append([][]Field{d.Attrs}, d.Rows...) {
+			for _, f := range fs {
+				if f.Sensitive {
+					names = append(names, f.Name)
+				}
+			}
+		}
+		if len(names) > 0 {
+			r.RedactAttributes(d.Path, names...)
+		}
+	}
+}
+
+// RedactChanges tells s, when it is a Redactor, what changes hold as
+// sensitive: the values (after resolves a sensitive attribute's value to
+// write) and per context the attributes and key fields.
+func RedactChanges(s Session, changes []*Change, after func(*AttrChange) string) {
+	r, ok := s.(Redactor)
+	if !ok {
+		return
+	}
+	var values []string
+	for _, c := range changes {
+		var names []string
+		for _, k := range c.Key {
+			if k.Sensitive {
+				values = append(values, k.Value)
+				names = append(names, k.Name)
+			}
+		}
+		for _, ac := range c.Attrs {
+			if ac.Sensitive {
+				values = append(values, after(ac))
+				names = append(names, ac.Name)
+			}
+		}
+		if len(names) > 0 {
+			r.RedactAttributes(c.Path, names...)
+		}
+	}
+	if len(values) > 0 {
+		r.Redact(values...)
+	}
+}
+
+// SensitiveValues lists the sensitive values declared in desired: the
+// attributes and row fields marked sensitive (computed from a sensitive
+// variable, or of an attribute the catalogue marks sensitive).
+func SensitiveValues(desired []*Desired) []string {
+	var out []string
+	add := func(fs []Field) {
+		for _, f := range fs {
+			if f.Sensitive && f.Value != "" {
+				out = append(out, f.Value)
+			}
+		}
+	}
+	for _, d := range desired {
+		add(d.Attrs)
+		for _, row := range d.Rows {
+			add(row)
+		}
+	}
+	return out
 }

@@ -85,43 +85,37 @@ type Attribute struct {
 }
 
 // ReleaseRange is a half-open interval of releases [Since, Until). A zero
-// bound is open. Releases are numbers as in Facts.Release (21.0, 2022.11).
+// bound is open.
 type ReleaseRange struct {
-	Since float64
-	Until float64
+	Since Release
+	Until Release
 }
 
 // Contains reports whether release r is inside the range.
-func (rr ReleaseRange) Contains(r float64) bool {
-	if rr.Since != 0 && r < rr.Since {
+func (rr ReleaseRange) Contains(r Release) bool {
+	if !rr.Since.IsZero() && r.Less(rr.Since) {
 		return false
 	}
-	if rr.Until != 0 && r >= rr.Until {
+	if !rr.Until.IsZero() && !r.Less(rr.Until) {
 		return false
 	}
 	return true
 }
 
-// String renders the range for messages, e.g. ">= 22.0" or "< 22.0".
+// IsZero reports whether the range is every release.
+func (rr ReleaseRange) IsZero() bool { return rr.Since.IsZero() && rr.Until.IsZero() }
+
+// String renders the range for messages, e.g. "release 22.0 and later".
 func (rr ReleaseRange) String() string {
 	switch {
-	case rr.Since == 0 && rr.Until == 0:
+	case rr.IsZero():
 		return "all releases"
-	case rr.Until == 0:
-		return fmt.Sprintf("release %s and later", FormatRelease(rr.Since))
-	case rr.Since == 0:
-		return fmt.Sprintf("releases before %s", FormatRelease(rr.Until))
+	case rr.Until.IsZero():
+		return fmt.Sprintf("release %s and later", rr.Since)
+	case rr.Since.IsZero():
+		return fmt.Sprintf("releases before %s", rr.Until)
 	}
-	return fmt.Sprintf("releases %s to before %s", FormatRelease(rr.Since), FormatRelease(rr.Until))
-}
-
-// FormatRelease prints a release number the way BroadWorks does: 22.0, 2022.11.
-func FormatRelease(r float64) string {
-	s := strconv.FormatFloat(r, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
+	return fmt.Sprintf("releases %s to before %s", rr.Since, rr.Until)
 }
 
 // Context describes one CLI context of the catalogue, e.g.
@@ -288,7 +282,7 @@ type Advisory struct {
 
 // Applies reports whether the advisory concerns a host of the given type
 // and release.
-func (a *Advisory) Applies(hostType string, release float64) bool {
+func (a *Advisory) Applies(hostType string, release Release) bool {
 	if !a.Releases.Contains(release) {
 		return false
 	}
@@ -303,11 +297,13 @@ func (a *Advisory) Applies(hostType string, release float64) bool {
 // Normalize turns a value into the canonical CLI form used for comparison:
 // booleans lower-case, numbers without sign noise or leading zeros, choices in
 // their canonical case. It returns an error describing what is wrong when the
-// value is not valid for the attribute.
+// value is not valid for the attribute. Only blanks (spaces) around a value
+// are ignored: a control character or other white space (a tab, U+0085) is
+// part of the value, so a server value holding one never equals a clean one.
 func (a *Attribute) Normalize(v string) (string, error) {
 	switch a.Type {
 	case TypeBool:
-		switch strings.ToLower(strings.TrimSpace(v)) {
+		switch strings.ToLower(strings.Trim(v, " ")) {
 		case "true":
 			return "true", nil
 		case "false":
@@ -315,7 +311,7 @@ func (a *Attribute) Normalize(v string) (string, error) {
 		}
 		return "", fmt.Errorf("%q is not a boolean: use true or false", v)
 	case TypeInt:
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		n, err := strconv.ParseInt(strings.Trim(v, " "), 10, 64)
 		if err != nil {
 			return "", fmt.Errorf("%q is not a whole number", v)
 		}
@@ -325,7 +321,7 @@ func (a *Attribute) Normalize(v string) (string, error) {
 		return strconv.FormatInt(n, 10), nil
 	case TypeChoice:
 		for _, c := range a.Choices {
-			if strings.EqualFold(c, strings.TrimSpace(v)) {
+			if strings.EqualFold(c, strings.Trim(v, " ")) {
 				return c, nil
 			}
 		}

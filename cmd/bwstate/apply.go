@@ -144,7 +144,7 @@ func runApply(e *env, args []string) int {
 	}
 	// One provider plans and applies: it holds the keys unlocked with a
 	// passphrase, which is asked once per run.
-	prov := newProvider(e)
+	prov := newProvider(e, cfg)
 	defer prov.Close()
 	opts.Provider = prov
 	switch {

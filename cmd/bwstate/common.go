@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -23,6 +24,10 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 
 // catalogue is the BroadWorks context catalogue (immutable, shared).
 var catalogue = catalog.New()
+
+// connections is the BroadWorks provider's connection block (ssh), which
+// the provider decodes.
+var connections = broadworks.SSHBlock{}
 
 // multiFlag collects a repeatable string flag (-var, -target, ...).
 type multiFlag []string
@@ -171,16 +176,23 @@ func loadConfig(e *env, v *varOptions, out *colorOptions) *config.Config {
 	return loadConfigWith(e, v, out, config.LoadOptions{})
 }
 
-// loadConfigWith is loadConfig with extra load options (the catalogue,
-// variables and environment are filled in).
+// loadConfigWith is loadConfig with extra load options (the provider's
+// parts, variables and environment are filled in).
 func loadConfigWith(e *env, v *varOptions, out *colorOptions, opts config.LoadOptions) *config.Config {
-	opts.Catalogue, opts.VarFiles, opts.Vars, opts.Environ = catalogue, v.varFiles, v.vars, environ(e)
-	cfg, diags := config.Load(e.dir, opts)
+	cfg, diags := config.Load(e.dir, loadOptions(e, v, opts))
 	writeDiagnostics(e, diags, cfg.Parser, out)
 	if diags.HasErrors() {
 		return nil
 	}
 	return cfg
+}
+
+// loadOptions fills in what every load needs: the provider's catalogue
+// and connection block, the variables and the environment.
+func loadOptions(e *env, v *varOptions, opts config.LoadOptions) config.LoadOptions {
+	opts.Catalogue, opts.Connections = catalogue, connections
+	opts.VarFiles, opts.Vars, opts.Environ = v.varFiles, v.vars, environ(e)
+	return opts
 }
 
 // writeDiagnostics prints configuration diagnostics: as text on stderr, or,

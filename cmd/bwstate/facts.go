@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/engine/views"
 )
 
 func init() {
@@ -52,11 +53,11 @@ func runFacts(e *env, args []string) int {
 		return code
 	}
 	color.diagJSON = *asJSON
-	_, sel, ok := c.load(e)
+	cfg, sel, ok := c.load(e)
 	if !ok {
 		return exitError
 	}
-	prov := newProvider(e)
+	prov := newProvider(e, cfg)
 	defer prov.Close()
 	ctx, cancel := e.interruptible()
 	defer cancel()
@@ -89,7 +90,7 @@ func runFacts(e *env, args []string) int {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(views.JSONWriter(e.stdout))
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(struct {
 			FormatVersion string      `json:"format_version"`
@@ -99,23 +100,25 @@ func runFacts(e *env, args []string) int {
 		}
 		return code
 	}
+	// Everything below but the names came from the servers: printed with
+	// control characters escaped.
 	for _, r := range results {
 		if r.Error != "" {
-			fmt.Fprintf(e.stdout, "%s: %s\n", r.Name, r.Error)
+			fmt.Fprintf(e.stdout, "%s: %s\n", r.Name, views.CleanLines(r.Error))
 			continue
 		}
 		f := r.Facts
 		fmt.Fprintf(e.stdout, "%s (%s)\n", r.Name, r.Address)
-		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", f.Type, f.Root)
-		fmt.Fprintf(e.stdout, "  release         %s (%s)\n", engine.FormatRelease(f.Release), f.ReleaseString)
-		fmt.Fprintf(e.stdout, "  patches         %s\n", patchesLine(f))
-		fmt.Fprintf(e.stdout, "  alarms          %s\n", listOrNone(f.Alarms))
+		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", views.Clean(f.Type), views.Clean(f.TypeShown))
+		fmt.Fprintf(e.stdout, "  release         %s (%s)\n", f.Release, views.Clean(f.ReleaseString))
+		fmt.Fprintf(e.stdout, "  patches         %s\n", views.Clean(patchesLine(f)))
+		fmt.Fprintf(e.stdout, "  alarms          %s\n", views.Clean(listOrNone(f.Alarms)))
 		if len(f.Applications) > 0 {
 			var apps []string
 			for _, a := range sortedKeys(f.Applications) {
 				apps = append(apps, a+" "+f.Applications[a])
 			}
-			fmt.Fprintf(e.stdout, "  applications    %s\n", strings.Join(apps, ", "))
+			fmt.Fprintf(e.stdout, "  applications    %s\n", views.Clean(strings.Join(apps, ", ")))
 		}
 	}
 	return code

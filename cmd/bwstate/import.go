@@ -12,8 +12,10 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/importer"
+	"github.com/bwstate/bwstate/engine/views"
 )
 
 func init() {
@@ -107,23 +109,23 @@ func runImport(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "bwstate import: host %q is not in the inventory; add a host block first\n", *hostName)
 		return exitError
 	}
-	prov := newProvider(e)
+	prov := newProvider(e, cfg)
 	defer prov.Close()
 	ctx, cancel := e.interruptible()
 	defer cancel()
 	sess, err := prov.Open(ctx, h)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate import: %s: unreachable: %v\n", h.Name, err)
+		fmt.Fprintf(e.stderr, "bwstate import: %s: unreachable: %s\n", h.Name, views.CleanLines(err.Error()))
 		return exitError
 	}
 	defer sess.Close()
 	facts, err := sess.Facts(ctx)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "bwstate import: %s: read facts: %v\n", h.Name, err)
+		fmt.Fprintf(e.stderr, "bwstate import: %s: read facts: %s\n", h.Name, views.CleanLines(err.Error()))
 		return exitError
 	}
 	if !strings.EqualFold(facts.Type, h.Type) {
-		fmt.Fprintf(e.stderr, "bwstate import: %s: declared type %s but the server's CLI is %s; fix the host block\n", h.Name, h.Type, facts.Root)
+		fmt.Fprintf(e.stderr, "bwstate import: %s: %s; fix the host block\n", h.Name, views.Clean(engine.TypeMismatch(h, facts)))
 		return exitError
 	}
 
@@ -141,7 +143,8 @@ func runImport(e *env, args []string) int {
 	for i := range items {
 		obs, err := sess.Read(ctx, items[i].Path, items[i].Schema)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "bwstate import: %s: read %s: %v\n", h.Name, items[i].Path, err)
+			// The server's words, control characters escaped.
+			fmt.Fprintf(e.stderr, "bwstate import: %s: read %s: %s\n", h.Name, items[i].Path, views.CleanLines(err.Error()))
 			return exitError
 		}
 		items[i].Observed = obs
@@ -246,7 +249,7 @@ func (t importTarget) write(e *env, vars *varOptions, text []byte) bool {
 // loadErrors loads the configuration and returns its errors by text and
 // place, except missing values of required variables.
 func loadErrors(e *env, vars *varOptions) (map[string]*hcl.Diagnostic, *config.Config) {
-	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalogue: catalogue, VarFiles: vars.varFiles, Vars: vars.vars, Environ: environ(e)})
+	cfg, diags := config.Load(e.dir, loadOptions(e, vars, config.LoadOptions{}))
 	out := map[string]*hcl.Diagnostic{}
 	for _, d := range diags {
 		if d.Severity != hcl.DiagError || d.Summary == "No value for required variable" {

@@ -14,6 +14,7 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/review"
+	"github.com/bwstate/bwstate/engine/views"
 	"github.com/bwstate/bwstate/engine/views/mop"
 )
 
@@ -155,7 +156,8 @@ func runJournal(e *env, args []string) int {
 				if app == "" {
 					app = "(unknown application)"
 				}
-				fmt.Fprintf(e.stdout, "%s: restart %s pending since run %s: %s\n", host, app, r.PendingSince, strings.Join(r.Reasons, "; "))
+				// A reason may quote a server's warning.
+				fmt.Fprintf(e.stdout, "%s: restart %s pending since run %s: %s\n", host, views.Clean(app), r.PendingSince, views.Clean(strings.Join(r.Reasons, "; ")))
 			}
 		}
 	case "clear-pending":
@@ -287,7 +289,7 @@ func runJournalShow(e *env, args []string) int {
 	}
 	// The configuration, when it loads, gives server types and the
 	// rollout; without it the record still says what happened.
-	cfg, diags := config.Load(e.dir, config.LoadOptions{Catalogue: catalogue, VarFiles: vars.varFiles, Vars: vars.vars, Environ: environ(e)})
+	cfg, diags := config.Load(e.dir, loadOptions(e, &vars, config.LoadOptions{}))
 	if diags.HasErrors() {
 		note := "the configuration could not be loaded (" + firstError(diags) + "): server types are unknown"
 		fmt.Fprintf(e.stderr, "bwstate journal show: warning: %s\n", note)

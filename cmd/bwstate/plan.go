@@ -204,7 +204,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 	}
 	prov := req.prov
 	if prov == nil {
-		p := newProvider(e)
+		p := newProvider(e, req.cfg)
 		defer p.Close()
 		prov = p
 	}

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"unicode"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/engine/views"
 	"github.com/bwstate/bwstate/providers/broadworks"
 )
 
@@ -66,7 +66,7 @@ func runProbe(e *env, args []string) int {
 	if dir == "" {
 		dir = probeDir(e)
 	}
-	prov := newProviderIn(e, dir)
+	prov := newProviderIn(e, dir, cfg)
 	defer prov.Close()
 	ctx, cancel := e.interruptible()
 	defer cancel()
@@ -93,7 +93,7 @@ func runProbe(e *env, args []string) int {
 			FormatVersion string                    `json:"format_version"`
 			Hosts         []*broadworks.ProbeReport `json:"hosts"`
 		}{"1.0", reports}
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(views.JSONWriter(e.stdout))
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
 			return exitError
@@ -105,7 +105,7 @@ func runProbe(e *env, args []string) int {
 		h := sel.Hosts[i]
 		fmt.Fprintf(e.stdout, "%s (%s)\n", h.Name, h.Endpoint())
 		for _, c := range r.Checks {
-			fmt.Fprintf(e.stdout, "  %-8s %s: %s\n", c.Status, c.Step, escapeControls(c.Detail))
+			fmt.Fprintf(e.stdout, "  %-8s %s: %s\n", c.Status, c.Step, views.Clean(c.Detail))
 		}
 		if r.Transcript != "" {
 			fmt.Fprintf(e.stdout, "  transcript %s\n", r.Transcript)
@@ -138,13 +138,27 @@ func runProbe(e *env, args []string) int {
 // read, whatever its `when`.
 func probeTargets(cfg *config.Config, sel *config.Selection, h *engine.Host) func(*engine.Facts) ([]broadworks.ProbeTarget, error) {
 	return func(f *engine.Facts) ([]broadworks.ProbeTarget, error) {
-		seen := map[string]bool{}
+		seen := map[string]int{}
 		var out []broadworks.ProbeTarget
-		addTarget := func(path string, schema *engine.Context) {
-			if k := strings.ToLower(strings.Trim(path, "/")); !seen[k] {
-				seen[k] = true
-				out = append(out, broadworks.ProbeTarget{Path: path, Schema: schema})
+		addTarget := func(path string, schema *engine.Context, d *engine.Desired) {
+			var secrets, names []string
+			if d != nil {
+				for _, fs := range append([][]engine.Field{d.Attrs}, d.Rows...) {
+					for _, f := range fs {
+						if f.Sensitive {
+							secrets, names = append(secrets, f.Value), append(names, f.Name)
+						}
+					}
+				}
 			}
+			k := strings.ToLower(strings.Trim(path, "/"))
+			if i, ok := seen[k]; ok {
+				out[i].Secrets = append(out[i].Secrets, secrets...)
+				out[i].SensitiveAttrs = append(out[i].SensitiveAttrs, names...)
+				return
+			}
+			seen[k] = len(out)
+			out = append(out, broadworks.ProbeTarget{Path: path, Schema: schema, Secrets: secrets, SensitiveAttrs: names})
 		}
 		if f != nil && f.ReleaseString != "" {
 			desired, err := cfg.Desired(sel, h, f)
@@ -152,7 +166,7 @@ func probeTargets(cfg *config.Config, sel *config.Selection, h *engine.Host) fun
 				return nil, fmt.Errorf("evaluate the configuration for %s: %w", h.Name, err)
 			}
 			for _, d := range desired {
-				addTarget(d.Path, d.Schema)
+				addTarget(d.Path, d.Schema, d)
 			}
 			return out, nil
 		}
@@ -160,30 +174,12 @@ func probeTargets(cfg *config.Config, sel *config.Selection, h *engine.Host) fun
 			for _, hn := range r.Hosts {
 				if hn == h.Name {
 					schema, _ := catalogue.Lookup(h.Type, r.Path)
-					addTarget(r.Path, schema)
+					addTarget(r.Path, schema, nil)
 				}
 			}
 		}
 		return out, nil
 	}
-}
-
-// escapeControls shows control characters as Go escapes, so a server's
-// text can never drive the operator's terminal.
-func escapeControls(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := fmt.Sprintf("%q", string(r))
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // plural says "1 host" or "3 hosts".

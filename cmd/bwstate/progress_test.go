@@ -32,6 +32,11 @@ func slowRolloutLab(restartDelay string) string {
   context "Applications/OpenClientServer/CAPProxy" {
     enabled = true
   }
+  # bwcli takes longer to start than the live area's refresh, so the
+  # read pass is on the screen for at least one frame.
+  fault {
+    bwcli_delay = "600ms"
+  }
 }
 `, n, restartDelay)
 	}

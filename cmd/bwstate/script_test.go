@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -407,7 +408,18 @@ func (s *scriptState) start(ts *testscript.TestScript, args []string) {
 		ts.Fatalf("lab start: %s", diags.Error())
 	}
 	dir := ts.MkAbs("lab")
-	f, err := sim.Start(lab, sim.Options{StateDir: dir, BindIP: s.ip})
+	// After `lab stop` the kernel may release the old listeners' ports a
+	// moment after Close returns (the file descriptor closes when the last
+	// goroutine using it lets go): retry a bound port briefly.
+	var f *sim.Fleet
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		f, err = sim.Start(lab, sim.Options{StateDir: dir, BindIP: s.ip})
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // the poll interval of the deadline loop
+	}
 	ts.Check(err)
 	s.mu.Lock()
 	s.fleet, s.mark = f, 0

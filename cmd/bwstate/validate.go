@@ -51,8 +51,7 @@ func runValidate(e *env, args []string) int {
 	if *asJSON {
 		// Every diagnostic goes to stdout, warnings included: the document
 		// is the whole result.
-		opts := config.LoadOptions{Catalogue: catalogue, VarFiles: vars.varFiles, Vars: vars.vars, Environ: environ(e), UnsetVariablesUnknown: true}
-		cfg, diags := config.Load(e.dir, opts)
+		cfg, diags := config.Load(e.dir, loadOptions(e, &vars, config.LoadOptions{UnsetVariablesUnknown: true}))
 		if err := config.WriteDiagnosticsJSON(e.stdout, diags, cfg.Parser); err != nil {
 			fmt.Fprintf(e.stderr, "bwstate validate: %v\n", err)
 			return exitError

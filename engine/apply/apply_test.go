@@ -1029,3 +1029,58 @@ func TestFirstHosts(t *testing.T) {
 		})
 	}
 }
+
+// redactingFleet's sessions are engine.Redactors that record what they are
+// told among the fleet's calls.
+type redactingFleet struct{ *fakeFleet }
+
+func (f redactingFleet) Open(ctx context.Context, h *engine.Host) (engine.Session, error) {
+	s, err := f.fakeFleet.Open(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	return redactingSession{s.(*fakeSession)}, nil
+}
+
+type redactingSession struct{ *fakeSession }
+
+func (s redactingSession) Redact(values ...string) {
+	s.f.record(s.name, "redact", strings.Join(values, ","))
+}
+
+func (s redactingSession) RedactAttributes(path string, names ...string) {
+	s.f.record(s.name, "redact", path+": "+strings.Join(names, ","))
+}
+
+// TestApplyTellsSessionsTheSecrets: before the stale check reads anything,
+// apply tells a session that records (an engine.Redactor) the sensitive
+// values its changes write (a row key too) and the attributes holding
+// them, so the reads and the read-back are masked in its transcript.
+func TestApplyTellsSessionsTheSecrets(t *testing.T) {
+	h := newHarness(t, "xsp1")
+	const secret = "n3w-c0mmunity"
+	p := plan(hostPlan("xsp1", []*engine.Change{
+		update(snmp, &engine.AttrChange{Name: "readCommunity", Before: "public", After: secret, Sensitive: true}),
+		{Resource: "table.acl", Path: macl, Action: engine.Create, Key: []engine.Field{{Name: "host", Value: "10.9.0.5", Sensitive: true}},
+			Attrs: []*engine.AttrChange{attr("description", "", "NOC", "")}},
+	}))
+	opts := h.options(p, now())
+	opts.Provider = redactingFleet{h.fleet}
+	res := h.run(t, opts)
+	if res.ExitCode != 0 {
+		t.Fatalf("exit %d: %s", res.ExitCode, h.result(res, "xsp1").Reason)
+	}
+	got := h.fleet.Calls("redact", "read")
+	want := []string{
+		"xsp1 redact " + snmp + ": readCommunity",
+		"xsp1 redact " + macl + ": host",
+		"xsp1 redact " + secret + ",10.9.0.5",
+		"xsp1 read " + macl, // the last context first (TestReadOrderFollowsTheSession)
+	}
+	if len(got) < len(want) {
+		t.Fatalf("wrong calls\ngot:  %q\nwant: %q first", got, want)
+	}
+	if d := cmp.Diff(want, got[:len(want)]); d != "" {
+		t.Errorf("wrong calls before the first read (-want +got):\n%s", d)
+	}
+}

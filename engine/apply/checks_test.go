@@ -20,7 +20,7 @@ func noCAPAlarms(h *engine.Host, f *engine.Facts) ([]*engine.Check, error) {
 	if !c.Passed {
 		c.Message = "CAP connection alarms are still raised"
 	}
-	return []*engine.Check{c, {Resource: "check.release", Passed: f.Release >= 22}}, nil
+	return []*engine.Check{c, {Resource: "check.release", Passed: !f.Release.Less(engine.MustParseRelease("22.0"))}}, nil
 }
 
 func TestChecksAfterApply(t *testing.T) {
@@ -153,7 +153,7 @@ func TestChecksAfterApply(t *testing.T) {
 // again only when a check uses them; nothing is read for a host no check
 // targets, and everything when no plan read the host.
 func TestChecksReadOnlyWhatTheyUse(t *testing.T) {
-	planned := &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 24, ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{capAlarm}}
+	planned := &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{capAlarm}}
 	tests := map[string]struct {
 		needs     *CheckNeeds // nil: Options.CheckNeeds not set
 		planFacts *engine.Facts
@@ -162,13 +162,13 @@ func TestChecksReadOnlyWhatTheyUse(t *testing.T) {
 	}{
 		"no check targets the host": {needs: &CheckNeeds{}, planFacts: planned},
 		"checks without alarms": {needs: &CheckNeeds{Any: true}, planFacts: planned,
-			seen: &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 24, ReleaseString: "Rel_24.0_1.944", Patches: []string{}}},
+			seen: &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944", Patches: []string{}}},
 		"checks with alarms": {needs: &CheckNeeds{Any: true, Alarms: true}, planFacts: planned, reads: []string{"xsp1 facts alarms"},
-			seen: &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 24, ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{}}},
+			seen: &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{}}},
 		"needs not known": {planFacts: planned, reads: []string{"xsp1 facts alarms"},
-			seen: &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 24, ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{}}},
+			seen: &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{}}},
 		"no plan facts": {needs: &CheckNeeds{Any: true}, reads: []string{"xsp1 facts release"},
-			seen: &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22}},
+			seen: &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0")}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

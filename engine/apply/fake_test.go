@@ -184,7 +184,7 @@ func (s *fakeSession) Facts(context.Context) (*engine.Facts, error) {
 	if s.h.factsErr != nil {
 		return nil, s.h.factsErr
 	}
-	return &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, Alarms: slices.Clone(s.h.alarms)}, nil
+	return &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), Alarms: slices.Clone(s.h.alarms)}, nil
 }
 
 // ReadFacts implements engine.FactsReader: the facts asked for, recorded
@@ -203,9 +203,9 @@ func (s *fakeSession) ReadFacts(_ context.Context, req engine.FactsRequest) (*en
 	if s.h.factsErr != nil {
 		return nil, s.h.factsErr
 	}
-	f := &engine.Facts{Root: "XSP_CLI", Type: "xsp"}
+	f := &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp"}
 	if req.Release {
-		f.Release = 22
+		f.Release = engine.MustParseRelease("22.0")
 	}
 	if req.Alarms {
 		f.Alarms = slices.Clone(s.h.alarms)

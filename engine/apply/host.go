@@ -324,6 +324,10 @@ func (h *hostRun) checkStale(ctx context.Context) error {
 	if err := h.resolveSecrets(); err != nil {
 		return err
 	}
+	// The session masks what the changes hold as sensitive in what it
+	// records, from these reads on: the values written, and whatever the
+	// attributes hold before (a read-back shows ********).
+	engine.RedactChanges(h.sess, h.jb.changes, h.after)
 	paths, _ := changesByPath(h.jb.changes)
 	for _, path := range slices.Backward(paths) {
 		if h.r.stopped(ctx) {

@@ -3,6 +3,7 @@ package apply
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/journal"
@@ -118,9 +119,11 @@ func keyString(key []engine.Field) string {
 	return strings.Join(parts, ",")
 }
 
-// quote shows a value in a message: empty as "", with blanks in quotes.
+// quote shows a value in a message: empty as "", with blanks in quotes,
+// with control characters (a live value of a hostile server) in quotes as
+// Go escapes, so the message is never ambiguous and never raw.
 func quote(v string) string {
-	if v == "" || strings.ContainsAny(v, " \t") {
+	if v == "" || strings.IndexFunc(v, func(r rune) bool { return r == ' ' || !unicode.IsPrint(r) }) >= 0 {
 		return fmt.Sprintf("%q", v)
 	}
 	return v

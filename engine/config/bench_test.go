@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -69,7 +70,7 @@ func BenchmarkLoad(b *testing.B) {
 			cat := catalog.New()
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, diags := Load(dir, LoadOptions{Catalogue: cat}); diags.HasErrors() {
+				if _, diags := Load(dir, LoadOptions{Catalogue: cat, Connections: broadworks.SSHBlock{}}); diags.HasErrors() {
 					b.Fatal(diags)
 				}
 			}
@@ -79,11 +80,11 @@ func BenchmarkLoad(b *testing.B) {
 
 func BenchmarkDesiredPerHost(b *testing.B) {
 	dir := benchDir(b, 100)
-	c, diags := Load(dir, LoadOptions{Catalogue: catalog.New()})
+	c, diags := Load(dir, LoadOptions{Catalogue: catalog.New(), Connections: broadworks.SSHBlock{}})
 	if diags.HasErrors() {
 		b.Fatal(diags)
 	}
-	f := &engine.Facts{Release: 22, ReleaseString: "Rel_22.0_1.1123"}
+	f := &engine.Facts{Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123"}
 	h := c.Hosts[42]
 	b.ReportAllocs()
 	for b.Loop() {

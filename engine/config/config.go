@@ -31,6 +31,10 @@ const EnvVarPrefix = "BWSTATE_VAR_"
 type LoadOptions struct {
 	// Catalogue knows the contexts of each host type; required.
 	Catalogue engine.Catalogue
+	// Connections is the provider's connection block (ssh), which it
+	// decodes itself; nil means the configuration takes no such block and
+	// hosts carry no connection settings.
+	Connections engine.ConnectionSchema
 	// VarFiles are -var-file paths in command-line order. Relative paths
 	// are relative to the configuration directory (as after -chdir).
 	VarFiles []string
@@ -55,8 +59,6 @@ type Config struct {
 	Hash string
 	// Files are the configuration and variable files read, by name.
 	Files []string
-	// SSH is the top-level ssh block (each host's SSH has it merged in).
-	SSH engine.SSHSettings
 	// Hosts in inventory order: files in name order, blocks in order.
 	Hosts []*engine.Host
 	// Rollout is the rollout block or engine.DefaultRollout().
@@ -202,6 +204,10 @@ type loader struct {
 	groupsReady  bool
 
 	ctx *hcl.EvalContext
+
+	// connBlock is the block type of the provider's connection settings
+	// ("" without a provider's ConnectionSchema).
+	connBlock string
 }
 
 func (l *loader) load() {
@@ -209,6 +215,16 @@ func (l *loader) load() {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No catalogue",
 			Detail: "config.Load needs LoadOptions.Catalogue to check contexts; this is a bug in the caller."})
 		return
+	}
+	if c := l.opts.Connections; c != nil {
+		l.connBlock = c.BlockType()
+		for _, b := range topSchema.Blocks {
+			if b.Type == l.connBlock {
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Connection block clashes",
+					Detail: fmt.Sprintf("The provider's connection block %q is a block of the language itself; this is a bug in the provider.", l.connBlock)})
+				return
+			}
+		}
 	}
 	if !l.readFiles() {
 		return
@@ -221,7 +237,7 @@ func (l *loader) load() {
 	l.ctx.Variables["var"] = l.varObject()
 	l.evalLocalsAndGroups()
 	l.decodeInventory()
-	l.decodeSSH()
+	l.decodeConnections()
 	l.checkDuplicateServers()
 	l.decodeRollout()
 	l.decodeResources()
@@ -277,7 +293,7 @@ func (l *loader) readFiles() bool {
 	}
 	l.blocks = map[string][]*hcl.Block{}
 	for _, f := range hclFiles {
-		content, diags := f.Body.Content(topSchema)
+		content, diags := f.Body.Content(withBlock(topSchema, l.connBlock))
 		l.diags = append(l.diags, diags...)
 		for _, b := range content.Blocks {
 			l.blocks[b.Type] = append(l.blocks[b.Type], b)

@@ -9,11 +9,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
 func TestLoadDesignExample(t *testing.T) {
-	c, diags := Load(filepath.Join("testdata", "valid", "design"), LoadOptions{Catalogue: catalog.New()})
+	c, diags := Load(filepath.Join("testdata", "valid", "design"), LoadOptions{Catalogue: catalog.New(), Connections: broadworks.SSHBlock{}})
 	if len(diags) > 0 {
 		t.Fatalf("wrong result\ngot:\n%s\nwant: no diagnostics", render(t, c, diags))
 	}
@@ -239,7 +240,7 @@ func TestVarFileRelativeToConfigDir(t *testing.T) {
 	if wd == dir {
 		t.Fatal("test needs a working directory different from the config directory")
 	}
-	c, diags := Load(dir, LoadOptions{Catalogue: catalog.New(), VarFiles: []string{"env/prod.vars"}})
+	c, diags := Load(dir, LoadOptions{Catalogue: catalog.New(), Connections: broadworks.SSHBlock{}, VarFiles: []string{"env/prod.vars"}})
 	if diags.HasErrors() {
 		t.Fatal(render(t, c, diags))
 	}

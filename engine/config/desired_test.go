@@ -12,7 +12,7 @@ import (
 	"github.com/bwstate/bwstate/engine"
 )
 
-var facts22 = &engine.Facts{Type: "xsp", Release: 22, ReleaseString: "Rel_22.0_1.1123", Alarms: []string{"bwOpenClientServerASConnFailed"}}
+var facts22 = &engine.Facts{Type: "xsp", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123", Alarms: []string{"bwOpenClientServerASConnFailed"}}
 
 // desiredFields loads a single context block and returns the fields Desired
 // gives for xsp1, or the error text.
@@ -111,11 +111,11 @@ context "cap" {
 		want  int
 		err   string
 	}{
-		"true":          {facts: &engine.Facts{Release: 22}, want: 1},
-		"false":         {facts: &engine.Facts{Release: 21}, want: 0},
-		"later release": {facts: &engine.Facts{Release: 2023.03}, want: 1},
+		"true":          {facts: &engine.Facts{Release: engine.MustParseRelease("22.0")}, want: 1},
+		"false":         {facts: &engine.Facts{Release: engine.MustParseRelease("21.0")}, want: 0},
+		"later release": {facts: &engine.Facts{Release: engine.MustParseRelease("2023.03")}, want: 1},
 		"no facts":      {err: "could not be decided for host xsp1"},
-		"type mismatch": {facts: &engine.Facts{Type: "as", Release: 22}, err: `declared with type "xsp" but its CLI reports type "as"`},
+		"type mismatch": {facts: &engine.Facts{Type: "as", Release: engine.MustParseRelease("22.0")}, err: `declared with type "xsp" but its CLI reports type "as"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -131,6 +131,42 @@ context "cap" {
 			}
 			if len(ds) != tc.want {
 				t.Errorf("wrong result\ngot: %d desired\nwant: %d", len(ds), tc.want)
+			}
+		})
+	}
+}
+
+// TestDesiredWhenYearMonth: host.release is the release as a decimal
+// number, exactly, so conditions on release-independent builds (year.month,
+// months printed with two digits) decide as written.
+func TestDesiredWhenYearMonth(t *testing.T) {
+	tests := map[string]struct {
+		when    string
+		release string
+		want    int
+	}{
+		"at the bound":         {when: "host.release >= 2022.11", release: "2022.11", want: 1},
+		"month before":         {when: "host.release >= 2022.11", release: "2022.10", want: 0},
+		"september":            {when: "host.release >= 2022.11", release: "2022.09", want: 0},
+		"next year":            {when: "host.release >= 2022.11", release: "2023.03", want: 1},
+		"classic release":      {when: "host.release >= 2022.11", release: "24.0", want: 0},
+		"equal":                {when: "host.release == 2022.11", release: "2022.11", want: 1},
+		"equal, march":         {when: "host.release == 2023.03", release: "2023.03", want: 1},
+		"classic bound":        {when: "host.release >= 22", release: "2022.11", want: 1},
+		"classic, whole":       {when: "host.release == 22", release: "22.0", want: 1},
+		"month ten as decimal": {when: "host.release == 2022.1", release: "2022.10", want: 1},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			block := "context \"cap\" {\n  hosts = group.xsp\n  when  = " + tc.when +
+				"\n  path  = \"Applications/OpenClientServer/CAPProxy\"\n  set { enabled = false }\n}\n"
+			c := mustLoad(t, map[string]string{"main.bw.hcl": inventory + block}, LoadOptions{})
+			ds, err := c.Desired(nil, c.Host("xsp1"), &engine.Facts{Release: engine.MustParseRelease(tc.release)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ds) != tc.want {
+				t.Errorf("wrong result for %s on %s\ngot: %d desired\nwant: %d", tc.when, tc.release, len(ds), tc.want)
 			}
 		})
 	}
@@ -226,10 +262,10 @@ table "acl" {
 }
 `
 	c := mustLoad(t, map[string]string{"main.bw.hcl": src}, LoadOptions{})
-	if _, err := c.Desired(nil, c.Host("xsp1"), &engine.Facts{Release: 21}); err != nil {
+	if _, err := c.Desired(nil, c.Host("xsp1"), &engine.Facts{Release: engine.MustParseRelease("21.0")}); err != nil {
 		t.Fatalf("wrong result\ngot: %v\nwant: no error for release 21", err)
 	}
-	_, err := c.Desired(nil, c.Host("xsp1"), &engine.Facts{Release: 22})
+	_, err := c.Desired(nil, c.Host("xsp1"), &engine.Facts{Release: engine.MustParseRelease("22.0")})
 	var ee *EvalError
 	if !errors.As(err, &ee) {
 		t.Fatalf("wrong result\ngot: %v\nwant: *EvalError", err)
@@ -269,17 +305,17 @@ context "legacy" {
 `
 	c := mustLoad(t, map[string]string{"main.bw.hcl": src}, LoadOptions{Catalogue: newFakeCatalogue()})
 	tests := map[string]struct {
-		release float64
+		release string
 		err     string
 	}{
-		"context and attribute exist": {release: 23},
-		"attribute too new":           {release: 22, err: "newKnob exists on release 24.0 and later; host a1 runs 22.0"},
-		"context too new":             {release: 21, err: "System/Feature exists on release 22.0 and later; host a1 runs 21.0. Add a when condition such as host.release >= 22.0"},
-		"context removed":             {release: 24, err: "System/Legacy exists on releases before 22.0; host a1 runs 24.0. Add a when condition such as host.release < 22.0"},
+		"context and attribute exist": {release: "23.0"},
+		"attribute too new":           {release: "22.0", err: "newKnob exists on release 24.0 and later; host a1 runs 22.0"},
+		"context too new":             {release: "21.0", err: "System/Feature exists on release 22.0 and later; host a1 runs 21.0. Add a when condition such as host.release >= 22.0"},
+		"context removed":             {release: "24.0", err: "System/Legacy exists on releases before 22.0; host a1 runs 24.0. Add a when condition such as host.release < 22.0"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := c.Desired(nil, c.Host("a1"), &engine.Facts{Release: tc.release})
+			_, err := c.Desired(nil, c.Host("a1"), &engine.Facts{Release: engine.MustParseRelease(tc.release)})
 			if tc.err == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -373,9 +409,9 @@ check "no_cap_alarms" {
 		want  []*engine.Check
 	}{
 		"both fail": {facts: facts22, want: []*engine.Check{{Resource: "check.no_cap_alarms", Message: "CAP alarms on xsp1; no patches"}}},
-		"pass": {facts: &engine.Facts{Release: 24, Patches: []string{"p"}, Alarms: []string{}},
+		"pass": {facts: &engine.Facts{Release: engine.MustParseRelease("24.0"), Patches: []string{"p"}, Alarms: []string{}},
 			want: []*engine.Check{{Resource: "check.no_cap_alarms", Passed: true}}},
-		"when false": {facts: &engine.Facts{Release: 21}},
+		"when false": {facts: &engine.Facts{Release: engine.MustParseRelease("21.0")}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -392,7 +428,7 @@ check "no_cap_alarms" {
 		t.Error("wrong result\ngot: no error without facts\nwant: an error, the check depends on facts")
 	}
 	// Alarms nobody read are unknown, never "none raised".
-	_, err := c.Checks(nil, c.Host("xsp1"), &engine.Facts{Release: 24, Patches: []string{"p"}})
+	_, err := c.Checks(nil, c.Host("xsp1"), &engine.Facts{Release: engine.MustParseRelease("24.0"), Patches: []string{"p"}})
 	if err == nil || !strings.Contains(err.Error(), "Check cannot be decided") {
 		t.Errorf("wrong result\ngot: %v\nwant: the check cannot be decided without the alarms", err)
 	}

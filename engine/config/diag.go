@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/bwstate/bwstate/engine"
 )
 
 // WriteDiagnostics renders diagnostics the way `bwstate validate` prints
@@ -37,19 +39,15 @@ func FormatSource(src []byte) []byte {
 	return hclwrite.Format(src)
 }
 
-// secretSource marks (in hcl.Diagnostic.Extra) a diagnostic whose subject
-// is a secret written literally in a file, such as a password given as
-// password_env. Load masks that text in the sources it keeps for rendering,
-// so the snippet shows where the problem is without printing the secret
-// again into a terminal or CI log.
-type secretSource struct{}
-
-// maskSecrets replaces the subjects of secretSource diagnostics with
-// asterisks in the parser's copy of the sources (line breaks are kept, so
-// every position stays valid).
+// maskSecrets replaces the subjects of diagnostics marked
+// engine.SecretSubject (a secret written literally in a file, such as a
+// password given as password_env) with asterisks in the parser's copy of
+// the sources it renders snippets from (line breaks are kept, so every
+// position stays valid): the snippet shows where the problem is without
+// printing the secret again into a terminal or CI log.
 func maskSecrets(p *hclparse.Parser, diags hcl.Diagnostics) {
 	for _, d := range diags {
-		if _, ok := d.Extra.(secretSource); !ok || d.Subject == nil {
+		if _, ok := d.Extra.(engine.SecretSubject); !ok || d.Subject == nil {
 			continue
 		}
 		r := *d.Subject

@@ -1,9 +1,10 @@
 // Package config loads a bwstate configuration: every *.bw.hcl file of one
 // directory, sorted by name, plus variable values. Load resolves variables
 // (defaults < *.bwvars < -var-file < BWSTATE_VAR_NAME < -var), evaluates
-// locals in dependency order, builds the inventory (hosts, groups, ssh
-// settings, rollout) and checks every context, table and check block against
-// the engine.Catalogue with facts unknown, so `bwstate validate` finds
+// locals in dependency order, builds the inventory (hosts, groups, rollout;
+// each host's connection settings are decoded by the provider from its own
+// block, LoadOptions.Connections) and checks every context, table and check
+// block against the engine.Catalogue with facts unknown, so `bwstate validate` finds
 // mistakes without a network. At plan time Config.Desired and Config.Checks
 // evaluate the per-host parts against each host's facts.
 //

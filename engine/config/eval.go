@@ -60,7 +60,7 @@ func HostObject(h *engine.Host, f *engine.Facts) cty.Value {
 		"alarms":         cty.UnknownVal(cty.List(cty.String)),
 	}
 	if f != nil {
-		obj["release"] = cty.NumberFloatVal(f.Release)
+		obj["release"] = releaseNumber(f.Release)
 		obj["release_string"] = cty.StringVal(f.ReleaseString)
 		obj["patches"] = stringListVal(f.Patches)
 		obj["patch_count"] = cty.NumberIntVal(int64(f.PatchCount))
@@ -72,6 +72,17 @@ func HostObject(h *engine.Host, f *engine.Facts) cty.Value {
 		}
 	}
 	return cty.ObjectVal(obj)
+}
+
+// releaseNumber is host.release: the release as a decimal number, exactly
+// (22.0 is 22, 2022.11 is 2022.11; see engine.Release.Number).
+func releaseNumber(r engine.Release) cty.Value {
+	v, err := cty.ParseNumberVal(r.NumberText())
+	if err != nil {
+		// NumberText is digits and at most one dot: this cannot happen.
+		panic(fmt.Sprintf("release %s: %v", r, err))
+	}
+	return v
 }
 
 func hostContext(parent *hcl.EvalContext, h *engine.Host, f *engine.Facts) *hcl.EvalContext {
@@ -176,7 +187,7 @@ func evalField(a *hcl.Attribute, attr *engine.Attribute, name string, ctx *hcl.E
 	if p != nil {
 		d := attrErrorf(a, p.summary, "%s", p.detail)
 		if sensitive && len(a.Expr.Variables()) == 0 {
-			d.Extra = secretSource{} // a secret written literally in the file
+			d.Extra = engine.SecretSubject{} // a secret written literally in the file
 		}
 		return nil, append(diags, d)
 	}
@@ -199,11 +210,11 @@ func evalField(a *hcl.Attribute, attr *engine.Attribute, name string, ctx *hcl.E
 // releaseCondition suggests a when condition that selects a release range.
 func releaseCondition(rr engine.ReleaseRange) string {
 	var parts []string
-	if rr.Since != 0 {
-		parts = append(parts, "host.release >= "+engine.FormatRelease(rr.Since))
+	if !rr.Since.IsZero() {
+		parts = append(parts, "host.release >= "+rr.Since.String())
 	}
-	if rr.Until != 0 {
-		parts = append(parts, "host.release < "+engine.FormatRelease(rr.Until))
+	if !rr.Until.IsZero() {
+		parts = append(parts, "host.release < "+rr.Until.String())
 	}
 	return strings.Join(parts, " && ")
 }
@@ -212,7 +223,7 @@ func releaseText(f *engine.Facts) string {
 	if f.ReleaseString != "" {
 		return f.ReleaseString
 	}
-	return engine.FormatRelease(f.Release)
+	return f.Release.String()
 }
 
 // evalRows evaluates a table's rows: key fields first in key order, then

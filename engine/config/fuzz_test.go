@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/bwcli"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
@@ -29,7 +30,7 @@ variable "secret" {
 
 // fuzzFacts are facts a plan could see: release 22, one alarm.
 func fuzzFacts(hostType string) *engine.Facts {
-	return &engine.Facts{Root: strings.ToUpper(hostType) + "_CLI", Type: hostType, Release: 22, ReleaseString: "Rel_22.0_1.1123",
+	return &engine.Facts{TypeShown: strings.ToUpper(hostType) + "_CLI", TypeShownBy: "the server's CLI", Type: hostType, Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123",
 		Patches: []string{"AP.xsp.22.0.1123.ap372640"}, Alarms: []string{"bwOpenClientServerASConnFailed"}}
 }
 
@@ -102,7 +103,7 @@ context "c" {
 			t.Fatal(err)
 		}
 		cat := catalog.New()
-		cfg, diags := Load(dir, LoadOptions{Catalogue: cat, Vars: []string{"secret=" + secret}})
+		cfg, diags := Load(dir, LoadOptions{Catalogue: cat, Connections: broadworks.SSHBlock{}, Vars: []string{"secret=" + secret}})
 		if cfg == nil || cfg.Parser == nil {
 			t.Fatal("Load returned no Config or no Parser")
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -68,7 +69,7 @@ func TestErrorGolden(t *testing.T) {
 
 func renderCase(t *testing.T, dir string) string {
 	t.Helper()
-	opts := LoadOptions{Catalogue: catalog.New()}
+	opts := LoadOptions{Catalogue: catalog.New(), Connections: broadworks.SSHBlock{}}
 	if f, err := os.Open(filepath.Join(dir, "args.txt")); err == nil {
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {

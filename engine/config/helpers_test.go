@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -55,6 +56,9 @@ func load(t *testing.T, files map[string]string, opts LoadOptions) (*Config, hcl
 	t.Helper()
 	if opts.Catalogue == nil {
 		opts.Catalogue = catalog.New()
+	}
+	if opts.Connections == nil {
+		opts.Connections = broadworks.SSHBlock{}
 	}
 	return Load(writeDir(t, files), opts)
 }
@@ -118,10 +122,10 @@ func (f fakeCatalogue) Advisories(string) []*engine.Advisory { return nil }
 func newFakeCatalogue() fakeCatalogue {
 	feature := &engine.Context{
 		Path: "System/Feature", HostTypes: []string{"alpha"},
-		Releases: engine.ReleaseRange{Since: 22},
+		Releases: engine.ReleaseRange{Since: engine.MustParseRelease("22.0")},
 		Attributes: []engine.Attribute{
 			{Name: "enabled", Type: engine.TypeBool},
-			{Name: "newKnob", Type: engine.TypeInt, Min: 1, Max: 9, Releases: engine.ReleaseRange{Since: 24}},
+			{Name: "newKnob", Type: engine.TypeInt, Min: 1, Max: 9, Releases: engine.ReleaseRange{Since: engine.MustParseRelease("24.0")}},
 		},
 	}
 	alphaLimits := &engine.Context{
@@ -138,7 +142,7 @@ func newFakeCatalogue() fakeCatalogue {
 	}
 	legacy := &engine.Context{
 		Path: "System/Legacy", HostTypes: []string{"alpha"},
-		Releases:   engine.ReleaseRange{Until: 22},
+		Releases:   engine.ReleaseRange{Until: engine.MustParseRelease("22.0")},
 		Attributes: []engine.Attribute{{Name: "on", Type: engine.TypeBool}},
 	}
 	return fakeCatalogue{byType: map[string][]*engine.Context{

@@ -23,6 +23,9 @@ type hostDecl struct {
 	groupsAttr *hcl.Attribute
 	groups     []string
 	host       *engine.Host
+	// port is the port the address names (0: none), for the provider's
+	// connection settings.
+	port int
 }
 
 type groupDecl struct {
@@ -34,9 +37,6 @@ type groupDecl struct {
 var (
 	hostNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$`)
 	addressRE  = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
-	envNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	userRE     = regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_.@-]*$`)
-	jumpHopRE  = regexp.MustCompile(`^([A-Za-z0-9_.][A-Za-z0-9_.-]*@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]+)?$`)
 )
 
 func validName(s string) bool { return hclsyntax.ValidIdentifier(s) }
@@ -52,7 +52,7 @@ func (l *loader) declareInventory() {
 				"%q is not a valid host name: use letters, digits, dots, underscores and dashes, starting with a letter or digit (and not group., context., table. or check.).", name))
 			continue
 		}
-		content, diags := b.Body.Content(hostSchema)
+		content, diags := b.Body.Content(withBlock(hostSchema, l.connBlock))
 		l.diags = append(l.diags, diags...)
 		h := &hostDecl{name: name, block: b, content: content, groupsAttr: content.Attributes["groups"]}
 		l.hosts = append(l.hosts, h)
@@ -104,8 +104,7 @@ func (l *loader) decodeInventory() {
 				if problem != "" {
 					l.diags = append(l.diags, attrErrorf(a, "Invalid host address", "%s", problem))
 				} else {
-					eh.Address = host
-					eh.SSH.Port = port
+					eh.Address, h.port = host, port
 				}
 			}
 		}
@@ -204,221 +203,38 @@ func splitAddress(s string) (host string, port int, problem string) {
 	return host, port, ""
 }
 
-// sshSettings is a decoded ssh block: the values and which were set, so a
-// host's block overrides only what it names.
-type sshSettings struct {
-	s   engine.SSHSettings
-	set map[string]bool
-}
-
-func (l *loader) decodeSSH() {
-	var top sshSettings
-	if b := l.single("ssh"); b != nil {
-		top = l.sshBlock(b)
+// decodeConnections hands the provider its connection blocks (ssh): the
+// top-level one, then each host's own with the host's address, and gives
+// every host the settings the provider makes of them. Where the blocks may
+// be is the language's; what is inside them is the provider's.
+func (l *loader) decodeConnections() {
+	schema := l.opts.Connections
+	if schema == nil {
+		return
 	}
-	l.cfg.SSH = top.s
+	ev := staticEvaluator{l}
+	var defaults engine.ConnectionBlock
+	if b := l.single(l.connBlock); b != nil {
+		var diags hcl.Diagnostics
+		defaults, diags = schema.DecodeBlock(b, ev)
+		l.diags = append(l.diags, diags...)
+	}
 	for _, h := range l.hosts {
-		s := top.s
-		addrPort := h.host.SSH.Port
-		var own sshSettings
-		if len(h.content.Blocks) > 1 {
-			for _, b := range h.content.Blocks[1:] {
-				l.diags = append(l.diags, errorf(b.DefRange, "Duplicate ssh block",
-					"Host %q already has an ssh block at %s; merge the two.", h.name, pos(h.content.Blocks[0].DefRange)))
+		blocks := h.content.Blocks
+		var own engine.ConnectionBlock
+		if len(blocks) > 0 {
+			for _, b := range blocks[1:] {
+				l.diags = append(l.diags, errorf(b.DefRange, fmt.Sprintf("Duplicate %s block", l.connBlock),
+					"Host %q has its %s block at %s already; merge the two.", h.name, l.connBlock, pos(blocks[0].DefRange)))
 			}
-		}
-		if len(h.content.Blocks) > 0 {
-			own = l.sshBlock(h.content.Blocks[0])
-			mergeSSH(&s, own)
-		}
-		if addrPort != 0 {
-			if own.set["port"] && own.s.Port != addrPort {
-				l.diags = append(l.diags, errorf(h.content.Blocks[0].DefRange, "Conflicting ports",
-					"Host %q has port %d in its address and port %d in its ssh block; keep one.", h.name, addrPort, own.s.Port))
-			}
-			s.Port = addrPort
-		}
-		h.host.SSH = s
-	}
-}
-
-func mergeSSH(dst *engine.SSHSettings, o sshSettings) {
-	if o.set["user"] {
-		dst.User = o.s.User
-	}
-	if o.set["port"] {
-		dst.Port = o.s.Port
-	}
-	if o.set["identity_file"] {
-		dst.IdentityFile = o.s.IdentityFile
-	}
-	if o.set["known_hosts"] {
-		dst.KnownHosts = o.s.KnownHosts
-	}
-	if o.set["password_env"] {
-		dst.PasswordEnv = o.s.PasswordEnv
-	}
-	if o.set["jump"] {
-		dst.Jump = o.s.Jump
-	}
-	if o.set["timeout"] {
-		dst.Timeout = o.s.Timeout
-	}
-	if o.set["command_timeout"] {
-		dst.CommandTimeout = o.s.CommandTimeout
-	}
-	if o.set["accept_new_host_keys"] {
-		dst.AcceptNewHostKeys = o.s.AcceptNewHostKeys
-	}
-	if o.set["shell_prompt"] {
-		dst.ShellPrompt = o.s.ShellPrompt
-	}
-	if o.set["cli_prompt"] {
-		dst.CLIPrompt = o.s.CLIPrompt
-	}
-}
-
-func (l *loader) sshBlock(b *hcl.Block) sshSettings {
-	out := sshSettings{set: map[string]bool{}}
-	content, diags := b.Body.Content(sshSchema)
-	l.diags = append(l.diags, diags...)
-	for _, a := range sortedAttributes(content.Attributes) {
-		switch a.Name {
-		case "user":
-			if s, ok := l.staticString(a, "user"); ok {
-				if !userRE.MatchString(s) {
-					l.diags = append(l.diags, attrErrorf(a, "Invalid ssh user", "%q is not a user name.", s))
-					continue
-				}
-				out.s.User = s
-			} else {
-				continue
-			}
-		case "port":
-			n, ok := l.staticInt(a, "port")
-			if !ok {
-				continue
-			}
-			if n < 1 || n > 65535 {
-				l.diags = append(l.diags, attrErrorf(a, "Invalid ssh port", "The port must be from 1 to 65535, not %d.", n))
-				continue
-			}
-			out.s.Port = int(n)
-		case "identity_file", "known_hosts":
-			s, ok := l.staticString(a, a.Name)
-			if !ok {
-				continue
-			}
-			if s == "" || strings.ContainsAny(s, "\x00\n\r") {
-				l.diags = append(l.diags, attrErrorf(a, "Invalid path", "%s must be a file path.", a.Name))
-				continue
-			}
-			p := l.configPath(s)
-			if a.Name == "identity_file" {
-				out.s.IdentityFile = p
-			} else {
-				out.s.KnownHosts = p
-			}
-		case "password_env":
-			s, ok := l.staticString(a, "password_env")
-			if !ok {
-				continue
-			}
-			if !envNameRE.MatchString(s) {
-				// Never echo the value: it is likely a password.
-				d := attrErrorf(a, "Invalid password_env",
-					"password_env is the NAME of an environment variable that holds the SSH password, like BW_SSH_PASSWORD; this value is not such a name. Never put a password in the configuration: export it in an environment variable and name that variable here.")
-				d.Extra = secretSource{}
-				l.diags = append(l.diags, d)
-				continue
-			}
-			out.s.PasswordEnv = s
-		case "jump":
-			s, ok := l.staticString(a, "jump")
-			if !ok {
-				continue
-			}
-			bad := s == ""
-			for _, hop := range strings.Split(s, ",") {
-				if !jumpHopRE.MatchString(hop) {
-					bad = true
-				}
-			}
-			if bad {
-				l.diags = append(l.diags, attrErrorf(a, "Invalid jump host",
-					"jump must be [user@]host[:port], or several separated by commas, like \"ops@bastion.example.net:22\"."))
-				continue
-			}
-			out.s.Jump = s
-		case "timeout":
-			d, ok := l.staticDuration(a, "timeout")
-			if !ok {
-				continue
-			}
-			out.s.Timeout = d
-		case "command_timeout":
-			d, ok := l.staticDuration(a, "command_timeout")
-			if !ok {
-				continue
-			}
-			out.s.CommandTimeout = d
-		case "accept_new_host_keys":
-			v, diags := l.eval(a.Expr, l.ctx, scopeStatic, "in ssh settings")
+			var diags hcl.Diagnostics
+			own, diags = schema.DecodeBlock(blocks[0], ev)
 			l.diags = append(l.diags, diags...)
-			b, ok := l.boolValue(a, v, a.Name)
-			if !ok {
-				continue
-			}
-			out.s.AcceptNewHostKeys = b
-		case "shell_prompt", "cli_prompt":
-			s, ok := l.staticString(a, a.Name)
-			if !ok {
-				continue
-			}
-			if problem := promptProblem(s); problem != "" {
-				l.diags = append(l.diags, attrErrorf(a, "Invalid "+a.Name,
-					"%s is a regular expression (Go syntax) matching the whole prompt line, like %s; %s.", a.Name, promptExample[a.Name], problem))
-				continue
-			}
-			if a.Name == "shell_prompt" {
-				out.s.ShellPrompt = s
-			} else {
-				out.s.CLIPrompt = s
-			}
 		}
-		out.set[a.Name] = true
+		c, diags := schema.HostConnection(engine.ConnectionHost{Name: h.name, Address: h.host.Address, Port: h.port}, defaults, own)
+		l.diags = append(l.diags, diags...)
+		h.host.Connection = c
 	}
-	return out
-}
-
-// promptExample shows each prompt setting's shape in diagnostics.
-var promptExample = map[string]string{
-	"shell_prompt": `"bwadmin@\\S+\\$"`,
-	"cli_prompt":   `"(?P<root>[A-Z]+_CLI)(?P<path>(/[^/>]+)*)>"`,
-}
-
-// promptProblem says why expr cannot be a prompt pattern, or "". The
-// provider matches it against the whole last line the server printed,
-// trailing blanks aside; one that matches an empty line would match before
-// the server printed anything.
-func promptProblem(expr string) string {
-	if expr == "" {
-		return "it is empty (leave it out to let bwstate learn the prompt)"
-	}
-	if strings.ContainsAny(expr, "\n\r") {
-		return "a prompt is one line"
-	}
-	if _, err := regexp.Compile(expr); err != nil {
-		return "it does not compile: " + err.Error()
-	}
-	re, err := regexp.Compile(`^(?:` + expr + `)[ \t]*$`)
-	if err != nil {
-		return "it does not compile: " + err.Error()
-	}
-	if re.MatchString("") {
-		return "it matches an empty line, and a prompt is never empty"
-	}
-	return ""
 }
 
 // configPath makes a relative path relative to the configuration directory

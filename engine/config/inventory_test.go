@@ -1,7 +1,6 @@
 package config
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -109,31 +108,31 @@ func TestHostObject(t *testing.T) {
 		},
 		"with facts": {
 			host:  h,
-			facts: &engine.Facts{Release: 22, ReleaseString: "Rel_22.0_1.1123", Patches: []string{"p1"}, PatchCount: 1, Alarms: []string{"a1", "a2"}},
+			facts: &engine.Facts{Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123", Patches: []string{"p1"}, PatchCount: 1, Alarms: []string{"a1", "a2"}},
 			want: cty.ObjectVal(map[string]cty.Value{
 				"name": cty.StringVal("xsp1"), "address": cty.StringVal("10.1.0.11"), "type": cty.StringVal("xsp"),
 				"groups": cty.ListVal([]cty.Value{cty.StringVal("xsp")}), "vars": h.Vars,
-				"release": cty.NumberFloatVal(22), "release_string": cty.StringVal("Rel_22.0_1.1123"),
+				"release": cty.MustParseNumberVal("22"), "release_string": cty.StringVal("Rel_22.0_1.1123"),
 				"patches": cty.ListVal([]cty.Value{cty.StringVal("p1")}), "patch_count": cty.NumberIntVal(1), "alarms": cty.ListVal([]cty.Value{cty.StringVal("a1"), cty.StringVal("a2")}),
 			}),
 		},
 		"empty lists, a patch count and no vars": {
 			host:  &engine.Host{Name: "as1", Type: "as"},
-			facts: &engine.Facts{Release: 2022.11, PatchCount: 701, Alarms: []string{}},
+			facts: &engine.Facts{Release: engine.MustParseRelease("2022.11"), PatchCount: 701, Alarms: []string{}},
 			want: cty.ObjectVal(map[string]cty.Value{
 				"name": cty.StringVal("as1"), "address": cty.StringVal(""), "type": cty.StringVal("as"),
 				"groups": cty.ListValEmpty(cty.String), "vars": cty.EmptyObjectVal,
-				"release": cty.NumberFloatVal(2022.11), "release_string": cty.StringVal(""),
+				"release": cty.MustParseNumberVal("2022.11"), "release_string": cty.StringVal(""),
 				"patches": cty.ListValEmpty(cty.String), "patch_count": cty.NumberIntVal(701), "alarms": cty.ListValEmpty(cty.String),
 			}),
 		},
 		"alarms not read": {
 			host:  &engine.Host{Name: "as1", Type: "as"},
-			facts: &engine.Facts{Release: 24, Patches: []string{}},
+			facts: &engine.Facts{Release: engine.MustParseRelease("24.0"), Patches: []string{}},
 			want: cty.ObjectVal(map[string]cty.Value{
 				"name": cty.StringVal("as1"), "address": cty.StringVal(""), "type": cty.StringVal("as"),
 				"groups": cty.ListValEmpty(cty.String), "vars": cty.EmptyObjectVal,
-				"release": cty.NumberFloatVal(24), "release_string": cty.StringVal(""),
+				"release": cty.MustParseNumberVal("24"), "release_string": cty.StringVal(""),
 				"patches": cty.ListValEmpty(cty.String), "patch_count": cty.NumberIntVal(0), "alarms": cty.UnknownVal(cty.List(cty.String)),
 			}),
 		},
@@ -146,73 +145,6 @@ func TestHostObject(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestSSHSettings(t *testing.T) {
-	src := `
-ssh {
-  user                 = "bwadmin"
-  port                 = 2222
-  identity_file        = "~/.ssh/id_ed25519"
-  known_hosts          = "lab/known_hosts"
-  password_env         = "BW_SSH_PASSWORD"
-  jump                 = "ops@bastion.example.net:22,jump2"
-  timeout              = "45s"
-  command_timeout      = "20s"
-  accept_new_host_keys = true
-  shell_prompt         = "bwadmin@\\S+\\$"
-}
-host "h1" {
-  address = "10.0.0.1"
-  type    = "xsp"
-}
-host "h2" {
-  address = "127.0.0.1:2201"
-  type    = "xsp"
-  ssh {
-    user            = "other"
-    timeout         = "5s"
-    command_timeout = "3s"
-    shell_prompt    = "xsp\\d+:bwadmin>"
-    cli_prompt      = "(?P<root>[A-Z]+_CLI)(?P<path>(/[^/>]+)*)>"
-  }
-}
-`
-	dir := writeDir(t, map[string]string{"main.bw.hcl": src})
-	c, diags := Load(dir, LoadOptions{Catalogue: newFakeCatalogueWithXSP()})
-	if diags.HasErrors() {
-		t.Fatal(render(t, c, diags))
-	}
-	abs, _ := filepath.Abs(filepath.Join(dir, "lab/known_hosts"))
-	top := engine.SSHSettings{User: "bwadmin", Port: 2222, IdentityFile: "~/.ssh/id_ed25519", KnownHosts: abs,
-		PasswordEnv: "BW_SSH_PASSWORD", Jump: "ops@bastion.example.net:22,jump2", Timeout: 45 * time.Second, CommandTimeout: 20 * time.Second, AcceptNewHostKeys: true,
-		ShellPrompt: `bwadmin@\S+\$`}
-	h2 := top
-	h2.User, h2.Port, h2.Timeout, h2.CommandTimeout = "other", 2201, 5*time.Second, 3*time.Second
-	h2.ShellPrompt, h2.CLIPrompt = `xsp\d+:bwadmin>`, `(?P<root>[A-Z]+_CLI)(?P<path>(/[^/>]+)*)>`
-	tests := map[string]struct {
-		got, want engine.SSHSettings
-	}{
-		"top level":                       {c.SSH, top},
-		"host inherits":                   {c.Host("h1").SSH, top},
-		"host block and address override": {c.Host("h2").SSH, h2},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, tc.got); diff != "" {
-				t.Errorf("wrong result (-want +got):\n%s", diff)
-			}
-		})
-	}
-	if got := c.Host("h2").Address; got != "127.0.0.1" {
-		t.Errorf("wrong result\ngot: %q\nwant: %q", got, "127.0.0.1")
-	}
-}
-
-func newFakeCatalogueWithXSP() fakeCatalogue {
-	f := newFakeCatalogue()
-	f.byType["xsp"] = nil
-	return f
 }
 
 func TestRollout(t *testing.T) {

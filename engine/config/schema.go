@@ -3,13 +3,13 @@ package config
 import "github.com/hashicorp/hcl/v2"
 
 // The language's fixed-shape blocks. Package variables as in HCL's own
-// guide; they are never modified.
+// guide; they are never modified. The provider's connection block (ssh)
+// is added to topSchema and hostSchema per Load (withBlock).
 var (
 	topSchema = &hcl.BodySchema{
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "variable", LabelNames: []string{"name"}},
 			{Type: "locals"},
-			{Type: "ssh"},
 			{Type: "host", LabelNames: []string{"name"}},
 			{Type: "group", LabelNames: []string{"name"}},
 			{Type: "rollout"},
@@ -36,22 +36,6 @@ var (
 		},
 	}
 
-	sshSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{
-			{Name: "user"},
-			{Name: "port"},
-			{Name: "identity_file"},
-			{Name: "known_hosts"},
-			{Name: "password_env"},
-			{Name: "jump"},
-			{Name: "timeout"},
-			{Name: "command_timeout"},
-			{Name: "accept_new_host_keys"},
-			{Name: "shell_prompt"},
-			{Name: "cli_prompt"},
-		},
-	}
-
 	hostSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "address", Required: true},
@@ -59,7 +43,6 @@ var (
 			{Name: "groups"},
 			{Name: "vars"},
 		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "ssh"}},
 	}
 
 	groupSchema = &hcl.BodySchema{
@@ -113,3 +96,14 @@ var (
 		},
 	}
 )
+
+// withBlock returns a copy of schema that also takes blocks of type t
+// (schema itself when t is empty).
+func withBlock(schema *hcl.BodySchema, t string) *hcl.BodySchema {
+	if t == "" {
+		return schema
+	}
+	c := *schema
+	c.Blocks = append(append([]hcl.BlockHeaderSchema(nil), schema.Blocks...), hcl.BlockHeaderSchema{Type: t})
+	return &c
+}

@@ -239,3 +239,37 @@ func FuzzCLIValue(f *testing.F) {
 		}
 	})
 }
+
+// TestSensitiveValues: the raw values of the sensitive variables, for a
+// provider to mask: strings, numbers and bools, inside collections too;
+// never a variable that is not sensitive, nor an unknown one.
+func TestSensitiveValues(t *testing.T) {
+	src := inventory + `
+variable "community" {
+  type      = string
+  sensitive = true
+}
+variable "port" {
+  type      = number
+  sensitive = true
+  default   = 8161
+}
+variable "tags" {
+  type      = map(string)
+  sensitive = true
+  default   = { a = "t4g-one", b = "s3cret" }
+}
+variable "plain" {
+  type    = string
+  default = "public"
+}
+variable "unset" {
+  type      = string
+  sensitive = true
+}
+`
+	c := mustLoad(t, map[string]string{"main.bw.hcl": src}, LoadOptions{Vars: []string{"community=s3cret"}, UnsetVariablesUnknown: true})
+	if d := cmp.Diff([]string{"s3cret", "8161", "t4g-one"}, c.SensitiveValues()); d != "" {
+		t.Errorf("wrong result (-want +got):\n%s", d)
+	}
+}

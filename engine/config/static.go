@@ -2,16 +2,21 @@ package config
 
 import (
 	"math/big"
+	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+
+	"github.com/bwstate/bwstate/engine"
 )
 
 // Helpers for attributes that must be known when the configuration is
-// loaded (inventory, ssh, rollout, hosts, path). Values are unmarked: these
+// loaded (inventory, the provider's connection block, rollout, hosts, path). Values are unmarked: these
 // settings are not secret and the engine types have no place for marks.
 // A false result means a diagnostic was recorded (or an earlier error made
 // the value unknown).
@@ -154,4 +159,56 @@ func sortByRange(attrs []*hcl.Attribute) {
 		}
 		return a.Start.Byte < b.Start.Byte
 	})
+}
+
+// staticPath evaluates a file path setting: absolute, or relative to the
+// configuration directory, or starting with ~ (see configPath).
+func (l *loader) staticPath(a *hcl.Attribute, what string) (string, bool) {
+	s, ok := l.staticString(a, what)
+	if !ok {
+		return "", false
+	}
+	if s == "" || strings.ContainsAny(s, "\x00\n\r") {
+		l.diags = append(l.diags, attrErrorf(a, "Invalid path", "%s must be a file path.", what))
+		return "", false
+	}
+	return l.configPath(s), true
+}
+
+// staticEvaluator is the engine.StaticEvaluator a provider decodes its
+// connection blocks with: the loader's own helpers for static settings,
+// each naming the attribute, with their diagnostics returned instead of
+// recorded.
+type staticEvaluator struct{ l *loader }
+
+var _ engine.StaticEvaluator = staticEvaluator{}
+
+func (e staticEvaluator) String(a *hcl.Attribute) (string, bool, hcl.Diagnostics) {
+	return captured(e.l, func() (string, bool) { return e.l.staticString(a, a.Name) })
+}
+
+func (e staticEvaluator) Int(a *hcl.Attribute) (int64, bool, hcl.Diagnostics) {
+	return captured(e.l, func() (int64, bool) { return e.l.staticInt(a, a.Name) })
+}
+
+func (e staticEvaluator) Bool(a *hcl.Attribute) (bool, bool, hcl.Diagnostics) {
+	return captured(e.l, func() (bool, bool) { return e.l.staticBool(a, a.Name) })
+}
+
+func (e staticEvaluator) Duration(a *hcl.Attribute) (time.Duration, bool, hcl.Diagnostics) {
+	return captured(e.l, func() (time.Duration, bool) { return e.l.staticDuration(a, a.Name) })
+}
+
+func (e staticEvaluator) Path(a *hcl.Attribute) (string, bool, hcl.Diagnostics) {
+	return captured(e.l, func() (string, bool) { return e.l.staticPath(a, a.Name) })
+}
+
+// captured runs one of the loader's static helpers and returns the
+// diagnostics it recorded rather than keeping them.
+func captured[T any](l *loader, f func() (T, bool)) (T, bool, hcl.Diagnostics) {
+	n := len(l.diags)
+	v, ok := f()
+	diags := slices.Clone(l.diags[n:])
+	l.diags = l.diags[:n]
+	return v, ok, diags
 }

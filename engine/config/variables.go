@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -328,5 +330,54 @@ func sortedAttributes(attrs hcl.Attributes) []*hcl.Attribute {
 		out = append(out, a)
 	}
 	sortByRange(out)
+	return out
+}
+
+// SensitiveValues returns the text of every known value inside the
+// sensitive variables (each string, number and bool, as the CLI would be
+// given it), in name order without repeats, for a provider to mask in
+// whatever it records (transcripts, error texts). A value computed from a
+// sensitive variable is sensitive as a whole and is given with the
+// desired state of each host (engine.SensitiveValues); the raw values make
+// the masking stronger: a part of a longer value, or a value the
+// configuration transforms, is masked too.
+func (c *Config) SensitiveValues() []string {
+	if c.ctx == nil {
+		return nil
+	}
+	vars := c.ctx.Variables["var"]
+	if vars.IsNull() || !vars.IsKnown() || !vars.Type().IsObjectType() {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, name := range slices.Sorted(maps.Keys(vars.Type().AttributeTypes())) {
+		v := vars.GetAttr(name)
+		if !isSensitive(v) {
+			continue
+		}
+		v, _ = v.UnmarkDeep()
+		_ = cty.Walk(v, func(_ cty.Path, x cty.Value) (bool, error) {
+			if x.IsNull() || !x.IsKnown() {
+				return false, nil
+			}
+			var text string
+			switch x.Type() {
+			case cty.String:
+				text = x.AsString()
+			case cty.Number:
+				text = x.AsBigFloat().Text('f', -1)
+			case cty.Bool:
+				text = fmt.Sprint(x.True())
+			default:
+				return true, nil
+			}
+			if text != "" && !seen[text] {
+				seen[text] = true
+				out = append(out, text)
+			}
+			return true, nil
+		})
+	}
 	return out
 }

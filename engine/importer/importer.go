@@ -146,16 +146,13 @@ func itemPath(it Item, i int) string {
 }
 
 // path is the context path to write: the catalogue's spelling, else the
-// server's (without its CLI root), else the one given.
+// server's, else the one given.
 func path(it Item) string {
 	if it.Schema != nil {
 		return it.Schema.Path
 	}
 	if it.Observed != nil && it.Observed.Path != "" {
 		p := strings.Trim(it.Observed.Path, "/")
-		if root, rest, ok := strings.Cut(p, "/"); ok && strings.HasSuffix(root, "_CLI") && strings.EqualFold(rest, strings.Trim(it.Path, "/")) {
-			return rest
-		}
 		if strings.EqualFold(p, strings.Trim(it.Path, "/")) {
 			return p
 		}
@@ -319,7 +316,7 @@ func release(f *engine.Facts) string {
 	if f.ReleaseString != "" {
 		return f.ReleaseString
 	}
-	return engine.FormatRelease(f.Release)
+	return f.Release.String()
 }
 
 func kindText(k engine.ContextKind) string {
@@ -354,13 +351,25 @@ func (o *output) declare(vars []pendingVar) {
 type value struct {
 	tokens  hclwrite.Tokens
 	problem string // non-empty: comment it out with this reason
-	shown   string // the value as the comment shows it
+	// shown is the value as the comment shows it: the exact live value as
+	// an HCL string (hclString), which reads back as that value if the
+	// line is uncommented.
+	shown string
+}
+
+// hclString quotes a live value as an HCL string literal: control
+// characters as \u escapes (`"\u001b]0;x\u0007"`), template sequences
+// doubled (`$${`), so that the literal evaluates to exactly the value.
+func hclString(live string) string {
+	return string(hclwrite.TokensForValue(cty.StringVal(live)).Bytes())
 }
 
 // typed converts a live CLI value to HCL per the catalogue attribute (nil
-// for unknown contexts: a string).
+// for unknown contexts: a string). A value bwstate cannot declare (one the
+// configuration's injection rules refuse, or one that does not fit the
+// catalogue) comes back with its problem, to be written commented out.
 func typed(a *engine.Attribute, live string) value {
-	shown := strconv.Quote(live)
+	shown := hclString(live)
 	if reason := config.UnsafeReason(live); reason != "" {
 		return value{problem: "bwstate refuses to send this value to the CLI: it " + reason, shown: shown}
 	}
@@ -452,7 +461,7 @@ func (o *output) context(name, p string, s *engine.Context, obs *engine.Observed
 		}
 		v := typed(sa, live)
 		if v.problem != "" {
-			o.comment(set, "%s = %s\n  not imported: %s.", at.name, v.shown, v.problem)
+			o.comment(set, "%s = %s\n  not imported, so plan leaves it as it is: %s.", at.name, v.shown, v.problem)
 			continue
 		}
 		set.SetAttributeRaw(at.name, v.tokens)
@@ -468,8 +477,11 @@ func (o *output) context(name, p string, s *engine.Context, obs *engine.Observed
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // table writes an exclusive table block with one row per live row. A row
-// that cannot be kept as it is is commented out, and exclusive is turned
-// off so that plan does not delete it.
+// that cannot be kept as it is is left out, and exclusive is turned off so
+// that plan does not delete it: a row holding a value bwstate cannot
+// declare (one the configuration's injection rules refuse, such as a
+// control character, or one that does not fit the catalogue) is written
+// commented out with its exact live values, the others are listed.
 func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) (*hclwrite.Block, []pendingVar) {
 	addr := "table." + name
 	blk := hclwrite.NewBlock("table", []string{name})
@@ -478,7 +490,7 @@ func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) 
 	b.SetAttributeValue("path", cty.StringVal(p))
 	var (
 		vars    []pendingVar
-		rows    []*hclwrite.Block
+		rows    []tableEntry
 		skipped []string
 	)
 	seen := map[string]int{}
@@ -488,17 +500,22 @@ func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) 
 		var rowVars []pendingVar
 		var problem string
 		var key []string
+		// undeclarable is set when a value cannot be declared: the row is
+		// then written commented out, every value as read.
+		var undeclarable bool
 		for _, col := range s.RowColumns() {
 			v, ok := liveValue(live, col.Name)
 			if !ok || (v == "" && !col.Key && col.Optional && col.Type != engine.TypeString) {
 				if !ok && (col.Key || !col.Optional) {
 					problem = fmt.Sprintf("the server did not print its %s", col.Name)
+					undeclarable = false
 					break
 				}
 				continue // an optional column the server left empty
 			}
 			if col.Key && v == "" {
 				problem = fmt.Sprintf("its %s is empty, and a row key cannot be", col.Name)
+				undeclarable = false
 				break
 			}
 			if col.Sensitive {
@@ -513,8 +530,12 @@ func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) 
 			}
 			tv := typed(col, v)
 			if tv.problem != "" {
-				problem = fmt.Sprintf("%s = %s: %s", col.Name, tv.shown, tv.problem)
-				break
+				if problem == "" {
+					problem = fmt.Sprintf("%s = %s: %s", col.Name, tv.shown, tv.problem)
+					undeclarable = true
+				}
+				rowBody.SetAttributeRaw(col.Name, hclwrite.TokensForValue(cty.StringVal(v)))
+				continue
 			}
 			rowBody.SetAttributeRaw(col.Name, tv.tokens)
 			if col.Key || s.IDKeyed {
@@ -530,27 +551,50 @@ func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) 
 				seen[k] = i + 1
 			}
 		}
-		if problem != "" {
+		switch {
+		case problem == "":
+			vars = append(vars, rowVars...)
+			rows = append(rows, tableEntry{row: rowBlock})
+		case undeclarable && len(rowVars) == 0:
+			rows = append(rows, tableEntry{comment: fmt.Sprintf("row %d is not imported, so plan leaves it as it is: %s.\n"+
+				"Its exact live values, as HCL reads them:\n%s", i+1, problem, blockText(rowBlock))})
+			skipped = append(skipped, fmt.Sprintf("row %d (%s): commented out below.", i+1, rowText(s, live)))
+		default:
 			skipped = append(skipped, fmt.Sprintf("row %d (%s): not imported: %s.", i+1, rowText(s, live), problem))
-			continue
 		}
-		vars = append(vars, rowVars...)
-		rows = append(rows, rowBlock)
 	}
 	if len(skipped) == 0 {
 		b.SetAttributeValue("exclusive", cty.True)
 	} else {
 		o.comment(b, "exclusive is off: with exclusive = true, plan would delete these live rows, which could\n"+
-			"not be imported. Declare them by hand (or fix them on the server), then set exclusive = true.")
+			"not be imported. Fix them on the server (or declare them by hand where the configuration\n"+
+			"can hold them), then set exclusive = true.")
 		for _, sk := range skipped {
 			o.comment(b, "  %s", sk)
 		}
 		b.SetAttributeValue("exclusive", cty.False)
 	}
-	for _, rb := range rows {
-		b.AppendBlock(rb)
+	for _, e := range rows {
+		if e.row != nil {
+			b.AppendBlock(e.row)
+			continue
+		}
+		o.comment(b, "%s", e.comment)
 	}
 	return blk, vars
+}
+
+// tableEntry is a row block, or a row written as a comment, in live order.
+type tableEntry struct {
+	row     *hclwrite.Block
+	comment string
+}
+
+// blockText renders a block as formatted HCL without its final line end.
+func blockText(blk *hclwrite.Block) string {
+	f := hclwrite.NewEmptyFile()
+	f.Body().AppendBlock(blk)
+	return strings.TrimRight(string(hclwrite.Format(f.Bytes())), "\n")
 }
 
 // rowText identifies a row in a comment by its non-sensitive columns.
@@ -565,10 +609,10 @@ func rowText(s *engine.Context, live map[string]string) string {
 		switch {
 		case a.Sensitive:
 			v = "(sensitive)"
-		case v == "" || strings.ContainsAny(v, " \""):
-			v = strconv.Quote(v)
+		case v == "" || strings.ContainsAny(v, " \"") || clean(v) != v:
+			v = hclString(v)
 		}
-		parts = append(parts, a.Name+"="+clean(v))
+		parts = append(parts, a.Name+"="+v)
 	}
 	return strings.Join(parts, " ")
 }

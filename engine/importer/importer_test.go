@@ -19,6 +19,7 @@ import (
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/plan"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -79,7 +80,7 @@ func rowsObs(path string, rows ...map[string]string) *engine.Observed {
 
 var (
 	xsp1    = &engine.Host{Name: "xsp1", Address: "10.1.0.11", Type: "xsp"}
-	xspFact = &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22.0, ReleaseString: "Rel_22.0_1.1123"}
+	xspFact = &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123"}
 )
 
 func lookup(t *testing.T, path string) *engine.Context {
@@ -100,7 +101,7 @@ func TestGenerateGolden(t *testing.T) {
 		"cap_proxy.golden": {
 			Host: xsp1, Facts: xspFact, Time: importTime,
 			Items: []Item{{Schema: lookup(t, "Applications/OpenClientServer/CAPProxy"), Path: "applications/openclientserver/capproxy",
-				Observed: attrsObs("XSP_CLI/Applications/OpenClientServer/CAPProxy", "enabled", "true", "serverPort", "2206", "numConnections", "1")}},
+				Observed: attrsObs("Applications/OpenClientServer/CAPProxy", "enabled", "true", "serverPort", "2206", "numConnections", "1")}},
 		},
 		"named.golden": {
 			Host: xsp1, Facts: xspFact, Time: importTime,
@@ -137,7 +138,7 @@ func TestGenerateGolden(t *testing.T) {
 			},
 		},
 		"release_21.golden": {
-			Host: xsp1, Facts: &engine.Facts{Type: "xsp", Release: 21.0, ReleaseString: "Rel_21.0_1.551"}, Time: importTime,
+			Host: xsp1, Facts: &engine.Facts{Type: "xsp", Release: engine.MustParseRelease("21.0"), ReleaseString: "Rel_21.0_1.551"}, Time: importTime,
 			Items: []Item{{Schema: lookup(t, "Applications/AuthenticationService/CISTokenValidation"),
 				Observed: attrsObs("Applications/AuthenticationService/CISTokenValidation", "enabled", "false")}},
 		},
@@ -309,10 +310,11 @@ func observedFor(c *engine.Context) (*engine.Observed, error) {
 func TestRoundTrip(t *testing.T) {
 	cat := catalog.New()
 	for _, ht := range cat.HostTypes() {
-		for _, rel := range []float64{21.0, 22.0, 24.0, 2022.11} {
-			t.Run(fmt.Sprintf("%s/%s", ht, engine.FormatRelease(rel)), func(t *testing.T) {
+		for _, relText := range []string{"21.0", "22.0", "24.0", "2022.11"} {
+			rel := engine.MustParseRelease(relText)
+			t.Run(fmt.Sprintf("%s/%s", ht, rel), func(t *testing.T) {
 				host := &engine.Host{Name: ht + "1", Address: "10.0.0.1", Type: ht}
-				facts := &engine.Facts{Type: ht, Release: rel, ReleaseString: "Rel_" + engine.FormatRelease(rel) + "_1.1"}
+				facts := &engine.Facts{Type: ht, Release: rel, ReleaseString: "Rel_" + rel.String() + "_1.1"}
 				in := Input{Host: host, Facts: facts, Time: importTime}
 				observed := map[string]*engine.Observed{}
 				for _, c := range cat.Contexts(ht) {
@@ -375,7 +377,7 @@ func loadGenerated(t *testing.T, src []byte, h *engine.Host, vars []string) *con
 			t.Fatal(err)
 		}
 	}
-	cfg, diags := config.Load(dir, config.LoadOptions{Catalogue: catalog.New(), Vars: vars})
+	cfg, diags := config.Load(dir, config.LoadOptions{Catalogue: catalog.New(), Connections: broadworks.SSHBlock{}, Vars: vars})
 	if diags.HasErrors() {
 		var b bytes.Buffer
 		_ = config.WriteDiagnostics(&b, diags, cfg.Parser, 0, false)
@@ -393,7 +395,7 @@ func loadGenerated(t *testing.T, src []byte, h *engine.Host, vars []string) *con
 func TestContexts(t *testing.T) {
 	cat := catalog.New()
 	var got []string
-	for _, c := range Contexts(cat, &engine.Facts{Type: "xsp", Release: 21.0}) {
+	for _, c := range Contexts(cat, &engine.Facts{Type: "xsp", Release: engine.MustParseRelease("21.0")}) {
 		got = append(got, c.Path)
 	}
 	for _, p := range got {
@@ -450,7 +452,7 @@ func TestVariables(t *testing.T) {
 func TestRoundTripUnknownContext(t *testing.T) {
 	// "modé" is an HCL identifier but not a name the configuration accepts
 	// (attribute names are ASCII): it is left out with a comment.
-	obs := attrsObs("XSP_CLI/Applications/Custom/Thing", "mode", "fast", "count", "3", "label", "a b ${c}", "secret", "********", "modé", "1")
+	obs := attrsObs("Applications/Custom/Thing", "mode", "fast", "count", "3", "label", "a b ${c}", "secret", "********", "modé", "1")
 	in := Input{Host: xsp1, Facts: xspFact, Time: importTime, Items: []Item{{Path: "applications/custom/thing", Observed: obs}}}
 	out := generate(t, in)
 	cfg := loadGenerated(t, out, xsp1, nil)
@@ -491,5 +493,77 @@ func TestRoundTripNothingToSet(t *testing.T) {
 	hp := plan.DiffHost(cfg.Host("xsp1"), xspFact, desired, observed, nil, nil)
 	if hp.Error != "" || len(hp.Changes) > 0 {
 		t.Errorf("wrong result: error %q, %d changes\n%s", hp.Error, len(hp.Changes), out)
+	}
+}
+
+// TestUndeclarableValuesRoundTrip: a live value bwstate cannot declare (a
+// hostile server's terminal escapes, a C1 control, a quote or a template
+// sequence next to them) is written commented out as an HCL string that,
+// uncommented, evaluates to exactly the live value: the attribute's line
+// in an attribute context, the whole row in a table (with exclusive off).
+// Nothing raw reaches the output: it holds no control character but line
+// ends.
+func TestUndeclarableValuesRoundTrip(t *testing.T) {
+	const hostile = "\x1b]0;pwned\x07\x1b[2J evil\u0085 \"${x}\" %{y} \\z\x7f"
+	out := generate(t, Input{Host: xsp1, Facts: xspFact, Time: importTime, Items: []Item{
+		{Schema: lookup(t, "Applications/OpenClientServer/GeneralSettings"), Observed: attrsObs("Applications/OpenClientServer/GeneralSettings",
+			"systemDomain", hostile, "clientPortEnabled", "true")},
+		{Schema: lookup(t, "System/ManagementAccessList"), Observed: rowsObs("System/ManagementAccessList",
+			map[string]string{"host": "10.9.0.5", "description": hostile},
+			map[string]string{"host": "10.9.0.6", "description": "NOC"})},
+	}})
+	parses(t, out)
+	if i := bytes.IndexFunc(out, func(r rune) bool { return r != '\n' && (r < 0x20 || r >= 0x7f && r < 0xa0) }); i >= 0 {
+		t.Fatalf("wrong result: a raw control character at byte %d of the output:\n%s", i, out)
+	}
+	text := string(out)
+	if !strings.Contains(text, "  exclusive = false\n") || strings.Contains(text, "\n  exclusive = true\n") {
+		t.Errorf("wrong result: the table with an undeclarable row keeps exclusive on:\n%s", text)
+	}
+	if !strings.Contains(text, "not imported, so plan leaves it as it is: ") || !strings.Contains(text, "bwstate refuses to send this value to the CLI: it contains the control character U+001B.") {
+		t.Errorf("wrong result: the reason is not given in words:\n%s", text)
+	}
+	// Uncomment the attribute and the row and read them back.
+	var attrLine string
+	var row []string
+	inRow := false
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "# systemDomain = "):
+			attrLine = strings.TrimPrefix(t, "# ")
+		case t == "# row {":
+			inRow = true
+			row = append(row, "row {")
+		case inRow:
+			row = append(row, strings.TrimPrefix(t, "# "))
+			inRow = t != "# }"
+		}
+	}
+	src := attrLine + "\n" + strings.Join(row, "\n") + "\n"
+	f, diags := hclparse.NewParser().ParseHCL([]byte(src), "uncommented.hcl")
+	if diags.HasErrors() {
+		t.Fatalf("the commented-out lines do not parse once uncommented: %v\n%s", diags, src)
+	}
+	content, diags := f.Body.Content(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "systemDomain", Required: true}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "row"}}})
+	if diags.HasErrors() || len(content.Blocks) != 1 {
+		t.Fatalf("the commented-out lines are not the attribute and one row: %v\n%s", diags, src)
+	}
+	v, diags := content.Attributes["systemDomain"].Expr.Value(nil)
+	if diags.HasErrors() || v.AsString() != hostile {
+		t.Errorf("wrong round trip of the attribute\ngot:  %#v (%v)\nwant: %q", v, diags, hostile)
+	}
+	attrs, _ := content.Blocks[0].Body.JustAttributes()
+	got := map[string]string{}
+	for name, a := range attrs {
+		v, diags := a.Expr.Value(nil)
+		if diags.HasErrors() {
+			t.Fatalf("row attribute %s: %v", name, diags)
+		}
+		got[name] = v.AsString()
+	}
+	if d := cmp.Diff(map[string]string{"host": "10.9.0.5", "description": hostile}, got); d != "" {
+		t.Errorf("wrong round trip of the row (-want +got):\n%s", d)
 	}
 }

@@ -13,7 +13,7 @@ import (
 // capAdvisory mirrors the BroadWorks catalogue's first advisory.
 var capAdvisory = &engine.Advisory{
 	ID: "cap-removed-22", HostTypes: []string{"xsp", "adp"}, Path: capPath, Attr: "enabled", Value: "true",
-	Releases: engine.ReleaseRange{Since: 22}, Message: "CAPProxy is enabled but CAP was removed in release 22.0",
+	Releases: engine.ReleaseRange{Since: engine.MustParseRelease("22.0")}, Message: "CAPProxy is enabled but CAP was removed in release 22.0",
 }
 
 const capWarning = "advisory cap-removed-22: CAPProxy is enabled but CAP was removed in release 22.0"
@@ -64,18 +64,18 @@ var (
 			{Name: "encoding", Type: engine.TypeChoice, Choices: []string{"ISO-8859-1", "UTF-8"}, Default: "ISO-8859-1"},
 			{Name: "readCommunity", Type: engine.TypeString, Sensitive: true},
 			{Name: "trapSourceAddress", Type: engine.TypeString},
-			{Name: "newInR24", Type: engine.TypeBool, Default: "false", Releases: engine.ReleaseRange{Since: 24}},
+			{Name: "newInR24", Type: engine.TypeBool, Default: "false", Releases: engine.ReleaseRange{Since: engine.MustParseRelease("24.0")}},
 		},
 	}
 	cisWithDefaults = &engine.Context{
-		Path: cisPath, Restart: "AuthenticationService", Releases: engine.ReleaseRange{Since: 22},
+		Path: cisPath, Restart: "AuthenticationService", Releases: engine.ReleaseRange{Since: engine.MustParseRelease("22.0")},
 		Attributes: []engine.Attribute{
 			{Name: "enabled", Type: engine.TypeBool, Default: "false"},
 			{Name: "clientSecret", Type: engine.TypeString, Sensitive: true, Prompted: true},
 		},
 	}
 	futureContext = &engine.Context{
-		Path: "Applications/Future", Releases: engine.ReleaseRange{Since: 25},
+		Path: "Applications/Future", Releases: engine.ReleaseRange{Since: engine.MustParseRelease("25.0")},
 		Attributes: []engine.Attribute{{Name: "on", Type: engine.TypeBool, Default: "false"}},
 	}
 	alarmsWithDefaults = &engine.Context{
@@ -86,9 +86,9 @@ var (
 
 func TestAdvise(t *testing.T) {
 	cat := &fullCatalogue{contexts: []*engine.Context{capProxy}, advisories: []*engine.Advisory{capAdvisory}}
-	xsp21 := &engine.Facts{Type: "xsp", Release: 21.0}
-	r2022 := &engine.Facts{Type: "xsp", Release: 2022.11}
-	as22 := &engine.Facts{Type: "as", Release: 22.0}
+	xsp21 := &engine.Facts{Type: "xsp", Release: engine.MustParseRelease("21.0")}
+	r2022 := &engine.Facts{Type: "xsp", Release: engine.MustParseRelease("2022.11")}
+	as22 := &engine.Facts{Type: "as", Release: engine.MustParseRelease("22.0")}
 	tests := map[string]struct {
 		facts    *engine.Facts
 		changes  []*engine.Change
@@ -159,7 +159,7 @@ func TestAdvise(t *testing.T) {
 }
 
 func TestDrift(t *testing.T) {
-	xsp24 := &engine.Facts{Type: "xsp", Release: 24.0}
+	xsp24 := &engine.Facts{Type: "xsp", Release: engine.MustParseRelease("24.0")}
 	ctxs := []*engine.Context{capWithDefaults, snmpWithDefaults, cisWithDefaults, mgmtACL, trapTable}
 	tests := map[string]struct {
 		facts    *engine.Facts

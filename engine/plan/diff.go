@@ -134,10 +134,6 @@ func (d *differ) path(want *engine.Desired, obs *engine.Observed) string {
 		return want.Schema.Path
 	}
 	p := strings.Trim(obs.Path, "/")
-	if d.facts != nil && d.facts.Root != "" && len(p) > len(d.facts.Root) &&
-		strings.EqualFold(p[:len(d.facts.Root)+1], d.facts.Root+"/") {
-		p = p[len(d.facts.Root)+1:]
-	}
 	if p == "" || !strings.EqualFold(p, strings.Trim(want.Path, "/")) {
 		return strings.Trim(want.Path, "/")
 	}

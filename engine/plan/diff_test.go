@@ -23,7 +23,7 @@ const (
 
 var (
 	xsp1  = &engine.Host{Name: "xsp1", Address: "10.1.0.11", Type: "xsp"}
-	xsp22 = &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22.0, ReleaseString: "Rel_22.0_1.1123"}
+	xsp22 = &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123"}
 )
 
 // upd, create and del build expected changes.
@@ -124,7 +124,7 @@ func TestDiffHost(t *testing.T) {
 				ctxWant("context.x", nil, "/system/foo", f("Flag", "TRUE"), f("Mode", "same")),
 			},
 			observed: map[string]*engine.Observed{
-				"system/foo": attrsLive("XSP_CLI/System/Foo", "flag", "true", "mode", "same"),
+				"system/foo": attrsLive("System/Foo", "flag", "true", "mode", "same"),
 			},
 			want: want{
 				changes: []*engine.Change{upd("context.x", "System/Foo", nil, ac("flag", "true", "TRUE", ""))},

@@ -256,17 +256,16 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 		return failed(h, nil, "read facts: "+err.Error())
 	}
 	if !strings.EqualFold(h.Type, facts.Type) {
-		cli := facts.Root
-		if cli == "" {
-			cli = strings.ToUpper(facts.Type) + "_CLI"
-		}
-		return failed(h, facts, fmt.Sprintf("declared type %s but the server's CLI is %s", h.Type, cli))
+		return failed(h, facts, engine.TypeMismatch(h, facts))
 	}
 	desired, err := r.opts.Source.Desired(h, facts)
 	if err != nil {
 		return failed(h, facts, "evaluate configuration: "+err.Error())
 	}
 	desired = r.withSchemas(facts.Type, desired)
+	// The session masks the host's sensitive values in what it records
+	// from now on: a read of a context holding one shows ********.
+	engine.RedactDesired(sess, desired)
 	observed := make(map[string]*engine.Observed)
 	for _, want := range desired {
 		k := pathKey(want.Path)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -358,7 +359,7 @@ func TestRunHostFailures(t *testing.T) {
 		},
 		"type mismatch": {
 			setup: func(p *fakeProvider, src *fakeSource) {
-				p.facts["xsp2"] = &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, ReleaseString: "Rel_22.0_1.1123"}
+				p.facts["xsp2"] = &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123"}
 				src.desired["xsp2"] = nil
 			},
 			want:   "declared type as but the server's CLI is XSP_CLI",
@@ -398,7 +399,7 @@ func TestRunHostFailures(t *testing.T) {
 			hosts, p, src := fleet(3)
 			hosts[1].Type = "as"
 			if name != "type mismatch" {
-				p.facts["xsp2"] = &engine.Facts{Root: "AS_CLI", Type: "as", Release: 22, ReleaseString: "Rel_22.0_1.1123"}
+				p.facts["xsp2"] = &engine.Facts{TypeShown: "AS_CLI", TypeShownBy: "the server's CLI", Type: "as", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123"}
 			}
 			tc.setup(p, src)
 			plan, err := Run(t.Context(), Options{Hosts: hosts, Source: src, Provider: p, Parallelism: 2})
@@ -713,5 +714,56 @@ func TestRunKeep(t *testing.T) {
 	_, closes, _, _ := p.counts()
 	if d := cmp.Diff(map[string]int{"xsp2": 1}, closes); d != "" {
 		t.Errorf("wrong sessions closed (-want +got):\n%s", d)
+	}
+}
+
+// redactingSession is a fakeSession that is an engine.Redactor, logging
+// what it is told and read, in order.
+type redactingSession struct {
+	*fakeSession
+	log *[]string
+}
+
+func (s redactingSession) Redact(values ...string) {
+	*s.log = append(*s.log, "redact "+strings.Join(values, ","))
+}
+
+func (s redactingSession) RedactAttributes(path string, names ...string) {
+	*s.log = append(*s.log, "redact "+path+": "+strings.Join(names, ","))
+}
+
+func (s redactingSession) Read(ctx context.Context, path string, schema *engine.Context) (*engine.Observed, error) {
+	*s.log = append(*s.log, "read "+path)
+	return s.fakeSession.Read(ctx, path, schema)
+}
+
+type redactingProvider struct {
+	*fakeProvider
+	log []string
+}
+
+func (p *redactingProvider) Open(ctx context.Context, h *engine.Host) (engine.Session, error) {
+	s, err := p.fakeProvider.Open(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	return redactingSession{fakeSession: s.(*fakeSession), log: &p.log}, nil
+}
+
+// TestRunTellsSessionsTheSecrets: before the first read of a host, the
+// planner tells a session that records (an engine.Redactor) the sensitive
+// values the configuration declares there and the attributes holding
+// them, so the read of the context is masked in its transcript.
+func TestRunTellsSessionsTheSecrets(t *testing.T) {
+	hosts, fp, src := fleet(1)
+	src.desired["xsp1"] = []*engine.Desired{ctxWant("context.cap", capProxy, "",
+		f("enabled", "false"), engine.Field{Name: "serverPort", Value: "2207", Sensitive: true})}
+	p := &redactingProvider{fakeProvider: fp}
+	if _, err := Run(t.Context(), Options{Hosts: hosts, Source: src, Provider: p}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"redact 2207", "redact " + capProxy.Path + ": serverPort", "read " + capProxy.Path}
+	if d := cmp.Diff(want, p.log); d != "" {
+		t.Errorf("wrong calls (-want +got):\n%s", d)
 	}
 }

@@ -13,7 +13,7 @@ var (
 			{Name: "enabled", Type: engine.TypeBool},
 			{Name: "serverPort", Type: engine.TypeInt, Min: 1025, Max: 65535},
 			{Name: "numConnections", Type: engine.TypeInt, Min: 1, Max: 10},
-			{Name: "newInR24", Type: engine.TypeBool, Releases: engine.ReleaseRange{Since: 24}},
+			{Name: "newInR24", Type: engine.TypeBool, Releases: engine.ReleaseRange{Since: engine.MustParseRelease("24.0")}},
 		},
 	}
 	ociProxy = &engine.Context{

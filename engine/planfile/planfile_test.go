@@ -50,7 +50,7 @@ func samplePlan() *engine.Plan {
 		Hosts: []*engine.HostPlan{
 			{
 				Name: "xsp1", Address: "10.1.0.11", Type: "xsp", Release: "Rel_22.0_1.1123",
-				Facts: &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, ReleaseString: "Rel_22.0_1.1123", Alarms: []string{"bwOpenClientServerASConnFailed"}},
+				Facts: &engine.Facts{TypeShown: "XSP_CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123", Alarms: []string{"bwOpenClientServerASConnFailed"}},
 				Changes: []*engine.Change{
 					{Resource: "context.cap_proxy_off", Path: "Applications/OpenClientServer/CAPProxy", Action: engine.Update,
 						Attrs: []*engine.AttrChange{{Name: "enabled", Before: "true", After: "false", Restart: "OpenClientServer"}}},

@@ -177,7 +177,7 @@ func hostOf(w *work, policy engine.RestartPolicy) Host {
 		h.EstimateSeconds = w.slot.Seconds
 	}
 	if f := hp.Facts; f != nil {
-		h.Facts = &Facts{Type: f.Type, Release: f.ReleaseString, ReleaseNumber: f.Release,
+		h.Facts = &Facts{Type: f.Type, Release: f.ReleaseString, ReleaseNumber: f.Release.Number(),
 			Patches: nonNil(f.Patches), Alarms: nonNil(f.Alarms)}
 	}
 	if hp.Error != "" {
@@ -230,14 +230,7 @@ func changeOf(c *engine.Change, commands []string) Change {
 	out := Change{Action: act.String(), Resource: c.Resource, Path: c.Path, Key: fieldsOf(c.Key), Attrs: []Attr{}, Commands: nonNil(commands)}
 	for _, a := range c.Attrs {
 		at := Attr{Name: a.Name, Sensitive: a.Sensitive, BeforeUnknown: a.BeforeUnknown, Restart: a.Restart}
-		if !a.Sensitive {
-			if act != engine.Create && !a.BeforeUnknown {
-				at.Before = ptr(a.Before)
-			}
-			if act != engine.Delete {
-				at.After = ptr(a.After)
-			}
-		}
+		at.Before, at.After = a.Visible(act)
 		out.Attrs = append(out.Attrs, at)
 	}
 	return out

@@ -143,12 +143,33 @@ type reused struct {
 	k     *Keeper
 	h     *engine.Host
 	first bool
+	// redactions are what the session was told to mask (engine.Redactor),
+	// told again to a session that replaces it.
+	redactions []func(engine.Redactor)
 }
 
 var (
 	_ engine.FactsReader = (*reused)(nil)
 	_ engine.IdleSession = (*reused)(nil)
+	_ engine.Redactor    = (*reused)(nil)
 )
+
+// Redact implements engine.Redactor for the session it wraps.
+func (r *reused) Redact(values ...string) {
+	r.redact(func(red engine.Redactor) { red.Redact(values...) })
+}
+
+// RedactAttributes implements engine.Redactor for the session it wraps.
+func (r *reused) RedactAttributes(path string, names ...string) {
+	r.redact(func(red engine.Redactor) { red.RedactAttributes(path, names...) })
+}
+
+func (r *reused) redact(f func(engine.Redactor)) {
+	r.redactions = append(r.redactions, f)
+	if red, ok := r.Session.(engine.Redactor); ok {
+		f(red)
+	}
+}
 
 // again reports whether a failed first read is to be made again, after
 // replacing the session.
@@ -164,6 +185,11 @@ func (r *reused) again(ctx context.Context, err error) bool {
 	}
 	_ = r.Session.Close()
 	r.Session = s
+	if red, ok := s.(engine.Redactor); ok {
+		for _, f := range r.redactions {
+			f(red)
+		}
+	}
 	r.k.count(func(st *Stats) { st.Reused--; st.Reopened++ })
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ type fakeProvider struct {
 	mu     sync.Mutex
 	opens  []string
 	closes []string
+	// calls are the redactions and reads of every session, "ID what".
+	calls []string
 	// plain opens sessions without Idle.
 	plain bool
 }
@@ -86,7 +89,19 @@ func (s *fakeSession) Close() error {
 }
 
 func (s *fakeSession) Facts(context.Context) (*engine.Facts, error) { return &engine.Facts{}, nil }
-func (s *fakeSession) Read(context.Context, string, *engine.Context) (*engine.Observed, error) {
+func (s *fakeSession) call(what string) {
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	s.p.calls = append(s.p.calls, fmt.Sprintf("%d %s", s.id, what))
+}
+
+func (s *fakeSession) Redact(values ...string) { s.call("redact " + strings.Join(values, ",")) }
+func (s *fakeSession) RedactAttributes(path string, names ...string) {
+	s.call("redact " + path + ": " + strings.Join(names, ","))
+}
+
+func (s *fakeSession) Read(_ context.Context, path string, _ *engine.Context) (*engine.Observed, error) {
+	s.call("read " + path)
 	s.reads++
 	if err := s.die(); err != nil {
 		return nil, err
@@ -301,5 +316,44 @@ func TestReusedSessionDiesAtOnce(t *testing.T) {
 	}
 	if opens, _ := p.log(); !cmp.Equal(opens, []string{"xsp1", "xsp2", "xsp1"}) {
 		t.Errorf("wrong opens: %q", opens)
+	}
+}
+
+// TestReusedSessionRedacts: what apply tells a reused session to mask
+// reaches the session it wraps, and the session that replaces it is told
+// all of it again before the read is made again, so that its transcript
+// masks the same secrets.
+func TestReusedSessionRedacts(t *testing.T) {
+	p := &fakeProvider{}
+	k := New(p, 10, hosts(1))
+	offer(t, k, p, withWork("xsp1"))
+	k.kept["xsp1"].(*fakeSession).dies = true
+	ctx := t.Context()
+	s, _ := k.Open(ctx, &engine.Host{Name: "xsp1"})
+	engine.RedactChanges(s, []*engine.Change{{Path: "Interface/SNMP/Agent",
+		Attrs: []*engine.AttrChange{{Name: "readCommunity", After: "s3cret", Sensitive: true}}}},
+		func(ac *engine.AttrChange) string { return ac.After })
+	if _, err := s.Read(ctx, "Interface/SNMP/Agent", nil); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	got := slices.Clone(p.calls)
+	p.mu.Unlock()
+	var told []string
+	for _, c := range got {
+		if strings.HasPrefix(c, "1 redact") {
+			told = append(told, strings.TrimPrefix(c, "1 "))
+		}
+	}
+	if len(told) == 0 {
+		t.Fatalf("the kept session was told nothing: %q", got)
+	}
+	var want []string
+	for _, r := range told {
+		want = append(want, "2 "+r)
+	}
+	want = append(want, "2 read Interface/SNMP/Agent")
+	if d := cmp.Diff(want, got[len(got)-len(want):]); d != "" {
+		t.Errorf("wrong calls on the new session (-want +got):\n%s\nall: %q", d, got)
 	}
 }

@@ -149,7 +149,7 @@ func JSON(w io.Writer, p *engine.Plan) error {
 	for _, hp := range p.Hosts {
 		out.Hosts = append(out.Hosts, jsonHostOf(hp))
 	}
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(JSONWriter(w))
 	enc.SetEscapeHTML(false) // "->" and "<" stay readable; this is not HTML
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
@@ -226,14 +226,7 @@ func jsonChangeOf(ch *engine.Change) jsonChange {
 	}
 	for _, a := range ch.Attrs {
 		ja := jsonAttr{Name: a.Name, Sensitive: a.Sensitive, BeforeUnknown: a.BeforeUnknown, Restart: a.Restart}
-		if !a.Sensitive {
-			if act != engine.Create && !a.BeforeUnknown {
-				ja.Before = ptr(a.Before)
-			}
-			if act != engine.Delete {
-				ja.After = ptr(a.After)
-			}
-		}
+		ja.Before, ja.After = a.Visible(act)
 		jc.Attributes = append(jc.Attributes, ja)
 	}
 	return jc

@@ -370,6 +370,27 @@ func TestControlCharactersEscaped(t *testing.T) {
 	}
 }
 
+// TestJSONWriterEscapesControls: the JSON views escape what encoding/json
+// leaves raw (DEL, C1 controls, other non-printing characters), so plan
+// -json on a terminal never carries a control character, and the strings
+// decode the same.
+func TestJSONWriterEscapesControls(t *testing.T) {
+	in := "a\x7fb\u0085c\u009bd\u202ee\U000e0001f é ✓"
+	var buf bytes.Buffer
+	enc := json.NewEncoder(JSONWriter(&buf))
+	if err := enc.Encode(map[string]string{"v": in}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"v":"a\u007fb\u0085c\u009bd\u202ee\udb40\udc01f é ✓"}` + "\n"
+	if buf.String() != want {
+		t.Errorf("wrong result\ngot:  %s\nwant: %s", buf.String(), want)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back["v"] != in {
+		t.Errorf("wrong round trip\ngot:  %q (%v)\nwant: %q", back["v"], err, in)
+	}
+}
+
 // A pending restart that was made but left its application unhealthy is
 // shown as that state, not as a restart nobody made.
 func TestUnhealthyRestartShownAsSuch(t *testing.T) {

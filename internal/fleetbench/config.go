@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/engine/config"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 )
 
@@ -131,7 +132,7 @@ func (f *Fleet) loadConfig(dir string, s Scenario, ro rolloutSpec) (*loaded, err
 		return nil, fmt.Errorf("write the %s configuration: %w", s, err)
 	}
 	cat := catalog.New()
-	cfg, diags := config.Load(dir, config.LoadOptions{Catalogue: cat})
+	cfg, diags := config.Load(dir, config.LoadOptions{Catalogue: cat, Connections: broadworks.SSHBlock{}})
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("load the %s configuration: %s", s, diags.Error())
 	}

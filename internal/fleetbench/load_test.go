@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +17,8 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/plan"
+	"github.com/bwstate/bwstate/internal/leaktest"
+	"github.com/bwstate/bwstate/providers/broadworks"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 	"github.com/bwstate/bwstate/providers/broadworks/sim"
 	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
@@ -174,7 +175,7 @@ func TestLoadWithFaults(t *testing.T) {
 	if !full {
 		size = loadSize{hosts: 60, faulty: 10, batch: 30, parallelism: 30}
 	}
-	goroutines := runtime.NumGoroutine()
+	leaks := leaktest.Baseline(t, 30*time.Second)
 	phases := runLoad(t, size)
 	for _, p := range phases {
 		t.Logf("%-12s %5d hosts: wall %-8s cpu %-8s heap base %5.1f MB peak %6.1f MB, rss peak %6.1f MB, %d sessions, %s",
@@ -186,15 +187,7 @@ func TestLoadWithFaults(t *testing.T) {
 		}
 	}
 	// Every session, listener and timer is gone once the fleet is closed.
-	deadline := time.Now().Add(30 * time.Second)
-	for runtime.NumGoroutine() > goroutines {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			n := runtime.Stack(buf, true)
-			t.Fatalf("goroutines left behind\ngot: %d\nwant: <= %d\n%s", runtime.NumGoroutine(), goroutines, buf[:n])
-		}
-		time.Sleep(20 * time.Millisecond) // the poll interval of the deadline loop
-	}
+	leaks()
 }
 
 // runLoad runs the three phases and checks every host after each; it
@@ -246,7 +239,7 @@ func runLoad(t *testing.T, size loadSize) []phase {
 		t.Fatal(err)
 	}
 	cat := catalog.New()
-	cfg, diags := config.Load(dir, config.LoadOptions{Catalogue: cat})
+	cfg, diags := config.Load(dir, config.LoadOptions{Catalogue: cat, Connections: broadworks.SSHBlock{}})
 	if diags.HasErrors() {
 		t.Fatalf("load the configuration: %s", diags.Error())
 	}

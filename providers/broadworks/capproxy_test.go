@@ -33,7 +33,7 @@ func TestCAPProxy(t *testing.T) {
 			release: "Rel_21.0_1.425",
 			patches: []string{"AP.xsp.21.0.425.ap354321"},
 			wantFacts: engine.Facts{
-				Root: "XSP_CLI", Type: "xsp", Release: 21, ReleaseString: "Rel_21.0_1.425",
+				TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("21.0"), ReleaseString: "Rel_21.0_1.425",
 				Patches: []string{"AP.xsp.21.0.425.ap354321"}, PatchCount: 1,
 				// CAP still exists before 22.0: no alarm.
 				Alarms: []string{},
@@ -44,7 +44,7 @@ func TestCAPProxy(t *testing.T) {
 			release: "Rel_22.0_1.1123",
 			warning: "alternative",
 			wantFacts: engine.Facts{
-				Root: "XSP_CLI", Type: "xsp", Release: 22, ReleaseString: "Rel_22.0_1.1123",
+				TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123",
 				Patches: []string{}, Alarms: []string{capAlarm},
 			},
 			wantText: restartAlternative,
@@ -54,7 +54,7 @@ func TestCAPProxy(t *testing.T) {
 			warning: "warning+done",
 			patches: []string{"AP.xsp.24.0.944.ap380001", "AP.xsp.24.0.944.ap380002"},
 			wantFacts: engine.Facts{
-				Root: "XSP_CLI", Type: "xsp", Release: 24, ReleaseString: "Rel_24.0_1.944",
+				TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944",
 				Patches: []string{"AP.xsp.24.0.944.ap380001", "AP.xsp.24.0.944.ap380002"}, PatchCount: 2,
 				Alarms: []string{capAlarm},
 			},
@@ -169,14 +169,14 @@ func TestFactsByType(t *testing.T) {
 		"as": {
 			host: "as1",
 			want: engine.Facts{
-				Root: "AS_CLI", Type: "as", Release: 24, ReleaseString: "Rel_24.0_1.944",
+				TypeShown: "AS_CLI", TypeShownBy: "the server's CLI", Type: "as", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944",
 				Patches: []string{"AP.as.24.0.944.ap377777"}, PatchCount: 1, Alarms: []string{},
 			},
 		},
 		"adp release-independent": {
 			host: "adp1",
 			want: engine.Facts{
-				Root: "ADP_CLI", Type: "adp", Release: 2022.11, ReleaseString: "Rel_2022.11_1.273",
+				TypeShown: "ADP_CLI", TypeShownBy: "the server's CLI", Type: "adp", Release: engine.MustParseRelease("2022.11"), ReleaseString: "Rel_2022.11_1.273",
 				// OpenClientServer runs on ADP and CAP defaults to enabled.
 				Patches: []string{}, Alarms: []string{capAlarm},
 			},

@@ -1,8 +1,10 @@
 // Package broadworks is bwstate's BroadWorks provider: it implements
 // engine.Provider and engine.Session by dialing a host over SSH (sshconn),
 // driving its login shell and BWCLI on a PTY (bwcli), and mapping the
-// engine's reads, writes, restarts and health probes onto CLI commands. The
-// catalogue of known contexts lives in the catalog sub-package; the
+// engine's reads, writes, restarts and health probes onto CLI commands. It
+// also owns the configuration's ssh block (SSHBlock, an
+// engine.ConnectionSchema), which it decodes into each host's Connection.
+// The catalogue of known contexts lives in the catalog sub-package; the
 // simulator every test runs against lives in sim.
 //
 // One Session is one SSH connection and one PTY shell. Shell tools

@@ -131,7 +131,7 @@ func TestCommandTimeout(t *testing.T) {
 			host := hostOf(t, f, "xsp1")
 			if tc.hostTimeout {
 				opts.CommandTimeout = 0
-				host.SSH.CommandTimeout = 300 * time.Millisecond
+				conn(host).CommandTimeout = 300 * time.Millisecond
 			}
 			p := newTestProvider(t, opts, nil)
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/internal/leaktest"
 	"github.com/bwstate/bwstate/providers/broadworks/catalog"
 	"github.com/bwstate/bwstate/providers/broadworks/sim"
 )
@@ -68,7 +68,8 @@ func hostOf(t testing.TB, f *sim.Fleet, name string) *engine.Host {
 		Name:    name,
 		Address: ip,
 		Type:    sh.Type(),
-		SSH: engine.SSHSettings{
+		Connection: &Connection{
+			Address:      ip,
 			User:         "bwadmin",
 			Port:         port,
 			IdentityFile: f.ClientKeyPath(),
@@ -77,6 +78,10 @@ func hostOf(t testing.TB, f *sim.Fleet, name string) *engine.Host {
 		},
 	}
 }
+
+// conn returns the connection settings of a host made by hostOf, to
+// change for a test.
+func conn(h *engine.Host) *Connection { return h.Connection.(*Connection) }
 
 // openSession opens a session and closes it when the test ends (a second
 // Close by the test itself is harmless).
@@ -130,29 +135,12 @@ func countCommand(cmds []sim.Command, line string) int {
 	return n
 }
 
-// goroutineBaseline records the number of goroutines now and returns a
-// check that waits (with a deadline, never a fixed sleep) for the count to
-// come back to it. Connections end asynchronously on both sides, so the
-// count is polled.
+// goroutineBaseline records the goroutines running now and returns a
+// check that fails the test when others are still running 10 s after it is
+// called: connections end asynchronously on both sides.
 func goroutineBaseline(t testing.TB) func() {
 	t.Helper()
-	before := runtime.NumGoroutine()
-	return func() {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			now := runtime.NumGoroutine()
-			if now <= before {
-				return
-			}
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				n := runtime.Stack(buf, true)
-				t.Fatalf("goroutines left behind\ngot: %d\nwant: <= %d\n%s", now, before, buf[:n])
-			}
-			time.Sleep(10 * time.Millisecond) // the poll interval of the deadline loop
-		}
-	}
+	return leaktest.Baseline(t, 10*time.Second)
 }
 
 // lab builds lab-file source from host blocks.

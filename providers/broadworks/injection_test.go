@@ -45,7 +45,7 @@ import (
 
 // injectionFacts are the facts every generated host reports.
 func injectionFacts() *engine.Facts {
-	return &engine.Facts{Root: "XSP_CLI", Type: "xsp", Release: 22, ReleaseString: "Rel_22.0_1.1123",
+	return &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), ReleaseString: "Rel_22.0_1.1123",
 		Patches: []string{}, Alarms: []string{}}
 }
 
@@ -262,7 +262,7 @@ func loadPlanned(t testing.TB, src string, opts config.LoadOptions) (planned, bo
 	if err := os.WriteFile(filepath.Join(dir, "main.bw.hcl"), []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	opts.Catalogue = catalog.New()
+	opts.Catalogue, opts.Connections = catalog.New(), SSHBlock{}
 	cfg, diags := config.Load(dir, opts)
 	if diags.HasErrors() {
 		return planned{}, false

@@ -97,7 +97,15 @@ func TestServerOutputCannotInject(t *testing.T) {
 			wantErr: true,
 		},
 		"get reply with terminal queries and a title": {
-			reply: replyTo("get", "\x1b[6n\x1b[c\x1b]0;owned\x07\x1bP+q544e\x1b\\  systemDomain = x\n"),
+			// The sequences are part of the line as printed: it does not
+			// parse, and nothing is answered to them.
+			reply:   replyTo("get", "\x1b[6n\x1b[c\x1b]0;owned\x07\x1bP+q544e\x1b\\  systemDomain = x\n"),
+			run:     readGS,
+			want:    []string{"bwcli", "cd /" + gsPath, "get", exitLine},
+			wantErr: true,
+		},
+		"get value holding terminal queries and a title": {
+			reply: replyTo("get", "  systemDomain = \x1b[6n\x1b[c\x1b]0;owned\x07\x1bP+q544e\x1b\\x\n"),
 			run:   readGS,
 			want:  []string{"bwcli", "cd /" + gsPath, "get", exitLine},
 		},

@@ -5,8 +5,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bwstate/bwstate/engine"
+	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
 )
 
 // TestParallelSessions runs 50 sessions at once through one provider, one
@@ -47,7 +49,7 @@ func TestParallelSessions(t *testing.T) {
 				if i%2 == 0 {
 					wantAlarms = []string{capAlarm}
 				}
-				if !cmp.Equal(facts.Alarms, wantAlarms) || facts.Release != 24 {
+				if !cmp.Equal(facts.Alarms, wantAlarms) || facts.Release != engine.MustParseRelease("24.0") {
 					return fmt.Errorf("wrong facts\ngot: %+v\nwant: release 24, alarms %v", facts, wantAlarms)
 				}
 				obs, err := s.Read(ctx, capPath, nil)

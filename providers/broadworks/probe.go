@@ -57,6 +57,11 @@ type ProbeTarget struct {
 	Path string
 	// Schema is the catalogue's context, nil when it does not know it.
 	Schema *engine.Context
+	// Secrets are the sensitive values the configuration declares there,
+	// and SensitiveAttrs the attributes (columns) holding them: the probe's
+	// transcript and report mask them, and whatever those attributes hold.
+	Secrets        []string
+	SensitiveAttrs []string
 }
 
 // ProbeReport is what a probe found on one host.
@@ -117,7 +122,7 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 		r.add(step, st, format, args...)
 	}
 	how := "learned at login"
-	if h.SSH.ShellPrompt != "" {
+	if c, err := connection(h); err == nil && c.ShellPrompt != "" {
 		how = "matched by shell_prompt"
 	}
 	add("login", ProbeOK, "shell prompt %q (%s)", s.cli.ShellPrompt(), how)
@@ -141,13 +146,11 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 		if broken(err) {
 			return
 		}
+	} else if vf, err := versionFacts(v); err != nil {
+		add("bwshowver", ProbeFailed, "%v", err)
 	} else {
-		facts.Release, facts.ReleaseString = v.Number, v.Release
-		if v.PatchNames != nil {
-			facts.Patches = v.PatchNames
-		}
-		facts.PatchCount = max(v.Patches, len(facts.Patches))
-		add("bwshowver", ProbeOK, "%s %s: release %s, %s", v.ServerType, v.Release, engine.FormatRelease(v.Number), patchSummary(v))
+		facts = vf
+		add("bwshowver", ProbeOK, "%s %s: release %s, %s", v.ServerType, v.Release, facts.Release, patchSummary(v))
 	}
 
 	if err := s.toCLI(ctx); err != nil {
@@ -155,11 +158,11 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 		broken(err)
 		return
 	}
-	facts.Root, facts.Type = s.cli.Root(), s.hostType
+	s.typeFacts(facts)
 	if !strings.EqualFold(s.hostType, h.Type) {
-		add("bwcli", ProbeFailed, "the CLI root is %s, a %s server, but the configuration declares %s %s: fix the host's type", facts.Root, s.hostType, h.Name, h.Type)
+		add("bwcli", ProbeFailed, "the CLI root is %s, a %s server, but the configuration declares %s %s: fix the host's type", facts.TypeShown, s.hostType, h.Name, h.Type)
 	} else {
-		add("bwcli", ProbeOK, "CLI prompt %q: root %s, type %s", strings.TrimSpace(s.cli.Prompt()), facts.Root, facts.Type)
+		add("bwcli", ProbeOK, "CLI prompt %q: root %s, type %s", strings.TrimSpace(s.cli.Prompt()), facts.TypeShown, facts.Type)
 	}
 
 	alarms, err := s.cli.Alarms(ctx)
@@ -247,6 +250,8 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 // probeContext enters a context and reads it as plan would, reporting
 // what it recognised. It returns false when the session cannot go on.
 func (p *Provider) probeContext(ctx context.Context, s *session, t ProbeTarget, add func(string, ProbeStatus, string, ...any)) bool {
+	s.Redact(t.Secrets...)
+	s.RedactAttributes(t.Path, t.SensitiveAttrs...)
 	path := catalog.CanonicalPath(t.Path)
 	canonical, err := s.cd(ctx, path)
 	if err != nil {
@@ -254,7 +259,7 @@ func (p *Provider) probeContext(ctx context.Context, s *session, t ProbeTarget, 
 		return s.cli.Usable()
 	}
 	step := "get /" + canonical
-	c, err := s.cli.Get(ctx, bwcli.GetOptions{Sensitive: sensitiveNames(t.Schema)})
+	c, err := s.cli.Get(ctx, s.getOptions(t.Path, t.Schema))
 	if err != nil {
 		add(step, ProbeFailed, "%v", cliError(err))
 		return s.cli.Usable()
@@ -323,11 +328,17 @@ func probeAttrs(step string, attrs []bwcli.Attr, schema *engine.Context, add fun
 
 // patchSummary says what bwshowver printed about patches.
 func patchSummary(v *bwcli.Version) string {
+	patches := func(n int) string {
+		if n == 1 {
+			return "1 active patch"
+		}
+		return fmt.Sprintf("%d active patches", n)
+	}
 	switch {
 	case len(v.PatchNames) > 0:
-		return fmt.Sprintf("%d active patches: %s", max(v.Patches, len(v.PatchNames)), strings.Join(v.PatchNames, ", "))
+		return patches(max(v.Patches, len(v.PatchNames))) + ": " + strings.Join(v.PatchNames, ", ")
 	case v.Patches > 0:
-		return fmt.Sprintf("%d active patches (no names printed: host.patches is empty, host.patch_count is %d)", v.Patches, v.Patches)
+		return fmt.Sprintf("%s (no names printed: host.patches is empty, host.patch_count is %d)", patches(v.Patches), v.Patches)
 	}
 	return "no active patches"
 }

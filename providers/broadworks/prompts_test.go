@@ -16,7 +16,7 @@ import (
 func TestPromptsOverSSH(t *testing.T) {
 	tests := map[string]struct {
 		body       string
-		ssh        engine.SSHSettings
+		ssh        Connection
 		wantPrompt *regexp.Regexp
 	}{
 		"greater-than": {
@@ -37,7 +37,7 @@ EOT`,
 		},
 		"set by the operator": {
 			body:       `  shell_prompt = "{host}.{time} # "`,
-			ssh:        engine.SSHSettings{ShellPrompt: `xsp1\.[0-9:]+ #`},
+			ssh:        Connection{ShellPrompt: `xsp1\.[0-9:]+ #`},
 			wantPrompt: regexp.MustCompile(`^xsp1\.\d\d:\d\d:\d\d # $`),
 		},
 	}
@@ -47,7 +47,7 @@ EOT`,
 			ctx := testCtx(t)
 			p := newTestProvider(t, Options{HealthPoll: 50 * time.Millisecond}, nil)
 			h := hostOf(t, f, "xsp1")
-			h.SSH.ShellPrompt = tc.ssh.ShellPrompt
+			conn(h).ShellPrompt = tc.ssh.ShellPrompt
 			s := openSession(t, ctx, p, h)
 			if got := s.(*session).cli.ShellPrompt(); !tc.wantPrompt.MatchString(got) {
 				t.Errorf("wrong prompt\ngot:  %q\nwant: %s", got, tc.wantPrompt)

@@ -46,7 +46,7 @@ type Options struct {
 	// ~/.ssh/config, "none" disables it.
 	SSHConfigPath string
 	// CommandTimeout bounds each command (DefaultCommandTimeout when zero);
-	// a host's SSHSettings.CommandTimeout (the configuration's
+	// a host's Connection.CommandTimeout (the configuration's
 	// command_timeout) wins over it.
 	CommandTimeout time.Duration
 	// HealthPoll is the first interval between health probes
@@ -55,6 +55,13 @@ type Options struct {
 	// TranscriptDir, when set, receives one transcript per session (what
 	// was sent and received, secrets redacted), named HOST-TIME.log.
 	TranscriptDir string
+	// Secrets are values every session masks in what it records (its
+	// transcript, the texts of its errors) from the login on: the raw
+	// values of the configuration's sensitive variables. Sessions also
+	// learn the values they write as sensitive, the values of sensitive
+	// attributes they read, and what the engine gives them
+	// (engine.Redactor).
+	Secrets []string
 	// AcceptNewHint is the opt-in a user can give to record unknown host
 	// keys, named in the unknown-host error.
 	AcceptNewHint string
@@ -107,21 +114,22 @@ func New(opts Options) *Provider {
 // Close closes every connection the provider opened.
 func (p *Provider) Close() error { return p.dialer.Close() }
 
-// Target turns a host of the inventory into an SSH target.
-func Target(h *engine.Host) sshconn.Target {
+// Target turns a host of the inventory and its settings into an SSH
+// target.
+func Target(h *engine.Host, c *Connection) sshconn.Target {
 	t := sshconn.Target{
 		Alias:             h.Name,
 		Host:              h.Address,
-		Port:              h.SSH.Port,
-		User:              h.SSH.User,
-		KnownHostsFile:    h.SSH.KnownHosts,
-		PasswordEnv:       h.SSH.PasswordEnv,
-		Jump:              h.SSH.Jump,
-		Timeout:           h.SSH.Timeout,
-		AcceptNewHostKeys: h.SSH.AcceptNewHostKeys,
+		Port:              c.Port,
+		User:              c.User,
+		KnownHostsFile:    c.KnownHosts,
+		PasswordEnv:       c.PasswordEnv,
+		Jump:              c.Jump,
+		Timeout:           c.Timeout,
+		AcceptNewHostKeys: c.AcceptNewHostKeys,
 	}
-	if h.SSH.IdentityFile != "" {
-		t.IdentityFiles = []string{h.SSH.IdentityFile}
+	if c.IdentityFile != "" {
+		t.IdentityFiles = []string{c.IdentityFile}
 	}
 	return t
 }
@@ -129,7 +137,11 @@ func Target(h *engine.Host) sshconn.Target {
 // Open implements engine.Provider: it connects, opens a PTY shell and
 // waits for the shell prompt. bwcli starts when a context is first read.
 func (p *Provider) Open(ctx context.Context, h *engine.Host) (engine.Session, error) {
-	client, err := p.dialer.Dial(ctx, Target(h))
+	conn, err := connection(h)
+	if err != nil {
+		return nil, err
+	}
+	client, err := p.dialer.Dial(ctx, Target(h, conn))
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +162,7 @@ func (p *Provider) Open(ctx context.Context, h *engine.Host) (engine.Session, er
 		s.transcript = f
 		transcript = f
 	}
-	opts, err := cliOptions(h)
+	opts, err := cliOptions(h.Name, conn)
 	if err != nil {
 		shell.Close()
 		client.Close()
@@ -159,17 +171,18 @@ func (p *Provider) Open(ctx context.Context, h *engine.Host) (engine.Session, er
 		}
 		return nil, err
 	}
-	opts.CommandTimeout, opts.Transcript = p.commandTimeout(h), transcript
+	opts.CommandTimeout, opts.Transcript = p.commandTimeout(conn), transcript
 	s.cli = bwcli.New(shell.Stdout, shell.Stdin, opts)
+	s.cli.AddSecrets(p.opts.Secrets...)
 	if err := s.cli.WaitShell(ctx); err != nil {
 		s.Close()
 		hint := ""
 		switch {
 		case !errors.Is(err, context.DeadlineExceeded):
-		case h.SSH.ShellPrompt == "":
+		case conn.ShellPrompt == "":
 			hint = " (bwstate learns the prompt by sending an empty line at login and waiting for the prompt to repeat; if it cannot, set shell_prompt in the ssh block to a regular expression matching it)"
 		default:
-			hint = fmt.Sprintf(" (the shell_prompt %q never matched the last line received)", h.SSH.ShellPrompt)
+			hint = fmt.Sprintf(" (the shell_prompt %q never matched the last line received)", conn.ShellPrompt)
 		}
 		return nil, fmt.Errorf("host %s: waiting for the shell prompt: %w%s", h.Name, err, hint)
 	}
@@ -178,19 +191,19 @@ func (p *Provider) Open(ctx context.Context, h *engine.Host) (engine.Session, er
 
 // cliOptions compiles the host's prompt settings (validated with the
 // configuration; a mistake here names the setting).
-func cliOptions(h *engine.Host) (bwcli.Options, error) {
+func cliOptions(host string, c *Connection) (bwcli.Options, error) {
 	var opts bwcli.Options
-	if e := h.SSH.ShellPrompt; e != "" {
+	if e := c.ShellPrompt; e != "" {
 		re, err := bwcli.PromptPattern(e)
 		if err != nil {
-			return opts, fmt.Errorf("host %s: ssh shell_prompt: %w", h.Name, err)
+			return opts, fmt.Errorf("host %s: ssh shell_prompt: %w", host, err)
 		}
 		opts.ShellPrompt = re
 	}
-	if e := h.SSH.CLIPrompt; e != "" {
+	if e := c.CLIPrompt; e != "" {
 		re, err := bwcli.PromptPattern(e)
 		if err != nil {
-			return opts, fmt.Errorf("host %s: ssh cli_prompt: %w", h.Name, err)
+			return opts, fmt.Errorf("host %s: ssh cli_prompt: %w", host, err)
 		}
 		opts.CLIPrompt = re
 	}
@@ -199,9 +212,9 @@ func cliOptions(h *engine.Host) (bwcli.Options, error) {
 
 // commandTimeout is the host's command_timeout from the configuration, or
 // the provider's: an operator who knows a slow site sets it per host.
-func (p *Provider) commandTimeout(h *engine.Host) time.Duration {
-	if h.SSH.CommandTimeout > 0 {
-		return h.SSH.CommandTimeout
+func (p *Provider) commandTimeout(c *Connection) time.Duration {
+	if c.CommandTimeout > 0 {
+		return c.CommandTimeout
 	}
 	return p.opts.CommandTimeout
 }

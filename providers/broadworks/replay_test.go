@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/bwstate/bwstate/engine"
 	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
@@ -73,6 +74,10 @@ func TestReplayRoundTrip(t *testing.T) {
       host        = "10.9.0.6"
       description = "Backup NOC"
     }
+    row {
+      host        = "10.9.0.7"
+      description = "\u001b]0;pwned\u0007\u001b[2J evil\u0085 C:\\x41"
+    }
   }`)))
 	dir := t.TempDir()
 	p := newTestProvider(t, Options{TranscriptDir: dir}, nil)
@@ -86,8 +91,21 @@ func TestReplayRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The recording holds the size question and its answer.
-	if !strings.Contains(string(transcript), "About to access 2 entries. Continue?\nPlease confirm (Yes, Y, No, N): \n>>> y\n") {
+	if !strings.Contains(string(transcript), "About to access 3 entries. Continue?\nPlease confirm (Yes, Y, No, N): \n>>> y\n") {
 		t.Fatalf("the transcript lacks the size question:\n%s", transcript)
+	}
+	// The value with control characters is read as the server holds it,
+	// and recorded escaped, so the transcript is safe to read and replays
+	// it exactly.
+	const hostile = "\x1b]0;pwned\x07\x1b[2J evil\u0085 C:\\x41"
+	if !strings.Contains(strings.Join(want, "\n"), "description:"+hostile) {
+		t.Errorf("the read lost the value as printed:\n%s", strings.Join(want, "\n"))
+	}
+	if !strings.Contains(string(transcript), `\x1b]0;pwned\x07\x1b[2J evil\u0085 C:\\x41`) {
+		t.Errorf("the transcript does not hold the value escaped:\n%s", transcript)
+	}
+	if i := strings.IndexFunc(string(transcript), func(r rune) bool { return r != '\n' && unicode.IsControl(r) }); i >= 0 {
+		t.Errorf("the transcript holds a raw control character at byte %d", i)
 	}
 
 	replay := simtest.Start(t, fmt.Sprintf("sim_host %q {\n  listen = \"127.0.0.1:0\"\n  replay = %q\n}\n", "xsp1", files[0]))

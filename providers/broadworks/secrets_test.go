@@ -3,6 +3,7 @@ package broadworks
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -129,6 +130,133 @@ func TestTranscriptNames(t *testing.T) {
 		seen[name] = true
 		if filepath.Dir(f.Name()) != dir || !strings.HasPrefix(name, "xsp1_.._x-") {
 			t.Errorf("wrong result\ngot: %s\nwant: %s/xsp1_.._x-TIME.log", f.Name(), dir)
+		}
+	}
+}
+
+// TestProviderMasksKnownSecrets: a session masks in its transcript the
+// provider's Secrets (the raw sensitive variables) from the login on, a
+// short one only where it stands alone, and, once the engine names them
+// (engine.Redactor), the values and whatever the attributes holding them
+// hold, in attribute contexts and table columns alike. The reads return
+// the real values.
+func TestProviderMasksKnownSecrets(t *testing.T) {
+	const (
+		gsPath  = "Applications/OpenClientServer/GeneralSettings"
+		malPath = "System/ManagementAccessList"
+		raw     = "R4wTagX9"
+		short   = "zq"
+	)
+	f := simtest.Start(t, lab(simHost("xsp1", "xsp", "Rel_24.0_1.944", `
+  context "Applications/OpenClientServer/GeneralSettings" {
+    systemDomain = "legacy-R4wTagX9.example.net"
+  }
+  table "System/ManagementAccessList" {
+    row {
+      host        = "10.9.0.5"
+      description = "zq"
+    }
+    row {
+      host        = "10.9.0.6"
+      description = "zqx old value"
+    }
+  }`)))
+	dir := t.TempDir()
+	p := newTestProvider(t, Options{TranscriptDir: dir, Secrets: []string{raw, short}}, nil)
+	ctx := testCtx(t)
+	s := openSession(t, ctx, p, hostOf(t, f, "xsp1"))
+	obs, err := s.Read(ctx, gsPath, schemaOf(t, "xsp", gsPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := obs.Attrs["systemDomain"]; got != "legacy-R4wTagX9.example.net" {
+		t.Errorf("wrong read\ngot:  %q\nwant: the real value", got)
+	}
+	if _, err := s.Read(ctx, malPath, schemaOf(t, "xsp", malPath)); err != nil {
+		t.Fatal(err)
+	}
+	// The engine names the description column sensitive (a row declares a
+	// value computed from a secret): every row's description is masked
+	// from now on, whatever it holds.
+	engine.RedactDesired(s, []*engine.Desired{{Path: malPath, Kind: engine.TableContext,
+		Rows: [][]engine.Field{{{Name: "host", Value: "10.9.0.7"}, {Name: "description", Value: "new " + raw, Sensitive: true}}}}})
+	obs, err = s.Read(ctx, malPath, schemaOf(t, "xsp", malPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := obs.Rows[1]["description"]; got != "zqx old value" {
+		t.Errorf("wrong read\ngot:  %q\nwant: the real value", got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	if len(files) != 1 {
+		t.Fatalf("want one transcript, got %v", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, want := range []string{
+		`(?m)^  systemDomain = legacy-\*{8}\.example\.net$`,
+		// First read: the short secret alone is masked, not inside a word.
+		`(?m)^  10\.9\.0\.5 +\*{8}\n  10\.9\.0\.6  zqx old value$`,
+		// After the engine named the column: every cell of it.
+		`(?m)^  10\.9\.0\.5 +\*{8}\n  10\.9\.0\.6  \*{8}$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(text) {
+			t.Errorf("the transcript lacks %s:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, raw) {
+		t.Errorf("the transcript holds the raw secret:\n%s", text)
+	}
+}
+
+// TestSensitiveRowKeyMasked: a row key marked sensitive is on the command
+// line of a delete or a set; the transcript and the error of a refused
+// command show ******** there, and so does the later read of the table.
+func TestSensitiveRowKeyMasked(t *testing.T) {
+	const malPath = "System/ManagementAccessList"
+	f := simtest.Start(t, lab(simHost("xsp1", "xsp", "Rel_24.0_1.944", `
+  table "System/ManagementAccessList" {
+    row {
+      host        = "10.9.0.5"
+      description = "NOC"
+    }
+  }`)))
+	dir := t.TempDir()
+	p := newTestProvider(t, Options{TranscriptDir: dir}, nil)
+	ctx := testCtx(t)
+	s := openSession(t, ctx, p, hostOf(t, f, "xsp1"))
+	key := []engine.Field{{Name: "host", Value: "10.9.0.77", Sensitive: true}}
+	_, err := s.Exec(ctx, engine.Op{Kind: engine.OpSetRow, Path: malPath, Key: key, Attr: "description", Value: "x"})
+	if err == nil || strings.Contains(err.Error(), "10.9.0.77") || !strings.Contains(err.Error(), "set ******** description x") {
+		t.Errorf("wrong error\ngot:  %v\nwant: the refused set with its key masked", err)
+	}
+	if _, err := s.Exec(ctx, engine.Op{Kind: engine.OpDeleteRow, Path: malPath, Key: []engine.Field{{Name: "host", Value: "10.9.0.5", Sensitive: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	if len(files) != 1 {
+		t.Fatalf("want one transcript, got %v", files)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if strings.Contains(text, "10.9.0.77") || strings.Contains(text, "10.9.0.5") {
+		t.Errorf("the transcript holds a sensitive key:\n%s", text)
+	}
+	for _, want := range []string{">>> set ******** description x\n", ">>> delete ********\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the transcript lacks %q:\n%s", want, text)
 		}
 	}
 }

@@ -28,9 +28,49 @@ type session struct {
 	cli        *bwcli.Session
 	transcript *os.File
 	hostType   string // from the CLI root once bwcli ran; else the declared type
+	// masked are attribute names whose live values the transcript masks,
+	// per context (lower-case path), besides the catalogue's sensitive
+	// ones (RedactAttributes).
+	masked map[string][]string
 }
 
-var _ engine.Session = (*session)(nil)
+var (
+	_ engine.Session  = (*session)(nil)
+	_ engine.Redactor = (*session)(nil)
+)
+
+// Redact implements engine.Redactor: the values are masked in everything
+// the session records from now on (bwcli.Session.AddSecrets).
+func (s *session) Redact(values ...string) { s.cli.AddSecrets(values...) }
+
+// RedactAttributes implements engine.Redactor: reads of the context mask
+// the live values of these attributes (columns) as they do the catalogue's
+// sensitive ones, and the session masks those values from then on.
+func (s *session) RedactAttributes(path string, names ...string) {
+	if len(names) == 0 {
+		return
+	}
+	if s.masked == nil {
+		s.masked = map[string][]string{}
+	}
+	k := strings.ToLower(catalog.CanonicalPath(path))
+	s.masked[k] = append(s.masked[k], names...)
+}
+
+// getOptions are the options of a read of path: the catalogue's sensitive
+// attributes and those the engine named (RedactAttributes) are masked.
+func (s *session) getOptions(path string, schema *engine.Context) bwcli.GetOptions {
+	names := sensitiveNames(schema)
+	for _, n := range s.masked[strings.ToLower(catalog.CanonicalPath(path))] {
+		names = append(names, n)
+		if schema != nil {
+			if a := schema.Attribute(n); a != nil && a.Column != "" {
+				names = append(names, a.Column) // the title a table prints
+			}
+		}
+	}
+	return bwcli.GetOptions{Sensitive: names}
+}
 
 // inCLI reports whether bwcli is running.
 func (s *session) inCLI() bool { return s.cli.Root() != "" }
@@ -108,7 +148,7 @@ var _ engine.FactsReader = (*session)(nil)
 // release is asked for, then bwcli for the type (its root) and, when asked
 // for, the raised alarms. The session stays in bwcli.
 func (s *session) ReadFacts(ctx context.Context, req engine.FactsRequest) (*engine.Facts, error) {
-	f := &engine.Facts{}
+	facts := &engine.Facts{}
 	if req.Release {
 		if err := s.toShell(ctx); err != nil {
 			return nil, err
@@ -119,34 +159,58 @@ func (s *session) ReadFacts(ctx context.Context, req engine.FactsRequest) (*engi
 		if err != nil {
 			return nil, err
 		}
-		f.Patches = v.PatchNames
-		if f.Patches == nil {
-			f.Patches = []string{}
+		if facts, err = versionFacts(v); err != nil {
+			return nil, err
 		}
-		f.PatchCount = max(v.Patches, len(f.Patches))
-		f.Release, f.ReleaseString = v.Number, v.Release
 	}
 	if err := s.toCLI(ctx); err != nil {
 		return nil, err
 	}
-	f.Root, f.Type = s.cli.Root(), s.hostType
+	s.typeFacts(facts)
 	if !req.Alarms {
-		return f, nil
+		// Not read: nil, which the configuration sees as unknown.
+		facts.Alarms = nil
+		return facts, nil
 	}
 	alarms, err := s.cli.Alarms(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list alarms: %w", cliError(err))
 	}
 	seen := map[string]bool{}
-	f.Alarms = []string{}
+	names := []string{}
 	for _, a := range alarms {
 		if !seen[a.Name] {
 			seen[a.Name] = true
-			f.Alarms = append(f.Alarms, a.Name)
+			names = append(names, a.Name)
 		}
 	}
-	sort.Strings(f.Alarms)
-	return f, nil
+	sort.Strings(names)
+	facts.Alarms = names
+	return facts, nil
+}
+
+// versionFacts are the facts bwshowver gives: the release and the patches.
+func versionFacts(v *bwcli.Version) (*engine.Facts, error) {
+	release, err := engine.ParseRelease(v.NumberText)
+	if err != nil {
+		return nil, fmt.Errorf("bwshowver: release %s: %w", v.Release, err)
+	}
+	patches := v.PatchNames
+	if patches == nil {
+		patches = []string{}
+	}
+	return &engine.Facts{
+		Release:       release,
+		ReleaseString: v.Release,
+		Patches:       patches,
+		PatchCount:    max(v.Patches, len(patches)),
+		Alarms:        []string{},
+	}, nil
+}
+
+// typeFacts records the server's type, which the CLI's root shows.
+func (s *session) typeFacts(f *engine.Facts) {
+	f.Type, f.TypeShown, f.TypeShownBy = s.hostType, s.cli.Root(), "the server's CLI"
 }
 
 // Read implements engine.Session.
@@ -161,8 +225,7 @@ func (s *session) Read(ctx context.Context, path string, schema *engine.Context)
 	if err != nil {
 		return nil, cliError(err)
 	}
-	opt := bwcli.GetOptions{Sensitive: sensitiveNames(schema)}
-	c, err := s.cli.Get(ctx, opt)
+	c, err := s.cli.Get(ctx, s.getOptions(path, schema))
 	if err != nil {
 		return nil, cliError(err)
 	}
@@ -262,6 +325,10 @@ func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) 
 	if err := checkOp(op); err != nil {
 		return engine.Reply{}, err
 	}
+	// Whatever the op carries as sensitive (a row key too, which the
+	// command line holds) is masked from now on, in this command's
+	// transcript and errors and in every later read.
+	s.cli.AddSecrets(sensitiveOpValues(op)...)
 	if err := s.toCLI(ctx); err != nil {
 		return engine.Reply{}, err
 	}
@@ -301,6 +368,22 @@ func (s *session) Exec(ctx context.Context, op engine.Op) (engine.Reply, error) 
 		return engine.Reply{Kind: engine.ReplyRestart, Text: r.Text}, nil
 	}
 	return engine.Reply{Kind: engine.ReplyDone, Text: r.Text}, nil
+}
+
+// sensitiveOpValues lists the values op marks sensitive.
+func sensitiveOpValues(op engine.Op) []string {
+	var out []string
+	if op.Sensitive || op.Prompted {
+		out = append(out, op.Value)
+	}
+	for _, fs := range [][]engine.Field{op.Key, op.Fields} {
+		for _, f := range fs {
+			if f.Sensitive {
+				out = append(out, f.Value)
+			}
+		}
+	}
+	return out
 }
 
 // checkOp applies the driver's quoting rules to every name and value of op

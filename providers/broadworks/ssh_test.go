@@ -62,7 +62,7 @@ func TestHostKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := hostOf(t, f, "xsp1")
-		h.SSH.KnownHosts = empty
+		conn(h).KnownHosts = empty
 		p := newTestProvider(t, Options{AcceptNewHint: "set accept_new_host_keys = true"}, nil)
 		_, err := p.Open(ctx, h)
 		var unknown *sshconn.UnknownHostKeyError
@@ -195,7 +195,7 @@ func TestAuthMethods(t *testing.T) {
 	))
 	sock, ag := serveAgent(t, f)
 
-	noKey := func(h *engine.Host) { h.SSH.IdentityFile = "" }
+	noKey := func(h *engine.Host) { conn(h).IdentityFile = "" }
 	tests := []struct {
 		name     string
 		hostName string // default xsp1
@@ -206,13 +206,13 @@ func TestAuthMethods(t *testing.T) {
 		{
 			name:     "keyboard-interactive answered with the password",
 			hostName: "kbd",
-			host:     func(h *engine.Host) { noKey(h); h.SSH.PasswordEnv = "BW_SSH_PASSWORD" },
+			host:     func(h *engine.Host) { noKey(h); conn(h).PasswordEnv = "BW_SSH_PASSWORD" },
 			env:      map[string]string{"BW_SSH_PASSWORD": "bwadmin"},
 		},
 		{name: "key file"},
 		{
 			name: "password from password_env",
-			host: func(h *engine.Host) { noKey(h); h.SSH.PasswordEnv = "BW_SSH_PASSWORD" },
+			host: func(h *engine.Host) { noKey(h); conn(h).PasswordEnv = "BW_SSH_PASSWORD" },
 			env:  map[string]string{"BW_SSH_PASSWORD": "bwadmin"},
 		},
 		{
@@ -298,9 +298,9 @@ func TestAuthFailures(t *testing.T) {
 			ctx := testCtx(t)
 			h := hostOf(t, f, tc.host)
 			if !tc.key {
-				h.SSH.IdentityFile = ""
+				conn(h).IdentityFile = ""
 			}
-			h.SSH.PasswordEnv = "BW_SSH_PASSWORD"
+			conn(h).PasswordEnv = "BW_SSH_PASSWORD"
 			env := map[string]string{}
 			if tc.password != "" {
 				env["BW_SSH_PASSWORD"] = tc.password
@@ -372,7 +372,7 @@ func TestJumpHost(t *testing.T) {
 		ctx := testCtx(t)
 		leaks := goroutineBaseline(t)
 		h := hostOf(t, f, "xsp1")
-		h.SSH.Jump = "bwadmin@" + bastion.Addr()
+		conn(h).Jump = "bwadmin@" + bastion.Addr()
 		p := New(Options{SSHConfigPath: "none", Getenv: fakeEnv(nil)})
 		s, err := p.Open(ctx, h)
 		if err != nil {
@@ -419,7 +419,7 @@ func TestJumpHost(t *testing.T) {
 		bastion.SetFaults(sim.Faults{Refuse: true})
 		t.Cleanup(func() { bastion.SetFaults(sim.Faults{}) })
 		h := hostOf(t, f, "xsp1")
-		h.SSH.Jump = "bwadmin@" + bastion.Addr()
+		conn(h).Jump = "bwadmin@" + bastion.Addr()
 		p := newTestProvider(t, Options{}, nil)
 		_, err := p.Open(ctx, h)
 		if err == nil || !strings.Contains(err.Error(), "ssh xsp1 (bwadmin@"+target.Addr()+"): jump host") {

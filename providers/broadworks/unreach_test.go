@@ -36,7 +36,7 @@ func TestUnreachable(t *testing.T) {
 	_ = ln.Close()
 	down := hostOf(t, f, "xsp2")
 	down.Name = "xsp9"
-	down.SSH.Port = closedPort
+	conn(down).Port = closedPort
 	downAddr := net.JoinHostPort(down.Address, strconv.Itoa(closedPort))
 
 	tests := []struct {

@@ -1,6 +1,7 @@
 package mop
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/bwstate/bwstate/engine"
@@ -25,7 +26,8 @@ func upd(resource, path string, attrs ...*engine.AttrChange) *engine.Change {
 }
 
 func facts(typ, release string, num float64, alarms ...string) *engine.Facts {
-	return &engine.Facts{Root: "XSP_CLI", Type: typ, Release: num, ReleaseString: release, Patches: []string{}, Alarms: alarms}
+	r := engine.MustParseRelease(strconv.FormatFloat(num, 'f', -1, 64))
+	return &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: typ, Release: r, ReleaseString: release, Patches: []string{}, Alarms: alarms}
 }
 
 func capOff() *engine.Change {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/bwstate/bwstate/engine/review"
+	"github.com/bwstate/bwstate/engine/views"
 )
 
 // ReviewJSON writes a change review's JSON (docs/change-review.md).
@@ -15,7 +16,8 @@ func ReviewJSON(w io.Writer, r *review.Review) error { return writeJSON(w, r) }
 func RunJSON(w io.Writer, r *review.RunRecord) error { return writeJSON(w, r) }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	// Values are the servers': no control character is written raw.
+	enc := json.NewEncoder(views.JSONWriter(w))
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {

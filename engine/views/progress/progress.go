@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/bwstate/bwstate/engine/apply"
+	"github.com/bwstate/bwstate/engine/views"
 )
 
 // Options configure the renderer.
@@ -50,9 +51,12 @@ func (p *Writer) Err() error {
 }
 
 // Step implements apply.Hook. Details arrive with sensitive values already
-// replaced by (sensitive).
+// replaced by (sensitive); text that came from a server (a live value in a
+// stale or read-back message, a CLI error) is printed with its control
+// characters escaped (views.CleanLines), never raw.
 func (p *Writer) Step(e apply.Event) {
 	text, colour := describe(e)
+	text = views.CleanLines(text)
 	// A CLI error can span lines; indent the rest under the host.
 	text = strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\n           ")
 	if p.color && colour != "" {
@@ -147,7 +151,7 @@ func Summary(w io.Writer, r *apply.Result, opts Options) error {
 	for _, h := range r.Hosts {
 		switch h.Outcome {
 		case apply.OutcomeFailed, apply.OutcomeStale, apply.OutcomeUntouched, apply.OutcomeInterrupted:
-			reason := strings.ReplaceAll(strings.TrimRight(h.Reason, "\n"), "\n", "\n    ")
+			reason := strings.ReplaceAll(views.CleanLines(strings.TrimRight(h.Reason, "\n")), "\n", "\n    ")
 			outcome := string(h.Outcome)
 			if h.Changed && h.Outcome != apply.OutcomeChanged {
 				outcome += " (changed)"
@@ -171,16 +175,16 @@ func Summary(w io.Writer, r *apply.Result, opts Options) error {
 			if p.PendingSince != "" {
 				since = " since run " + p.PendingSince
 			}
-			fmt.Fprintf(&b, "  %s: restart of %s pending%s\n", h.Name, app, since)
+			fmt.Fprintf(&b, "  %s: restart of %s pending%s\n", h.Name, views.Clean(app), since)
 		}
 	}
 	for _, h := range r.Hosts {
 		for _, wn := range h.Warnings {
-			fmt.Fprintf(&b, "  %s: warning: %s\n", h.Name, wn)
+			fmt.Fprintf(&b, "  %s: warning: %s\n", h.Name, views.CleanLines(wn))
 		}
 	}
 	for _, wn := range r.Warnings {
-		fmt.Fprintf(&b, "  warning: %s\n", wn)
+		fmt.Fprintf(&b, "  warning: %s\n", views.CleanLines(wn))
 	}
 	if r.RevertPath != "" {
 		fmt.Fprintf(&b, "Revert plan: %s\n", r.RevertPath)

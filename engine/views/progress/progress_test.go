@@ -40,6 +40,10 @@ func TestStepLines(t *testing.T) {
 			"[1234.0s] xsp4: untouched: not started: the run was interrupted\n"},
 		"interrupted": {apply.Event{Host: "xsp1", Step: apply.StepInterrupted, Detail: "stopped after 1 change(s); the rest were not made"},
 			"[  0.0s] xsp1: interrupted: stopped after 1 change(s); the rest were not made\n"},
+		// A server's words (a CLI error, a live value) never reach the
+		// terminal raw.
+		"control characters from a server": {apply.Event{Host: "xsp1", Step: apply.StepFailed, Detail: "get /Path: server refused: \x1b]0;pwned\x07\x1b[2J evil\n\u0085next"},
+			"[  0.0s] xsp1: failed: get /Path: server refused: \\x1b]0;pwned\\a\\x1b[2J evil\n           \\u0085next\n"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 func (s *Session) StartCLI(ctx context.Context) (root string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.scrubErr(&err)
 	if s.mode != modeShell {
 		return "", fmt.Errorf("%s: %w", cmdBWCLI, ErrNotShell)
 	}
@@ -47,14 +48,14 @@ func (s *Session) cliRun(ctx context.Context, c *command, navigates bool) (resul
 		return result{}, err
 	}
 	if res.atShell {
-		return result{}, &ProtocolError{Command: c.shown, Reason: "bwcli ended: the shell prompt came back", Text: truncateTail(redact(res.out, c.secrets), 200)}
+		return result{}, &ProtocolError{Command: c.shown, Reason: "bwcli ended: the shell prompt came back", Text: truncateTail(s.redactText(res.out, c), 200)}
 	}
 	if res.root != s.root {
 		return result{}, s.fail(&ProtocolError{Command: c.shown, Reason: fmt.Sprintf("the prompt's root changed from %s to %s", s.root, res.root)})
 	}
 	s.path = res.path
 	if !navigates && res.path != before {
-		return result{}, &ProtocolError{Command: c.shown, Reason: fmt.Sprintf("the prompt moved from %q to %q", "/"+before, "/"+res.path), Text: truncate(redact(res.out, c.secrets), 200)}
+		return result{}, &ProtocolError{Command: c.shown, Reason: fmt.Sprintf("the prompt moved from %q to %q", "/"+before, "/"+res.path), Text: truncate(s.redactText(res.out, c), 200)}
 	}
 	return res, nil
 }
@@ -68,6 +69,7 @@ func (s *Session) cliRun(ctx context.Context, c *command, navigates bool) (resul
 func (s *Session) Cd(ctx context.Context, path string) (canonical string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.scrubErr(&err)
 	return s.cd(ctx, path)
 }
 
@@ -93,17 +95,22 @@ func (s *Session) cd(ctx context.Context, path string) (string, error) {
 // GetOptions tune a read.
 type GetOptions struct {
 	// Sensitive names attributes (or table column titles) whose values
-	// must not reach the transcript; they are replaced by ********. The
-	// returned values are not redacted.
+	// must not reach the transcript or an error; they are replaced by
+	// ******** there, in this read and every later command of the session.
+	// The returned values are not redacted.
 	Sensitive []string
 }
 
 // Get reads the current context with `get` and parses it as attributes or
 // as a table, whichever the output is (for contexts the catalogue does not
-// know). The large-table confirmation is answered yes.
-func (s *Session) Get(ctx context.Context, opt GetOptions) (*Contents, error) {
+// know). The large-table confirmation is answered yes. Values are returned
+// exactly as the server printed them (decoded from ISO-8859-1 where a line
+// is not UTF-8), control characters included: a line that does not parse
+// is a *ParseError quoting it.
+func (s *Session) Get(ctx context.Context, opt GetOptions) (c *Contents, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.scrubErr(&err)
 	return s.read(ctx, cmdGet, opt)
 }
 
@@ -142,7 +149,7 @@ func (s *Session) read(ctx context.Context, line string, opt GetOptions) (*Conte
 		contents *Contents
 		perr     error
 	)
-	c := &command{line: line, shown: line, confirm: confirmSize}
+	c := &command{line: line, shown: line, confirm: confirmSize, values: true}
 	c.redactAfter = func(out string) []string {
 		if _, bad := findError(out, true); bad {
 			return nil
@@ -157,11 +164,16 @@ func (s *Session) read(ctx context.Context, line string, opt GetOptions) (*Conte
 	if err != nil {
 		return nil, err
 	}
-	if text, bad := findError(res.out, true); bad {
+	if text, bad := findError(res.values, true); bad {
 		return nil, &CommandError{Command: line, Text: text}
 	}
 	if perr != nil {
-		return nil, fmt.Errorf("%s /%s: %w", line, s.path, perr)
+		return nil, fmt.Errorf("%s /%s: %w", line, s.path, s.scrub(perr))
+	}
+	if t := contents.Table; t != nil {
+		for i, w := range t.Warnings {
+			t.Warnings[i] = s.redactText(w, c)
+		}
 	}
 	return contents, nil
 }
@@ -202,7 +214,8 @@ type SetOptions struct {
 // value quoted per QuoteValue. The reply is classified per ClassifyReply;
 // a refusal is a *CommandError carrying the command (value redacted when
 // sensitive) and the server's full text.
-func (s *Session) Set(ctx context.Context, attr, value string, opt SetOptions) (Reply, error) {
+func (s *Session) Set(ctx context.Context, attr, value string, opt SetOptions) (_ Reply, err error) {
+	defer s.scrubErr(&err)
 	if err := checkName("attribute name", attr); err != nil {
 		return Reply{}, fmt.Errorf("set: %w", err)
 	}
@@ -245,7 +258,8 @@ func quote(what, v string) (string, error) {
 }
 
 // Clear empties one attribute of the current context: `clear attr`.
-func (s *Session) Clear(ctx context.Context, attr string) (Reply, error) {
+func (s *Session) Clear(ctx context.Context, attr string) (_ Reply, err error) {
+	defer s.scrubErr(&err)
 	if err := checkName("attribute name", attr); err != nil {
 		return Reply{}, fmt.Errorf("clear: %w", err)
 	}
@@ -263,7 +277,8 @@ type Arg struct {
 
 // AddRow adds a table row: `add <key values...> <values...> [name value
 // ...]`, in the order given.
-func (s *Session) AddRow(ctx context.Context, args []Arg) (Reply, error) {
+func (s *Session) AddRow(ctx context.Context, args []Arg) (_ Reply, err error) {
+	defer s.scrubErr(&err)
 	if len(args) == 0 {
 		return Reply{}, errors.New("add: no values")
 	}
@@ -312,7 +327,8 @@ func keyArgs(verb string, key []string) (string, error) {
 }
 
 // SetRow sets one column of a row: `set <key...> attr value`.
-func (s *Session) SetRow(ctx context.Context, key []string, attr, value string, opt SetOptions) (Reply, error) {
+func (s *Session) SetRow(ctx context.Context, key []string, attr, value string, opt SetOptions) (_ Reply, err error) {
+	defer s.scrubErr(&err)
 	prefix, err := keyArgs("set", key)
 	if err != nil {
 		return Reply{}, err
@@ -328,7 +344,8 @@ func (s *Session) SetRow(ctx context.Context, key []string, attr, value string, 
 }
 
 // ClearRow empties one column of a row: `clear <key...> attr`.
-func (s *Session) ClearRow(ctx context.Context, key []string, attr string) (Reply, error) {
+func (s *Session) ClearRow(ctx context.Context, key []string, attr string) (_ Reply, err error) {
+	defer s.scrubErr(&err)
 	prefix, err := keyArgs("clear", key)
 	if err != nil {
 		return Reply{}, err
@@ -341,7 +358,8 @@ func (s *Session) ClearRow(ctx context.Context, key []string, attr string) (Repl
 }
 
 // DeleteRow deletes a row: `delete <key...>`.
-func (s *Session) DeleteRow(ctx context.Context, key []string) (Reply, error) {
+func (s *Session) DeleteRow(ctx context.Context, key []string) (_ Reply, err error) {
+	defer s.scrubErr(&err)
 	line, err := keyArgs("delete", key)
 	if err != nil {
 		return Reply{}, err
@@ -361,17 +379,17 @@ func (s *Session) change(ctx context.Context, c *command) (Reply, error) {
 	// leaves the driver is redacted: the whole text before it is cut, so a
 	// secret is never left half visible.
 	r, err := ClassifyReply(res.out)
-	r.Text = redact(r.Text, c.secrets)
+	r.Text = s.redactText(r.Text, c)
 	var ce *CommandError
 	var pe *ProtocolError
 	switch {
 	case errors.As(err, &ce):
 		ce.Command = c.shown
-		ce.Text = redact(ce.Text, c.secrets)
+		ce.Text = s.redactText(ce.Text, c)
 	case errors.As(err, &pe):
 		pe.Command = c.shown
 		if pe.Text != "" {
-			pe.Text = truncate(strings.TrimSpace(redact(res.out, c.secrets)), 200)
+			pe.Text = truncate(strings.TrimSpace(s.redactText(res.out, c)), 200)
 		}
 	}
 	return r, err
@@ -379,23 +397,24 @@ func (s *Session) change(ctx context.Context, c *command) (Reply, error) {
 
 // Alarms enters Monitoring/Alarm/AlarmsTable and lists the raised alarms.
 // The session stays in that context.
-func (s *Session) Alarms(ctx context.Context) ([]Alarm, error) {
+func (s *Session) Alarms(ctx context.Context) (_ []Alarm, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.scrubErr(&err)
 	if _, err := s.cd(ctx, alarmsPath); err != nil {
 		return nil, err
 	}
-	c := &command{line: cmdList, shown: cmdList, confirm: confirmSize}
+	c := &command{line: cmdList, shown: cmdList, confirm: confirmSize, values: true}
 	res, err := s.cliRun(ctx, c, false)
 	if err != nil {
 		return nil, err
 	}
-	if text, bad := findError(res.out, true); bad {
+	if text, bad := findError(res.values, true); bad {
 		return nil, &CommandError{Command: cmdList, Text: text}
 	}
-	alarms, err := ParseAlarms(res.out)
+	alarms, err := ParseAlarms(res.values)
 	if err != nil {
-		return nil, fmt.Errorf("%s /%s: %w", cmdList, alarmsPath, err)
+		return nil, fmt.Errorf("%s /%s: %w", cmdList, alarmsPath, s.scrub(err))
 	}
 	return alarms, nil
 }
@@ -406,9 +425,10 @@ func (s *Session) Alarms(ctx context.Context) ([]Alarm, error) {
 // N): ` without waiting for it; then `This session is now ending...` and
 // the shell prompt. The confirmation may be printed or not; a second one
 // is answered n and ExitCLI fails.
-func (s *Session) ExitCLI(ctx context.Context) error {
+func (s *Session) ExitCLI(ctx context.Context) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.scrubErr(&err)
 	if s.mode != modeCLI {
 		return fmt.Errorf("%s: %w", cmdExit, ErrNotCLI)
 	}
@@ -419,7 +439,7 @@ func (s *Session) ExitCLI(ctx context.Context) error {
 	}
 	if !res.atShell {
 		s.path = res.path
-		return &ProtocolError{Command: line, Reason: "bwcli did not end", Text: truncate(res.out, 200)}
+		return &ProtocolError{Command: line, Reason: "bwcli did not end", Text: truncate(s.redactText(res.out, nil), 200)}
 	}
 	s.mode, s.root, s.path = modeShell, "", ""
 	return nil

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Sentinel errors. Callers branch on them with errors.Is.
@@ -221,6 +223,17 @@ type ParseError struct {
 	// Text is the offending line, truncated.
 	Text   string
 	Reason string
+	// full is the offending line before truncation, so that a session
+	// masks a secret in it before cutting (see Session.scrub).
+	full string
+}
+
+// maxQuoted bounds a line of server output quoted in an error.
+const maxQuoted = 120
+
+// lineError is a ParseError quoting line n of the parsed text.
+func lineError(what string, n int, text, reason string) *ParseError {
+	return &ParseError{What: what, Line: n, Text: truncate(text, maxQuoted), Reason: reason, full: text}
 }
 
 func (e *ParseError) Error() string {
@@ -230,10 +243,28 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("parse %s: line %d: %s: %q", e.What, e.Line, e.Reason, e.Text)
 }
 
-// oneLine joins a multi-line server text for an error message.
+// oneLine joins a multi-line server text for an error message; control
+// characters and other non-printing runes in it are shown as Go escapes
+// (`\x1b`), so a message never carries them raw.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
+	s = strings.ReplaceAll(s, "\n", " | ")
+	if strings.IndexFunc(s, notPrintable) >= 0 {
+		var b strings.Builder
+		for _, r := range s {
+			if notPrintable(r) {
+				q := strconv.QuoteRune(r)
+				b.WriteString(q[1 : len(q)-1])
+				continue
+			}
+			b.WriteRune(r)
+		}
+		s = b.String()
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
+
+// notPrintable reports a rune a message shows escaped.
+func notPrintable(r rune) bool { return r != ' ' && r != '\t' && !unicode.IsPrint(r) }
 
 // truncate keeps at most n runes of s, marking the cut.
 func truncate(s string, n int) string {

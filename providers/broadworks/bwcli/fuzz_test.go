@@ -36,7 +36,7 @@ func FuzzParseAttributes(f *testing.F) {
 			return
 		}
 		for _, a := range attrs {
-			if a.Name == "" || strings.ContainsAny(a.Name, " \t\n=") {
+			if a.Name == "" || strings.ContainsAny(a.Name, " \t\n=") || strings.IndexFunc(a.Name, notNamePrintable) >= 0 {
 				t.Errorf("bad attribute name %q from %q", a.Name, out)
 			}
 		}
@@ -304,7 +304,9 @@ func splitArgs(line string, escapes bool) []string {
 
 // FuzzTerminalOutput feeds arbitrary bytes through the cleaning a reply
 // goes through before parsing: no panic, and nothing that drives a
-// terminal survives.
+// terminal survives. A read's output as printed (valueText, which keeps
+// control characters in values) is valid UTF-8 and, written to a
+// transcript, holds no character a terminal acts on.
 func FuzzTerminalOutput(f *testing.F) {
 	f.Add([]byte("get\r\n\x1b[1m  a = 1\x1b[0m\r\n"), "get")
 	f.Add([]byte("set a lo \rng\r\nNew Password: ...Done\r\n"), "set a long")
@@ -324,5 +326,16 @@ func FuzzTerminalOutput(f *testing.F) {
 		_, _ = ClassifyReply(out)
 		_, _ = ParseGet(out)
 		_, _ = tailText(raw), tailStart(raw)
+
+		values := valueText(raw, cmd, "XSP_CLI> ", []string{"y", cmd})
+		if !utf8.ValidString(values) {
+			t.Fatalf("invalid UTF-8 in the values of %q", raw)
+		}
+		_, _ = ParseGet(values)
+		for _, r := range transcriptText(values) {
+			if r != '\n' && r != '\t' && r != ' ' && !unicode.IsPrint(r) {
+				t.Fatalf("%U reaches the transcript from %q", r, raw)
+			}
+		}
 	})
 }

@@ -3,6 +3,7 @@ package bwcli
 import (
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Attr is one attribute of an attribute context as `get` prints it.
@@ -49,27 +50,33 @@ func ParseGet(out string) (*Contents, error) {
 // `  name = value` (two-space indent, not aligned [C]; aligned `=` and no
 // indent are tolerated), where the value may be empty or `********`.
 // Blank lines and the interim texts of a read are skipped; any other line
-// is a *ParseError.
+// is a *ParseError. A value is everything after the `=` but the blanks
+// (spaces) around it, exactly as printed: control characters and other
+// white space (a tab, U+0085) are part of it. A name must be printable.
 func ParseAttributes(out string) ([]Attr, error) {
 	var attrs []Attr
 	for i, line := range strings.Split(out, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || isReadNoise(t) {
+		t := strings.Trim(line, " ")
+		if strings.TrimSpace(t) == "" || isReadNoise(strings.TrimSpace(t)) {
 			continue
 		}
 		eq := strings.IndexByte(t, '=')
 		name := ""
 		if eq > 0 {
-			name = strings.TrimSpace(t[:eq])
+			name = strings.Trim(t[:eq], " ")
 		}
-		if name == "" || strings.ContainsAny(name, " \t") {
-			return nil, &ParseError{What: "attributes", Line: i + 1, Text: truncate(t, 120), Reason: "not a `name = value` line"}
+		if name == "" || strings.IndexFunc(name, notNamePrintable) >= 0 {
+			return nil, lineError("attributes", i+1, t, "not a `name = value` line")
 		}
-		value := strings.TrimSpace(t[eq+1:])
+		value := strings.Trim(t[eq+1:], " ")
 		attrs = append(attrs, Attr{Name: name, Value: value, Masked: patterns.masked.MatchString(value)})
 	}
 	return attrs, nil
 }
+
+// notNamePrintable reports a rune that cannot be part of an attribute name
+// as printed: a blank, a control character or another non-printing rune.
+func notNamePrintable(r rune) bool { return r == ' ' || !unicode.IsPrint(r) }
 
 // isReadNoise reports interim texts a read may print around its data.
 func isReadNoise(t string) bool {

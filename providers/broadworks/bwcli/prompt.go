@@ -1,6 +1,7 @@
 package bwcli
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -33,8 +34,9 @@ const maxPromptPeriod = 3
 // PromptPattern compiles an operator's prompt expression (the
 // configuration's shell_prompt or cli_prompt): it must match the whole last
 // line the server printed, trailing blanks aside, so no anchors are needed.
-// An expression that matches an empty line is refused: it would match
-// before the server printed anything.
+// An expression that matches an empty line is refused with an error
+// wrapping ErrEmptyPrompt: it would match before the server printed
+// anything.
 func PromptPattern(expr string) (*regexp.Regexp, error) {
 	if _, err := regexp.Compile(expr); err != nil {
 		return nil, err
@@ -44,10 +46,14 @@ func PromptPattern(expr string) (*regexp.Regexp, error) {
 		return nil, err
 	}
 	if re.MatchString("") {
-		return nil, fmt.Errorf("%q matches an empty line; a prompt is never empty", expr)
+		return nil, fmt.Errorf("%q matches an empty line; %w", expr, ErrEmptyPrompt)
 	}
 	return re, nil
 }
+
+// ErrEmptyPrompt is wrapped by PromptPattern's error for an expression
+// that matches an empty line.
+var ErrEmptyPrompt = errors.New("a prompt is never empty")
 
 // maskDigits replaces each run of digits with one 0, so two prints of a
 // prompt that shows the time or an exit code compare equal.

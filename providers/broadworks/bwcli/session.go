@@ -37,9 +37,10 @@ type Options struct {
 	// DefaultCommandTimeout; a negative value means the context alone.
 	CommandTimeout time.Duration
 	// Transcript, when not nil, receives what was sent (lines starting with
-	// ">>> ") and received (cleaned text), with prompted secrets written as
-	// "(sensitive)" and values marked sensitive replaced by "********".
-	// Write errors do not fail commands; see TranscriptErr.
+	// ">>> ") and received (control characters escaped, see
+	// transcriptText), with prompted secrets written as "(sensitive)" and
+	// every sensitive value the session knows replaced by "********" (see
+	// AddSecrets). Write errors do not fail commands; see TranscriptErr.
 	Transcript io.Writer
 	// MaxOutput bounds one command's output in bytes. Zero means
 	// DefaultMaxOutput.
@@ -100,6 +101,9 @@ type Session struct {
 	raw          []byte
 	wbuf         []byte
 	tw           transcript
+	// secrets are the sensitive values masked in the transcript and in
+	// errors (secrets.go); they have their own lock.
+	secrets secretSet
 }
 
 // New starts a Session reading server output from r and writing commands to
@@ -380,14 +384,24 @@ type command struct {
 	// login waits for the first shell prompt and, unless the operator
 	// set one, learns it (WaitShell).
 	login bool
+	// values marks a read: its result carries the output as the server
+	// printed it (result.values), control characters included.
+	values bool
 	// redactAfter, when set, returns more strings to redact from the
 	// transcript once the output is known (sensitive values read by get).
+	// The session keeps masking them.
 	redactAfter func(out string) []string
 }
 
 // result is what a command produced.
 type result struct {
-	out     string // cleaned: no echo, interim prompts or final prompt
+	// out is the output without echo, interim prompts or final prompt,
+	// cleaned of escape sequences (output); for reads the same as values.
+	out string
+	// values is, for reads, the output without echo, interim prompts and
+	// final prompt, but otherwise as printed: decoded, line ends
+	// normalised, control characters kept (valueText).
+	values  string
 	atShell bool   // the final prompt was the shell's
 	root    string // the CLI root, when the final prompt was a CLI prompt
 	path    string // the CLI path, without leading slash
@@ -413,6 +427,14 @@ func (s *Session) usable() error {
 // run sends c.line and reads until a shell or CLI prompt, answering
 // confirmations and password prompts per c. Caller holds s.mu.
 func (s *Session) run(ctx context.Context, c *command) (result, error) {
+	// What the command carries as sensitive is masked from now on, in
+	// this and every later command (a read-back, a value quoted in an
+	// error).
+	s.secrets.add(c.secrets...)
+	if c.shown != "" {
+		// The command as errors and the transcript show it.
+		c.shown = s.redactText(c.shown, c)
+	}
 	if err := s.usable(); err != nil {
 		return result{}, fmt.Errorf("%s: %w", c.shown, err)
 	}
@@ -433,7 +455,7 @@ func (s *Session) run(ctx context.Context, c *command) (result, error) {
 	stale, rerr := s.in.take(s.raw[:0])
 	if c.line != "" {
 		if len(stale) > 0 {
-			s.tw.received(normaliseNewlines(cleanTerm(stale)))
+			s.recordReceived(decodeTerm(stale), c, nil)
 		}
 		stale = stale[:0]
 	}
@@ -503,8 +525,11 @@ type exchange struct {
 	marked bool
 }
 
-// send writes one line and records it.
+// send writes one line and records it, masked.
 func (x *exchange) send(ctx context.Context, line, shown string) error {
+	if shown != "(sensitive)" {
+		shown = x.s.redactText(shown, x.c)
+	}
 	x.s.tw.sent(shown)
 	return x.s.write(ctx, line)
 }
@@ -525,13 +550,20 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 			s.shellPrompt = tail
 		}
 		res = result{atShell: k == tailShell, root: root, path: path}
-		res.out = s.output(x.raw[:ts], c, x.answers)
+		if c.values {
+			// A read's output as printed serves for its checks too.
+			res.values = valueText(x.raw[:ts], c.line, s.prompt, x.answers)
+			res.out = res.values
+		} else {
+			res.out = s.output(x.raw[:ts], c, x.answers)
+		}
 		if k == tailShell {
 			res.out = s.stripPromptPrefix(res.out)
 		}
 		var extra []string
 		if c.redactAfter != nil {
 			extra = c.redactAfter(res.out)
+			s.secrets.add(extra...)
 		}
 		x.record(len(x.raw), extra)
 		s.prompt = tail
@@ -545,7 +577,7 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 		text := normaliseNewlines(cleanTerm(x.raw[x.segStart:]))
 		x.record(len(x.raw), nil)
 		if len(x.answers) >= maxAnswers {
-			return res, false, &ProtocolError{Command: c.shown, Reason: "the server keeps asking for confirmation", Text: truncateTail(redact(text, c.secrets), 200)}
+			return res, false, &ProtocolError{Command: c.shown, Reason: "the server keeps asking for confirmation", Text: truncateTail(s.redactText(text, c), 200)}
 		}
 		answer := answerNo
 		switch c.confirm {
@@ -581,7 +613,7 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 			if x.pwCount >= 2 {
 				reason = "password prompt repeated (new password refused?)"
 			}
-			return res, false, &ProtocolError{Command: c.shown, Reason: reason, Text: tail}
+			return res, false, &ProtocolError{Command: c.shown, Reason: reason, Text: s.redactText(tail, c)}
 		}
 		x.pwCount++
 		x.answers = append(x.answers, c.password)
@@ -625,23 +657,39 @@ func (x *exchange) learn(ctx context.Context, tail string) (result, bool, error)
 }
 
 // record writes the received text since the last answer, up to end, to the
-// transcript: cleaned, the echo replaced by the redacted command, secrets
-// and extra strings redacted.
+// transcript: the echo replaced by the redacted command, secrets and extra
+// strings redacted, control characters escaped.
 func (x *exchange) record(end int, extra []string) {
 	s, c := x.s, x.c
 	if s.tw.w == nil || end <= x.segStart {
 		x.segStart = max(x.segStart, end)
 		return
 	}
-	text := cleanTerm(x.raw[x.segStart:end])
+	text := decodeTerm(x.raw[x.segStart:end])
+	echo := ""
 	if x.first && c.line != "" {
-		if rest, ok := stripEcho(text, c.line, s.prompt); ok {
-			text = c.shown + "\n" + rest
+		var ends []int
+		cleaned := cleanText(text, &ends)
+		if rest, ok := stripEcho(cleaned, c.line, s.prompt); ok {
+			echo = s.redactText(c.shown, c, extra) + "\n"
+			text = text[rawOffset(ends, len(cleaned)-len(rest)):]
 		}
 	}
 	x.first = false
 	x.segStart = end
-	s.tw.received(redact(redact(normaliseNewlines(text), c.secrets), extra))
+	if echo != "" {
+		s.tw.received(echo)
+	}
+	s.recordReceived(text, c, extra)
+}
+
+// recordReceived writes text the server printed to the transcript: line
+// ends normalised, secrets masked, then control characters escaped.
+func (s *Session) recordReceived(text string, c *command, extra []string) {
+	if s.tw.w == nil {
+		return
+	}
+	s.tw.received(transcriptText(s.redactText(normaliseNewlines(text), c, extra)))
 }
 
 // confirmations counts the lines of raw that ask for a confirmation.
@@ -671,10 +719,11 @@ func (x *exchange) declinedError() error {
 	if x.declined == "" {
 		return nil
 	}
-	return &ProtocolError{Command: x.c.shown, Reason: "unexpected confirmation, answered No", Text: truncateTail(redact(x.declined, x.c.secrets), 200)}
+	return &ProtocolError{Command: x.c.shown, Reason: "unexpected confirmation, answered No", Text: truncateTail(x.s.redactText(x.declined, x.c), 200)}
 }
 
-// output cleans a command's output for parsing. Secrets are not redacted
+// output cleans a command's output for parsing replies and the shell
+// tools' reports (not values: see valueText). Secrets are not redacted
 // here: a short secret (".", "one") can be part of the server's own words
 // ("...Done"), and redacting it would make a successful write unreadable.
 // Whatever leaves the driver as text (errors, Reply.Text) is redacted where
@@ -686,6 +735,30 @@ func (s *Session) output(raw []byte, c *command, answers []string) string {
 	}
 	out = normaliseNewlines(out)
 	out = stripInterim(out, answers)
+	out = strings.TrimRight(out, " \n")
+	for strings.HasPrefix(out, "\n") {
+		out = out[1:]
+	}
+	return out
+}
+
+// valueText is a read's output as the server printed it: decoded
+// (decodeTerm), line ends normalised, the echo of line, interim texts and
+// blank edges removed, everything else kept, control characters included.
+// The echo and the interim texts are found on a cleaned copy (a line editor
+// may decorate them); values never are: a value holding an escape sequence
+// must reach the plan as it is, not as the part a terminal would show.
+func valueText(raw []byte, line, prompt string, answers []string) string {
+	text := decodeTerm(raw)
+	if line != "" {
+		var ends []int
+		cleaned := cleanText(text, &ends)
+		if rest, ok := stripEcho(cleaned, line, prompt); ok {
+			text = text[rawOffset(ends, len(cleaned)-len(rest)):]
+		}
+	}
+	out := normaliseNewlines(text)
+	out = stripInterimValues(out, answers)
 	out = strings.TrimRight(out, " \n")
 	for strings.HasPrefix(out, "\n") {
 		out = out[1:]
@@ -766,7 +839,7 @@ func (s *Session) lastReceived(raw []byte, c *command) string {
 	if len(raw) > 4096 {
 		raw = raw[len(raw)-4096:]
 	}
-	text := redact(normaliseNewlines(cleanTerm(raw)), c.secrets)
+	text := s.redactText(normaliseNewlines(cleanTerm(raw)), c)
 	return truncateTail(text, 200)
 }
 
@@ -778,6 +851,7 @@ type transcript struct {
 	atLineStart bool
 }
 
+// sent records a line sent; callers mask it (exchange.send).
 func (t *transcript) sent(line string) {
 	if t.w == nil {
 		return

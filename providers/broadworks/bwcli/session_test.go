@@ -5,13 +5,14 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/bwstate/bwstate/internal/leaktest"
 )
 
 // syncBuffer is a transcript sink safe to read while the session writes.
@@ -212,9 +213,20 @@ func TestGetAttributes(t *testing.T) {
 		"no pty echo":    {st: step{want: "get", reply: plain, echo: "\n"}, want: want},
 		"echo with \\r":  {st: step{want: "get", echo: "get\r\r\n", reply: plain}, want: want},
 		"redrawn prompt": {st: step{want: "get", echo: "\r" + capPrompt + "get\n", reply: plain}, want: want},
-		"ansi noise": {
-			st:   step{want: "get", reply: "\x1b[1m  enabled = true\x1b[0m\n  serverPort = \x1b[32m2206\x1b[m\n\x1b[K  numConnections = 1\n\x1b[?2004h" + capPrompt},
+		"terminal noise around the prompt and the echo": {
+			st:   step{want: "get", echo: "get\x1b[K\r\n", reply: plain[:len(plain)-len(capPrompt)] + "\x1b[?2004h" + capPrompt},
 			want: want,
+		},
+		"control characters in values are kept": {
+			// A hostile or broken server: the values reach the caller as
+			// printed (views escape them), never the part a terminal shows.
+			st: step{want: "get", reply: "  description = \x1b]0;pwned\x07\x1b[2J evil\n  systemDomain = a\u0085b\tc\x7f\n  detail = \x1b[31mred\x1b[0m\n" + capPrompt},
+			want: []Attr{{Name: "description", Value: "\x1b]0;pwned\x07\x1b[2J evil"}, {Name: "systemDomain", Value: "a\u0085b\tc\x7f"},
+				{Name: "detail", Value: "\x1b[31mred\x1b[0m"}},
+		},
+		"control characters at the start of a value and after the echo": {
+			st:   step{want: "get", reply: "\x1b[2J\x1b[H  banner = \x08x\n" + capPrompt, echo: "get\r\n"},
+			want: nil,
 		},
 		"empty and masked values": {
 			st:   step{want: "get", reply: "  systemDomain = \n  clientSecret = ********\n" + capPrompt},
@@ -235,6 +247,15 @@ func TestGetAttributes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s, _, _ := cliSession(t, fakeOptions{}, tc.st)
 			got, err := s.GetAttributes(testContext(t), GetOptions{})
+			if tc.want == nil {
+				// Output that does not parse as printed fails, quoting the
+				// line with its control characters escaped.
+				var pe *ParseError
+				if !errors.As(err, &pe) || !strings.Contains(err.Error(), `line 1: not a `+"`name = value`"+` line: "\x1b[2J\x1b[H  banner = \bx"`) {
+					t.Fatalf("wrong error\ngot:  %v\nwant: a ParseError quoting line 1 escaped", err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("GetAttributes: %v", err)
 			}
@@ -1040,7 +1061,7 @@ func TestStreamDropMidCommand(t *testing.T) {
 
 func TestNoGoroutineLeftAfterDrop(t *testing.T) {
 	// Count goroutines around a whole session whose stream drops mid-command.
-	before := runtimeGoroutines()
+	leaks := leaktest.Baseline(t, 10*time.Second)
 	func() {
 		r, w := io.Pipe()
 		cr, cw := io.Pipe()
@@ -1064,7 +1085,7 @@ func TestNoGoroutineLeftAfterDrop(t *testing.T) {
 		}
 		waitClosed(t, "session goroutines", s.Done())
 	}()
-	waitGoroutines(t, before)
+	leaks()
 }
 
 func TestOneWritePerCommand(t *testing.T) {
@@ -1097,14 +1118,17 @@ func TestOneWritePerCommand(t *testing.T) {
 func TestTranscript(t *testing.T) {
 	var tr syncBuffer
 	s, _, _ := cliSession(t, fakeOptions{opts: Options{Transcript: &tr}},
-		step{want: "get", reply: "\x1b[1m  enabled = true\x1b[0m\n" + capPrompt})
+		step{want: "get", echo: "get\x1b[K\r\n", reply: "  enabled = true\n  description = \x1b]0;pwned\x07 C:\\x41\u0085\n" + capPrompt})
 	if _, err := s.GetAttributes(testContext(t), GetOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	// The empty line sent at login shows as an empty command.
+	// The empty line sent at login shows as an empty command. Control
+	// characters the server printed are escaped, backslashes doubled
+	// (docs/simulator.md, the transcript format); the decorated echo is
+	// the command.
 	want := motd + shellPrompt + "\n>>> \n\n" + shellPrompt + "\n>>> bwcli\nbwcli\n" + banner + rootPrompt +
 		"\n>>> cd /" + capPath + "\ncd /" + capPath + "\n" + capPrompt +
-		"\n>>> get\nget\n  enabled = true\n" + capPrompt
+		"\n>>> get\nget\n  enabled = true\n  description = \\x1b]0;pwned\\x07 C:\\\\x41\\u0085\n" + capPrompt
 	if diff := cmp.Diff(want, tr.String()); diff != "" {
 		t.Errorf("wrong transcript (-want +got):\n%s", diff)
 	}
@@ -1117,24 +1141,6 @@ func TestOutputLimit(t *testing.T) {
 	var pe *ProtocolError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Reason, "more than 1000 bytes") {
 		t.Fatalf("wrong error\ngot:  %v\nwant: output limit", err)
-	}
-}
-
-func runtimeGoroutines() int { return runtime.NumGoroutine() }
-
-// waitGoroutines waits until no more goroutines run than before, failing
-// after a deadline: the condition, not a fixed sleep, ends the wait.
-func waitGoroutines(t *testing.T, before int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			n := runtime.Stack(buf, true)
-			t.Fatalf("goroutines left behind: %d, was %d\n%s", runtime.NumGoroutine(), before, buf[:n])
-		}
-		runtime.Gosched()
-		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -13,9 +13,10 @@ import (
 // printed a line it did not end, it sends one empty line and waits until
 // the prompt repeats (prompt.go); later prompts must match the learned one
 // with any digits where it had digits.
-func (s *Session) WaitShell(ctx context.Context) error {
+func (s *Session) WaitShell(ctx context.Context) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer s.scrubErr(&err)
 	if s.mode != modeLogin {
 		return errors.New("wait for the shell prompt: already past login")
 	}
@@ -39,7 +40,8 @@ func (s *Session) WaitShell(ctx context.Context) error {
 // or line breaks; a command that prints no newline before the prompt
 // returns (the prompt is matched on the tail after the last newline) only
 // if its output ends the line.
-func (s *Session) Shell(ctx context.Context, cmdline string) (string, error) {
+func (s *Session) Shell(ctx context.Context, cmdline string) (_ string, err error) {
+	defer s.scrubErr(&err)
 	if err := checkShellLine(cmdline); err != nil {
 		return "", err
 	}
@@ -61,7 +63,7 @@ func (s *Session) shell(ctx context.Context, line string) (string, error) {
 		// The command started bwcli (or something that prints a CLI
 		// prompt): follow it so the session's state stays true.
 		s.mode, s.root, s.path = modeCLI, res.root, res.path
-		return "", &ProtocolError{Command: line, Reason: "the command started bwcli; use StartCLI", Text: truncateTail(res.out, 200)}
+		return "", &ProtocolError{Command: line, Reason: "the command started bwcli; use StartCLI", Text: truncateTail(s.redactText(res.out, nil), 200)}
 	}
 	return res.out, nil
 }
@@ -86,7 +88,8 @@ func (s *Session) tool(ctx context.Context, line string) (string, error) {
 // not found`, `Failed to ...`) or a line refusing the application
 // (`unknown application`, `Usage: ...`) is a *CommandError. Any other
 // output is accepted: restartbw's is not published, and health decides.
-func (s *Session) Restart(ctx context.Context, app string) (string, error) {
+func (s *Session) Restart(ctx context.Context, app string) (_ string, err error) {
+	defer s.scrubErr(&err)
 	if err := checkName("application name", app); err != nil {
 		return "", fmt.Errorf("%s: %w", cmdRestart, err)
 	}
@@ -132,40 +135,47 @@ func RunningState(state string) AppState {
 }
 
 // Health runs `healthmon -l` and parses the report.
-func (s *Session) Health(ctx context.Context) (*Health, error) {
+// The abnormal conditions it reports are masked like errors.
+func (s *Session) Health(ctx context.Context) (_ *Health, err error) {
+	defer s.scrubErr(&err)
 	out, err := s.tool(ctx, cmdHealth)
 	if err != nil {
 		return nil, err
 	}
 	h, err := ParseHealth(out)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cmdHealth, err)
+		return nil, fmt.Errorf("%s: %w", cmdHealth, s.scrub(err))
+	}
+	for i, a := range h.Abnormal {
+		h.Abnormal[i] = s.redactText(a, nil)
 	}
 	return h, nil
 }
 
 // Version runs `bwshowver` and parses it.
-func (s *Session) Version(ctx context.Context) (*Version, error) {
+func (s *Session) Version(ctx context.Context) (_ *Version, err error) {
+	defer s.scrubErr(&err)
 	out, err := s.tool(ctx, cmdVersion)
 	if err != nil {
 		return nil, err
 	}
 	v, err := ParseVersion(out)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cmdVersion, err)
+		return nil, fmt.Errorf("%s: %w", cmdVersion, s.scrub(err))
 	}
 	return v, nil
 }
 
 // Showrun runs `showrun` and returns application name -> state.
-func (s *Session) Showrun(ctx context.Context) (map[string]string, error) {
+func (s *Session) Showrun(ctx context.Context) (_ map[string]string, err error) {
+	defer s.scrubErr(&err)
 	out, err := s.tool(ctx, cmdShowrun)
 	if err != nil {
 		return nil, err
 	}
 	apps, err := ParseShowrun(out)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", cmdShowrun, err)
+		return nil, fmt.Errorf("%s: %w", cmdShowrun, s.scrub(err))
 	}
 	return apps, nil
 }

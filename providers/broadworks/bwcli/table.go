@@ -198,7 +198,7 @@ func ParseTable(out string) (*Table, error) {
 			if m := patterns.entriesFound.FindStringSubmatch(t); m != nil && m[1] == "0" {
 				continue
 			}
-			return nil, &ParseError{What: "table", Line: i + 1, Text: truncate(t, 120), Reason: "no header line followed by a line of '='"}
+			return nil, lineError("table", i+1, t, "no header line followed by a line of '='")
 		}
 		return &Table{Columns: []string{}, Rows: [][]string{}}, nil
 	}
@@ -207,12 +207,11 @@ func ParseTable(out string) (*Table, error) {
 		h--
 	}
 	if h < 0 {
-		return nil, &ParseError{What: "table", Line: sep + 1, Text: truncate(lines[sep], 120), Reason: "a line of '=' without a header above it"}
+		return nil, lineError("table", sep+1, lines[sep], "a line of '=' without a header above it")
 	}
 	lay, perr := newTableLayout(newTermLine(lines[h]), newTermLine(lines[sep]))
 	if perr != nil {
-		perr.Line, perr.Text = h+1, truncate(strings.TrimSpace(lines[h]), 120)
-		return nil, perr
+		return nil, lineError(perr.What, h+1, strings.TrimSpace(lines[h]), perr.Reason)
 	}
 
 	var rows []*tableRow
@@ -225,13 +224,13 @@ func ParseTable(out string) (*Table, error) {
 		if m := patterns.entriesFound.FindStringSubmatch(trimmed); m != nil {
 			n, err := strconv.Atoi(m[1])
 			if err != nil {
-				return nil, &ParseError{What: "table", Line: i + 1, Text: trimmed, Reason: "bad entry count"}
+				return nil, lineError("table", i+1, trimmed, "bad entry count")
 			}
 			found, foundLine = n, i+1
 			continue
 		}
 		if found >= 0 {
-			return nil, &ParseError{What: "table", Line: i + 1, Text: truncate(trimmed, 120), Reason: "a row after the entry count"}
+			return nil, lineError("table", i+1, trimmed, "a row after the entry count")
 		}
 		rows = append(rows, lay.newRow(i+1, trimmed, newTermLine(lines[i])))
 	}
@@ -249,7 +248,7 @@ func ParseTable(out string) (*Table, error) {
 		t.Rows = append(t.Rows, cells)
 	}
 	if found >= 0 && found != len(t.Rows) {
-		return nil, &ParseError{What: "table", Line: foundLine, Text: lines[foundLine-1], Reason: "the server counts " + strconv.Itoa(found) + " entries but " + strconv.Itoa(len(t.Rows)) + " rows were read"}
+		return nil, lineError("table", foundLine, lines[foundLine-1], "the server counts "+strconv.Itoa(found)+" entries but "+strconv.Itoa(len(t.Rows))+" rows were read")
 	}
 	return t, nil
 }
@@ -352,7 +351,7 @@ func (lay *tableLayout) under(s span) []int {
 }
 
 func (lay *tableLayout) newRow(n int, text string, line termLine) *tableRow {
-	r := &tableRow{n: n, text: truncate(text, 120), line: line, fields: line.fields()}
+	r := &tableRow{n: n, text: text, line: line, fields: line.fields()}
 	r.counts = len(r.fields)
 	if r.counts < len(lay.spans) {
 		r.fields = lay.splitStraddling(line, r.fields)
@@ -496,7 +495,7 @@ func (lay *tableLayout) place(r *tableRow) (cells []string, warning string, err 
 	ncol := len(lay.spans)
 	cells = make([]string, ncol)
 	fail := func(reason string) ([]string, string, error) {
-		return nil, "", &ParseError{What: "table", Line: r.n, Text: r.text, Reason: reason}
+		return nil, "", lineError("table", r.n, r.text, reason)
 	}
 	switch {
 	case r.counts > ncol:
@@ -517,7 +516,7 @@ func (lay *tableLayout) place(r *tableRow) (cells []string, warning string, err 
 			cells[i] = r.line.text(f)
 		}
 		if !inOrder {
-			warning = fmt.Sprintf("line %d: one value per column, read in order, but they do not line up with the header: %q", r.n, r.text)
+			warning = fmt.Sprintf("line %d: one value per column, read in order, but they do not line up with the header: %q", r.n, truncate(r.text, maxQuoted))
 		}
 		return cells, warning, nil
 	}

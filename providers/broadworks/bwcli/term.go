@@ -2,30 +2,54 @@ package bwcli
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 )
 
-// cleanTerm turns raw terminal bytes into text. A line that is not valid
-// UTF-8 is decoded as ISO-8859-1 (docs/bwcli.md: output may be ISO-8859-1, inferred);
-// ANSI escape sequences and control characters other than \n, \r and \t are
-// removed (none are known, so this is defensive); a backspace or DEL erases
-// the previous character of the line, as the terminal would show it. \r is
-// kept: the echo matcher needs it to recognise line-wrap artefacts, and
-// normaliseNewlines removes it afterwards.
+// cleanTerm turns raw terminal bytes into text for matching prompts and
+// echoes: decodeTerm, then cleanText. Values are never read from its
+// result (see valueText).
 func cleanTerm(raw []byte) string {
-	var text string
+	return cleanText(decodeTerm(raw), nil)
+}
+
+// decodeTerm turns raw terminal bytes into text: a line that is not valid
+// UTF-8 is decoded as ISO-8859-1 (docs/bwcli.md: output may be ISO-8859-1,
+// inferred). Nothing else changes: control characters stay.
+func decodeTerm(raw []byte) string {
 	if utf8.Valid(raw) {
-		text = string(raw)
-	} else {
-		text = decodeLines(raw)
+		return string(raw)
 	}
+	return decodeLines(raw)
+}
+
+// cleanText removes ANSI escape sequences and control characters other than
+// \n, \r and \t from text (none are known, so this is defensive); a
+// backspace or DEL erases the previous character of the line, as the
+// terminal would show it. \r is kept: the echo matcher needs it to
+// recognise line-wrap artefacts, and normaliseNewlines removes it
+// afterwards.
+//
+// With ends, (*ends)[j] is set to the index in text just after the input
+// that produced output byte j (nil when nothing was removed), so that a position found in the cleaned text
+// (the end of an echo) can be carried back to text, where the control
+// characters of the data that follows are still there.
+func cleanText(text string, ends *[]int) string {
 	if !needsCleaning(text) {
+		if ends != nil {
+			*ends = nil // the identity: see rawOffset
+		}
 		return text
 	}
 	out := make([]byte, 0, len(text))
+	var end []int
+	if ends != nil {
+		end = make([]int, 0, len(text))
+	}
 	for i := 0; i < len(text); {
 		r, n := utf8.DecodeRuneInString(text[i:])
 		switch {
@@ -37,16 +61,41 @@ func cleanTerm(raw []byte) string {
 			continue
 		case r == '\b' || r == 0x7f:
 			out = eraseLast(out)
+			if ends != nil {
+				end = end[:len(out)]
+			}
 		case r == '\n' || r == '\r' || r == '\t':
 			out = append(out, byte(r))
+			if ends != nil {
+				end = append(end, i+n)
+			}
 		case r < 0x20 || (r >= 0x80 && r < 0xa0):
 			// Other C0 and C1 controls carry no text.
 		default:
 			out = append(out, text[i:i+n]...)
+			if ends != nil {
+				for range n {
+					end = append(end, i+n)
+				}
+			}
 		}
 		i += n
 	}
+	if ends != nil {
+		*ends = end
+	}
 	return string(out)
+}
+
+// rawOffset carries the start of a suffix of the cleaned text (cleaned[at:])
+// back to text: the index just after the input that produced the byte
+// before it, so whatever cleanText dropped between the two (escape
+// sequences, control characters) belongs to the suffix.
+func rawOffset(ends []int, at int) int {
+	if at <= 0 || ends == nil {
+		return max(at, 0)
+	}
+	return ends[at-1]
 }
 
 // needsCleaning reports whether text holds anything cleanTerm changes, so
@@ -260,18 +309,50 @@ func matchEcho(text string, k int, cmd string) (int, bool) {
 	return k, true
 }
 
-// redact replaces every occurrence of each secret in s with ********.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, maskText)
-		}
-	}
-	return s
-}
-
 // maskText stands for a redacted value in transcripts and errors.
 const maskText = "********"
+
+// transcriptText writes server text for the transcript (docs/simulator.md,
+// "The transcript format"): every character a terminal would act on or
+// that does not print (C0 and C1 controls, DEL, other non-printing runes)
+// as an escape, \x1b for a control below 0x80 and \u0085 or \U0001d173
+// above, and each backslash doubled, so the text is safe to read on a
+// terminal and the replay gets back exactly what the server printed. Line
+// feeds and tabs stay as they are.
+func transcriptText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == '\\' || r != '\n' && r != '\t' && r != ' ' && !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == utf8.RuneError && n == 1:
+			// Not produced by decodeTerm; kept visible if it ever is.
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' || r == '\t' || r == ' ' || unicode.IsPrint(r):
+			b.WriteString(s[i : i+n])
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+		i += n
+	}
+	return b.String()
+}
 
 // stripInterim removes the interim texts of a command from its output: the
 // large-table question, `Retrieving data...`, confirmation and password
@@ -285,6 +366,33 @@ func stripInterim(out string, answers []string) string {
 		rest, changed := stripInterimLine(line, answers)
 		if changed && strings.TrimSpace(rest) == "" {
 			continue
+		}
+		kept = append(kept, rest)
+	}
+	return strings.Join(kept, "\n")
+}
+
+// stripInterimValues is stripInterim for a read's output as printed
+// (valueText): each line is matched on its cleaned copy, so a decorated
+// interim text is still recognised, and a data line is kept exactly. What
+// follows an interim text on its line is taken from the line as printed
+// when it is a suffix of the cleaned line, and cleaned otherwise.
+func stripInterimValues(out string, answers []string) string {
+	lines := strings.Split(out, "\n")
+	kept := lines[:0]
+	for _, line := range lines {
+		var ends []int
+		cleaned := cleanText(line, &ends)
+		rest, changed := stripInterimLine(cleaned, answers)
+		if !changed {
+			kept = append(kept, line)
+			continue
+		}
+		if strings.TrimSpace(rest) == "" {
+			continue
+		}
+		if strings.HasSuffix(cleaned, rest) {
+			rest = line[rawOffset(ends, len(cleaned)-len(rest)):]
 		}
 		kept = append(kept, rest)
 	}

@@ -126,3 +126,41 @@ func TestSizeWarningNeverInData(t *testing.T) {
 		}
 	}
 }
+
+// TestTranscriptText: the transcript shows what a terminal would act on
+// as escapes and doubles backslashes, so that the replay (which reverses
+// exactly this, sim's unescapeTranscript) serves what the server printed.
+func TestTranscriptText(t *testing.T) {
+	tests := map[string]string{
+		"plain":               "plain",
+		"  a = 1\n\tb\n":      "  a = 1\n\tb\n",
+		"\x1b]0;pwned\x07":    `\x1b]0;pwned\x07`,
+		"a\u0085b\x7f":        `a\u0085b\x7f`,
+		`C:\x41`:              `C:\\x41`,
+		"\\\x1b":              `\\\x1b`,
+		"nbsp\u00a0rlo\u202e": `nbsp\u00a0rlo\u202e`,
+		"é ü ✓":               "é ü ✓",
+	}
+	for in, want := range tests {
+		if got := transcriptText(in); got != want {
+			t.Errorf("transcriptText(%q)\ngot:  %q\nwant: %q", in, got, want)
+		}
+	}
+}
+
+// TestValueTextKeepsControls: a read's output keeps the control
+// characters of the data while the echo and interim texts, found on a
+// cleaned copy, are removed.
+func TestValueTextKeepsControls(t *testing.T) {
+	tests := map[string]string{
+		"get\r\n  d = \x1b]0;x\x07 evil\r\n":                                                                  "  d = \x1b]0;x\x07 evil",
+		"get\x1b[K\r\n\x1b[2J  d = v\r\n":                                                                     "\x1b[2J  d = v",
+		"get\r\nRetrieving data... Please wait...\x1b[K\r\n  d = \u0085v\r\n":                                 "  d = \u0085v",
+		"get\r\nAbout to access 25 entries. Continue?\r\nPlease confirm (Yes, Y, No, N): y\r\n  d = \x07\r\n": "  d = \x07",
+	}
+	for raw, want := range tests {
+		if got := valueText([]byte(raw), "get", "", []string{"y"}); got != want {
+			t.Errorf("valueText(%q)\ngot:  %q\nwant: %q", raw, got, want)
+		}
+	}
+}

@@ -71,11 +71,11 @@ func ParseVersion(out string) (*Version, error) {
 		if m := patterns.release.FindStringSubmatch(t); m != nil && v.Release == "" {
 			n := patterns.releaseNumber.FindStringSubmatch(m[2])
 			if n == nil {
-				return nil, &ParseError{What: "bwshowver", Line: i + 1, Text: truncate(t, 120), Reason: "release is not a number"}
+				return nil, lineError("bwshowver", i+1, t, "release is not a number")
 			}
 			f, err := strconv.ParseFloat(n[1], 64)
 			if err != nil {
-				return nil, &ParseError{What: "bwshowver", Line: i + 1, Text: truncate(t, 120), Reason: "release is not a number"}
+				return nil, lineError("bwshowver", i+1, t, "release is not a number")
 			}
 			v.ServerType, v.Release, v.Number, v.NumberText, v.Build = m[1], "Rel_"+m[2], f, n[1], n[2]
 			v.ReleaseIndependent = f >= 2000
@@ -88,7 +88,7 @@ func ParseVersion(out string) (*Version, error) {
 		if m := patterns.activePatches.FindStringSubmatch(t); m != nil {
 			n, err := strconv.Atoi(m[1])
 			if err != nil {
-				return nil, &ParseError{What: "bwshowver", Line: i + 1, Text: truncate(t, 120), Reason: "bad patch count"}
+				return nil, lineError("bwshowver", i+1, t, "bad patch count")
 			}
 			v.Patches, inPatches, inApps = n, true, false
 			continue
@@ -238,10 +238,10 @@ func ParseShowrun(out string) (map[string]string, error) {
 			cols = strings.Fields(t)
 		}
 		if len(cols) < 2 {
-			return nil, &ParseError{What: "showrun", Line: i + 1, Text: truncate(t, 120), Reason: "no state after the application name"}
+			return nil, lineError("showrun", i+1, t, "no state after the application name")
 		}
 		if !patterns.showrunName.MatchString(cols[0]) || !patterns.showrunState.MatchString(cols[1]) {
-			return nil, &ParseError{What: "showrun", Line: i + 1, Text: truncate(t, 120), Reason: "not an application name followed by its state"}
+			return nil, lineError("showrun", i+1, t, "not an application name followed by its state")
 		}
 		apps[cols[0]] = cols[1]
 	}

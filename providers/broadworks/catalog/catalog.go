@@ -148,7 +148,7 @@ func advisories() []*engine.Advisory {
 			Path:      "Applications/OpenClientServer/CAPProxy",
 			Attr:      "enabled",
 			Value:     "true",
-			Releases:  engine.ReleaseRange{Since: 22},
+			Releases:  engine.ReleaseRange{Since: r22},
 			Message: "CAPProxy is enabled but CAP was removed in release 22.0 (Cisco tech note: " +
 				`"CAP needs to be disabled after the 22.0 upgrade on all servers"); ` +
 				"set enabled = false and restart OpenClientServer",
@@ -174,8 +174,14 @@ func strAttr(name, def string) engine.Attribute {
 	return engine.Attribute{Name: name, Type: engine.TypeString, Default: def}
 }
 
+// Releases the catalogue names.
+var (
+	r22 = engine.MustParseRelease("22.0")
+	r23 = engine.MustParseRelease("23.0")
+)
+
 // since limits an attribute to a release and later.
-func since(release float64, a engine.Attribute) engine.Attribute {
+func since(release engine.Release, a engine.Attribute) engine.Attribute {
 	a.Releases = engine.ReleaseRange{Since: release}
 	return a
 }
@@ -220,9 +226,9 @@ func contexts() []*engine.Context {
 				boolAttr("enableLoginLevelScreening", "false"),
 				// Response caching arrived with release 23.0 [G]: the
 				// attributes are [C], the release is a guess.
-				since(23, boolAttr("enableResponseCaching", "false")),
-				since(23, intAttr("responseCacheDurationHours", 1, 168, "24")),
-				since(23, intAttr("responseCacheRenewPeriodMins", 1, 60, "10")),
+				since(r23, boolAttr("enableResponseCaching", "false")),
+				since(r23, intAttr("responseCacheDurationHours", 1, 168, "24")),
+				since(r23, intAttr("responseCacheRenewPeriodMins", 1, 60, "10")),
 				intAttr("messageQueueCapacity", 10, 10000, "50"),
 				intAttr("messageQueueTimeoutSeconds", 10, 7200, "1800"),
 			},
@@ -252,7 +258,7 @@ func contexts() []*engine.Context {
 			// [G]; before it the authentication service has no such level.
 			Path: "Applications/AuthenticationService/CISTokenValidation", HostTypes: ocsTypes,
 			Restart:  "AuthenticationService",
-			Releases: engine.ReleaseRange{Since: 22},
+			Releases: engine.ReleaseRange{Since: r22},
 			Doc:      "Webex CI token validation of the authentication service, release 22.0 and later [G]; the path is a guess [G], clientSecret is a prompted password [C]",
 			Attributes: []engine.Attribute{
 				boolAttr("enabled", "false"),

@@ -40,8 +40,8 @@ func TestAdvisoriesAreConsistent(t *testing.T) {
 				if n, err := attr.Normalize(a.Value); err != nil || n != a.Value {
 					t.Errorf("wrong trigger value\ngot:  %q\nwant: normalised %q (%v)", a.Value, n, err)
 				}
-				if a.Releases.Since != 0 && !ctx.Releases.Contains(a.Releases.Since) {
-					t.Errorf("wrong result: %s does not exist on %s, where advisory %s applies", a.Path, engine.FormatRelease(a.Releases.Since), a.ID)
+				if !a.Releases.Since.IsZero() && !ctx.Releases.Contains(a.Releases.Since) {
+					t.Errorf("wrong result: %s does not exist on %s, where advisory %s applies", a.Path, a.Releases.Since, a.ID)
 				}
 				found := false
 				for _, got := range c.Advisories(strings.ToUpper(ht)) {
@@ -59,23 +59,23 @@ func TestCAPAdvisory(t *testing.T) {
 	c := New()
 	tests := map[string]struct {
 		hostType string
-		release  float64
+		release  string
 		want     bool
 	}{
-		"xsp 21":                 {"xsp", 21.0, false},
-		"xsp 22":                 {"xsp", 22.0, true},
-		"adp 24":                 {"adp", 24.0, true},
-		"release-independent":    {"xsp", 2022.11, true},
-		"as has no CAPProxy":     {"as", 24.0, false},
-		"ns has no OCS either":   {"ns", 22.0, false},
-		"case of the host type":  {"XSP", 22.0, true},
-		"just below the release": {"adp", 21.9, false},
+		"xsp 21":                 {"xsp", "21.0", false},
+		"xsp 22":                 {"xsp", "22.0", true},
+		"adp 24":                 {"adp", "24.0", true},
+		"release-independent":    {"xsp", "2022.11", true},
+		"as has no CAPProxy":     {"as", "24.0", false},
+		"ns has no OCS either":   {"ns", "22.0", false},
+		"case of the host type":  {"XSP", "22.0", true},
+		"just below the release": {"adp", "21.9", false},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got := false
 			for _, a := range c.Advisories(tc.hostType) {
-				if a.ID == AdvisoryCAPRemoved && a.Applies(tc.hostType, tc.release) {
+				if a.ID == AdvisoryCAPRemoved && a.Applies(tc.hostType, engine.MustParseRelease(tc.release)) {
 					got = true
 				}
 			}
@@ -94,21 +94,21 @@ func TestReleaseRules(t *testing.T) {
 	c := New()
 	tests := map[string]struct {
 		path, attr string
-		release    float64
+		release    string
 		want       bool
 	}{
-		"CAPProxy on 20":                    {path: "Applications/OpenClientServer/CAPProxy", release: 20.0, want: true},
-		"CAPProxy on 25":                    {path: "Applications/OpenClientServer/CAPProxy", release: 25.0, want: true},
-		"CAPProxy on 2023.03":               {path: "Applications/OpenClientServer/CAPProxy", release: 2023.03, want: true},
-		"CAPProxy enabled on 25":            {path: "Applications/OpenClientServer/CAPProxy", attr: "enabled", release: 25.0, want: true},
-		"CISTokenValidation on 21":          {path: "Applications/AuthenticationService/CISTokenValidation", release: 21.0, want: false},
-		"CISTokenValidation on 22":          {path: "Applications/AuthenticationService/CISTokenValidation", release: 22.0, want: true},
-		"response caching on 22":            {path: "Applications/OpenClientServer/OCIProxy", attr: "enableResponseCaching", release: 22.0, want: false},
-		"response caching on 23":            {path: "Applications/OpenClientServer/OCIProxy", attr: "enableResponseCaching", release: 23.0, want: true},
-		"response cache duration on 22":     {path: "Applications/OpenClientServer/OCIProxy", attr: "responseCacheDurationHours", release: 22.0, want: false},
-		"OCIProxy enabled on 21":            {path: "Applications/OpenClientServer/OCIProxy", attr: "enabled", release: 21.0, want: true},
-		"response caching, release-indep.":  {path: "Applications/OpenClientServer/OCIProxy", attr: "enableResponseCaching", release: 2022.11, want: true},
-		"CISTokenValidation, release-indep": {path: "Applications/AuthenticationService/CISTokenValidation", release: 2022.11, want: true},
+		"CAPProxy on 20":                    {path: "Applications/OpenClientServer/CAPProxy", release: "20.0", want: true},
+		"CAPProxy on 25":                    {path: "Applications/OpenClientServer/CAPProxy", release: "25.0", want: true},
+		"CAPProxy on 2023.03":               {path: "Applications/OpenClientServer/CAPProxy", release: "2023.03", want: true},
+		"CAPProxy enabled on 25":            {path: "Applications/OpenClientServer/CAPProxy", attr: "enabled", release: "25.0", want: true},
+		"CISTokenValidation on 21":          {path: "Applications/AuthenticationService/CISTokenValidation", release: "21.0", want: false},
+		"CISTokenValidation on 22":          {path: "Applications/AuthenticationService/CISTokenValidation", release: "22.0", want: true},
+		"response caching on 22":            {path: "Applications/OpenClientServer/OCIProxy", attr: "enableResponseCaching", release: "22.0", want: false},
+		"response caching on 23":            {path: "Applications/OpenClientServer/OCIProxy", attr: "enableResponseCaching", release: "23.0", want: true},
+		"response cache duration on 22":     {path: "Applications/OpenClientServer/OCIProxy", attr: "responseCacheDurationHours", release: "22.0", want: false},
+		"OCIProxy enabled on 21":            {path: "Applications/OpenClientServer/OCIProxy", attr: "enabled", release: "21.0", want: true},
+		"response caching, release-indep.":  {path: "Applications/OpenClientServer/OCIProxy", attr: "enableResponseCaching", release: "2022.11", want: true},
+		"CISTokenValidation, release-indep": {path: "Applications/AuthenticationService/CISTokenValidation", release: "2022.11", want: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -124,8 +124,8 @@ func TestReleaseRules(t *testing.T) {
 				}
 				rr = a.Releases
 			}
-			if got := rr.Contains(tc.release); got != tc.want {
-				t.Errorf("wrong result for release %s\ngot:  %v (%s)\nwant: %v", engine.FormatRelease(tc.release), got, rr, tc.want)
+			if got := rr.Contains(engine.MustParseRelease(tc.release)); got != tc.want {
+				t.Errorf("wrong result for release %s\ngot:  %v (%s)\nwant: %v", tc.release, got, rr, tc.want)
 			}
 		})
 	}
@@ -138,7 +138,7 @@ func TestGuessedRangesAreMarked(t *testing.T) {
 	c := New()
 	for _, ht := range c.HostTypes() {
 		for _, ctx := range c.Contexts(ht) {
-			if ctx.Releases != (engine.ReleaseRange{}) && !strings.Contains(ctx.Doc, "[G]") && !strings.Contains(ctx.Doc, "[C]") {
+			if !ctx.Releases.IsZero() && !strings.Contains(ctx.Doc, "[G]") && !strings.Contains(ctx.Doc, "[C]") {
 				t.Errorf("wrong result: %s has a release range but its Doc tags no source: %q", ctx.Path, ctx.Doc)
 			}
 		}

@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 )
 
 // A replay host answers from a session transcript instead of simulating a
@@ -15,7 +17,8 @@ import (
 //
 //   - A line starting with `>>> ` is what the client sent (the rest of the
 //     line); `>>>` alone sent an empty line. Everything else is what the
-//     server printed, cleaned: LF line ends, no escape sequences.
+//     server printed: LF line ends, control characters written as escapes
+//     (`\x1b`, `\u0085`) and backslashes doubled (unescapeTranscript).
 //   - The text before the first `>>> ` line is the login output; its last
 //     line is the first prompt.
 //   - The text after a `>>> ` line is the reply: first the echo of the sent
@@ -147,7 +150,7 @@ func parseReplay(data []byte) (*replayScript, error) {
 	}
 	// The line before a sent line, and the file's last line, are prompts:
 	// the line end after them is the file's, not the server's.
-	sc.login = strings.TrimSuffix(login.String(), "\n")
+	sc.login = unescapeTranscript(strings.TrimSuffix(login.String(), "\n"))
 	if strings.TrimSpace(lastLine(sc.login)) == "" {
 		return nil, &replayError{Line: 1, Reason: "no login prompt: the text before the first `>>> ` line must end with the shell prompt (e.g. `bwadmin@as1$ `)"}
 	}
@@ -164,6 +167,7 @@ func parseReplay(data []byte) (*replayScript, error) {
 		} else if strings.TrimSpace(reply) == strings.TrimSpace(x.sent) && reply != "" {
 			reply = ""
 		}
+		reply = unescapeTranscript(reply)
 		key := replayKey(context, x.sent)
 		sc.replies[key] = append(sc.replies[key], reply)
 		sc.exchanges = append(sc.exchanges, replayExchange{sent: x.sent, reply: reply})
@@ -178,6 +182,43 @@ func parseReplay(data []byte) (*replayScript, error) {
 		sc.serverType = strings.ToLower(m[1])
 	}
 	return sc, nil
+}
+
+// unescapeTranscript turns the server text of a transcript back into what
+// the server printed: `\\` is a backslash, `\xHH`, `\uHHHH` and
+// `\UHHHHHHHH` the character with that hexadecimal code. Any other
+// backslash stands for itself, so a hand-written transcript needs no
+// escaping except of a backslash followed by `\`, `x`, `u` or `U`.
+func unescapeTranscript(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		if s[i+1] == '\\' {
+			b.WriteByte('\\')
+			i++
+			continue
+		}
+		digits := map[byte]int{'x': 2, 'u': 4, 'U': 8}[s[i+1]]
+		if digits == 0 || i+2+digits > len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		code, err := strconv.ParseUint(s[i+2:i+2+digits], 16, 32)
+		if err != nil || code > unicode.MaxRune {
+			b.WriteByte(s[i])
+			continue
+		}
+		b.WriteRune(rune(code))
+		i += 1 + digits
+	}
+	return b.String()
 }
 
 // readTranscript reads a transcript file: a regular file of at most

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/bwstate/bwstate/internal/leaktest"
 )
 
 const oneHostLab = `
@@ -444,7 +445,7 @@ func TestCommandLog(t *testing.T) {
 // bwcli session and a restart timer pending: Close returns, the address is
 // free, and no goroutine is left behind.
 func TestCloseEndsSessions(t *testing.T) {
-	before := runtime.NumGoroutine()
+	leaks := leaktest.Baseline(t, 10*time.Second)
 	f, err := Start(parseTestLab(t, strings.Replace(oneHostLab, `"0s"`, `"1h"`, 1)), Options{StateDir: t.TempDir(), BindIP: testIP(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -468,7 +469,7 @@ func TestCloseEndsSessions(t *testing.T) {
 		t.Errorf("%s still accepts connections after Close", h.Addr())
 	}
 	_ = c.Close()
-	eventually(t, 10*time.Second, "goroutines end", func() bool { return runtime.NumGoroutine() <= before })
+	leaks()
 }
 
 func TestStartListenError(t *testing.T) {

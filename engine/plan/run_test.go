@@ -298,7 +298,7 @@ func TestRunParallelism(t *testing.T) {
 		hosts, parallelism, want int
 	}{
 		"capped at the option":   {hosts: 40, parallelism: 5, want: 5},
-		"default is 20":          {hosts: 30, parallelism: 0, want: 20},
+		"default":                {hosts: DefaultParallelism + 10, parallelism: 0, want: DefaultParallelism},
 		"one at a time":          {hosts: 4, parallelism: 1, want: 1},
 		"fewer hosts than slots": {hosts: 3, parallelism: 10, want: 3},
 	}

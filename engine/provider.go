@@ -59,7 +59,9 @@ type Facts struct {
 	Patches []string `json:"patches"`
 	// PatchCount is the number of active patches (`Active Patches: N`).
 	PatchCount int `json:"patch_count"`
-	// Alarms are the distinct names of alarms currently raised.
+	// Alarms are the distinct names of alarms currently raised; nil when
+	// they were not read (nothing used them, see FactsRequest), empty when
+	// none is raised.
 	Alarms []string `json:"alarms"`
 	// Applications maps each application showrun lists to its state.
 	Applications map[string]string `json:"applications,omitempty"`

@@ -12,6 +12,7 @@ import (
 	"github.com/bwstate/bwstate/engine/config"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/planfile"
+	"github.com/bwstate/bwstate/engine/sessions"
 	"github.com/bwstate/bwstate/engine/views"
 	"github.com/bwstate/bwstate/engine/views/progress"
 	"github.com/bwstate/bwstate/internal/live"
@@ -35,7 +36,11 @@ status line comes every 10 seconds (BWSTATE_PROGRESS_INTERVAL).
 Flags:
   -auto-approve         do not ask for confirmation (required when stdin is
                         not a terminal)
-  -parallelism N        hosts without restarts applied at once (default 20)
+  -parallelism N        hosts read at once by the plan, and hosts without
+                        restarts applied at once (default 100); lower it as
+                        for plan (-parallelism 20). Rolling batches follow
+                        rollout.batch_size. Without PLANFILE, the hosts
+                        started first keep the session their plan opened
   -restart POLICY       now, defer or never; overrides rollout.restart
   -restarts-only        perform only the restarts earlier runs left pending
   -target ADDR          apply only this host, group.NAME, context.NAME,
@@ -130,6 +135,9 @@ func runApply(e *env, args []string) int {
 		// Checks run after each host is done, against the configuration
 		// as it is now (also for saved plans).
 		Checks: configSource{cfg, sel}.Checks,
+		CheckNeeds: func(h *engine.Host) apply.CheckNeeds {
+			return apply.CheckNeeds{Any: cfg.HasChecks(sel, h), Alarms: cfg.ChecksNeedAlarms(sel, h)}
+		},
 	}
 	if *restartFlag != "" {
 		opts.Rollout.Restart = engine.RestartPolicy(*restartFlag)
@@ -165,12 +173,18 @@ func runApply(e *env, args []string) int {
 		opts.Plan = restartsOnlyPlan(cfg, sel, run.Pending())
 		opts.Mode = engine.ModeRestartsOnly
 	default:
+		// The hosts the apply starts first keep the session their plan
+		// opened: no second connection and bwcli start for them. The
+		// others' sessions are closed as soon as the plan is made.
+		keeper := sessions.New(prov, keptSessions(selFlags.parallelism, cfg, len(sel.Hosts)), sel.Hosts)
+		defer keeper.Close()
 		p, ok := makePlan(e, planRequest{cfg: cfg, sel: sel, journal: jn, pending: run.Pending(), par: selFlags.parallelism, prov: prov,
-			targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, color, interval)})
+			keep: keeper.Offer, targets: selFlags.targets, excludes: selFlags.excludes, progress: newProgressView(e, e.stderr, color, interval)})
 		if !ok {
 			return exitError
 		}
-		opts.Plan = p
+		opts.Plan, opts.Provider = p, keeper
+		keeper.Retain(apply.FirstHosts(opts))
 	}
 
 	views.Human(e.stdout, opts.Plan, views.HumanOptions{Color: colorOut, Width: wrapWidth(e.stdout)})

@@ -26,7 +26,7 @@ Flags:
   -json               print JSON: {"format_version": "1.0", "hosts": [...]}
   -target ADDR        only this host or group.NAME (repeatable)
   -exclude ADDR       leave out this address (repeatable)
-  -parallelism N      hosts read at once (default 20)
+  -parallelism N      hosts read at once (default 100; see plan -help)
   -var NAME=VALUE     set a variable (repeatable)
   -var-file FILE      read variable values from an HCL file (repeatable)
   -no-color           never colour the output

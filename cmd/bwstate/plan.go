@@ -34,7 +34,13 @@ Flags:
   -target ADDR          plan only this host, group.NAME, context.NAME,
                         table.NAME or check.NAME (repeatable)
   -exclude ADDR         leave out this address (repeatable)
-  -parallelism N        read at most N hosts at once (default 20)
+  -parallelism N        read at most N hosts at once (default 100). Each host
+                        in flight holds an SSH connection, one open file;
+                        lower it (-parallelism 20) for a small controller,
+                        a jump host or a login service (LDAP, TACACS) that
+                        should see fewer logins at once, or when ulimit -n
+                        is low: bwstate raises the soft limit to the hard
+                        one itself, and says so when even that is too low
   -drift                also list catalogue values that differ from their
                         defaults where the configuration does not manage
                         them (information: never a change, no effect on the
@@ -106,8 +112,14 @@ func (c *hostCommand) parse(e *env, args []string) (code int, ok bool) {
 }
 
 // load loads the configuration and the selection (loadSelection).
+// It also makes sure the process may hold the connections the command
+// keeps open at once (ensureFiles).
 func (c *hostCommand) load(e *env) (*config.Config, *config.Selection, bool) {
-	return loadSelection(e, &c.vars, &c.color, &c.sel)
+	cfg, sel, ok := loadSelection(e, &c.vars, &c.color, &c.sel)
+	if !ok || !ensureFiles(e, c.name, sessionsAtOnce(c.name, c.sel.parallelism, cfg, len(sel.Hosts))) {
+		return nil, nil, false
+	}
+	return cfg, sel, true
 }
 
 // loadSelection loads the configuration and applies -target and -exclude,
@@ -167,6 +179,9 @@ type planRequest struct {
 	prov *broadworks.Provider
 	// progress shows the read pass (on stderr: stdout is for the plan).
 	progress progressView
+	// keep, when set, may take over a host's session once it is planned
+	// (plan.Options.Keep).
+	keep func(hp *engine.HostPlan, s engine.Session) bool
 }
 
 // makePlan runs the read pass. It returns nil after printing why when the
@@ -208,6 +223,8 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		ConfigHash:    req.cfg.Hash,
 		Drift:         req.drift,
 		Concerns:      func(h *engine.Host) bool { return req.sel.Concerns(h.Name) },
+		NeedsAlarms:   func(h *engine.Host) bool { return req.cfg.NeedsAlarms(req.sel, h) },
+		Keep:          req.keep,
 		Hook:          tracker,
 	})
 	req.progress.stop(display)

@@ -33,7 +33,7 @@ Flags:
   -json               print JSON: {"format_version": "1.0", "hosts": [...]}
   -target ADDR        only this host, group.NAME or resource (repeatable)
   -exclude ADDR       leave out this address (repeatable)
-  -parallelism N      hosts probed at once (default 20)
+  -parallelism N      hosts probed at once (default 100; see plan -help)
   -var NAME=VALUE     set a variable (repeatable)
   -var-file FILE      read variable values from an HCL file (repeatable)
   -no-color           never colour the output

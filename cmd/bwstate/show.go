@@ -47,7 +47,7 @@ Flags:
                         plan)
   -restart POLICY       the restart policy you will give apply (now, defer,
                         never; default: the configuration's)
-  -parallelism N        the -parallelism you will give apply (default 20)
+  -parallelism N        the -parallelism you will give apply (default 100)
   -var NAME=VALUE       set a variable (repeatable)
   -var-file FILE        read variable values from an HCL file (repeatable)
 

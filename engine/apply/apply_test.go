@@ -966,6 +966,70 @@ func TestSavedPlanWithoutSecretsIsRefused(t *testing.T) {
 	}
 }
 
+// TestReadOrderFollowsTheSession: a CLI session stays in the context it
+// read or wrote last, so the stale check reads the changed contexts last
+// first (ending where the first write goes) and the read-back starts with
+// the context written last; the writes keep the plan's order.
+func TestReadOrderFollowsTheSession(t *testing.T) {
+	h := newHarness(t, "xsp1")
+	const gsPath, snmpPath = "Applications/OpenClientServer/GeneralSettings", "Interface/SNMP/Agent"
+	changes := []*engine.Change{
+		capOff(),
+		update(snmpPath, attr("port", "8001", "8002", "")),
+		update(gsPath, attr("clientPort", "2208", "2209", "OpenClientServer")),
+	}
+	res := h.run(t, h.options(plan(hostPlan("xsp1", changes, ocsRestart())), now()))
+	if hr := h.result(res, "xsp1"); hr.Outcome != OutcomeChanged {
+		t.Fatalf("wrong result\ngot:  %s %q\nwant: changed", hr.Outcome, hr.Reason)
+	}
+	want := []string{
+		"xsp1 read " + gsPath, "xsp1 read " + snmpPath, "xsp1 read " + capPath,
+		"xsp1 exec set " + capPath + " enabled=false", "xsp1 exec set " + snmpPath + " port=8002", "xsp1 exec set " + gsPath + " clientPort=2209",
+		"xsp1 read " + gsPath, "xsp1 read " + snmpPath, "xsp1 read " + capPath,
+	}
+	if d := cmp.Diff(want, h.fleet.Calls("read", "exec")); d != "" {
+		t.Errorf("wrong order (-want +got):\n%s", d)
+	}
+}
+
+// TestFirstHosts: the hosts a run starts first are the hosts without
+// restarts it runs at once and the first rolling batch; never a host that
+// failed at plan time or has nothing to do.
+func TestFirstHosts(t *testing.T) {
+	const snmpPath = "Interface/SNMP/Agent"
+	noRestart := func(name string) *engine.HostPlan {
+		return hostPlan(name, []*engine.Change{update(snmpPath, attr("port", "8001", "8002", ""))})
+	}
+	restart := func(name string) *engine.HostPlan { return hostPlan(name, []*engine.Change{capOff()}, ocsRestart()) }
+	failed := hostPlan("bad", nil)
+	failed.Error = "unreachable: x"
+	p := plan(restart("r1"), noRestart("p1"), hostPlan("idle", nil), failed, restart("r2"), noRestart("p2"), restart("r3"), noRestart("p3"))
+	hosts := map[string]*engine.Host{}
+	for _, hp := range p.Hosts {
+		hosts[hp.Name] = &engine.Host{Name: hp.Name, Type: "xsp"}
+	}
+	ro := now()
+	ro.BatchSize = 2
+	tests := map[string]struct {
+		par    int
+		policy engine.RestartPolicy
+		want   []string
+	}{
+		"two at once, batches of two":   {par: 2, want: []string{"p1", "p2", "r1", "r2"}},
+		"all at once":                   {par: 10, want: []string{"p1", "p2", "p3", "r1", "r2"}},
+		"restarts deferred: no batches": {par: 4, policy: engine.RestartDefer, want: []string{"r1", "p1", "r2", "p2"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			opts := Options{Plan: p, Hosts: hosts, Parallelism: tc.par, Rollout: ro}
+			opts.Rollout.Restart = tc.policy
+			if d := cmp.Diff(tc.want, FirstHosts(opts)); d != "" {
+				t.Errorf("wrong hosts (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
 // redactingFleet's sessions are engine.Redactors that record what they are
 // told among the fleet's calls.
 type redactingFleet struct{ *fakeFleet }
@@ -1011,7 +1075,7 @@ func TestApplyTellsSessionsTheSecrets(t *testing.T) {
 		"xsp1 redact " + snmp + ": readCommunity",
 		"xsp1 redact " + macl + ": host",
 		"xsp1 redact " + secret + ",10.9.0.5",
-		"xsp1 read " + snmp,
+		"xsp1 read " + macl, // the last context first (TestReadOrderFollowsTheSession)
 	}
 	if len(got) < len(want) {
 		t.Fatalf("wrong calls\ngot:  %q\nwant: %q first", got, want)

@@ -20,9 +20,12 @@ func checkRecord(c *engine.Check) *journal.Record {
 }
 
 // checks evaluates the configuration's checks once the host is done: its
-// changes made and read back, its restarts healthy. Facts are re-read
-// through the same session, because a check is about the state apply left
-// (CAP alarms cleared after the restart), not the state plan saw.
+// changes made and read back, its restarts healthy. A check is about the
+// state apply left (CAP alarms cleared after the restart), not the state
+// plan saw: the raised alarms are read again through the same session when
+// a check uses them. The other facts (type, release, patches) are the
+// plan's, which neither a change nor an application restart alters; they
+// are read only when no plan read them (apply -restarts-only).
 //
 // A failed check fails the host without undoing anything: the changes are
 // made and in the revert plan, but the operator's own criterion for a good
@@ -37,6 +40,13 @@ func (h *hostRun) checks(ctx context.Context) error {
 	if o.Checks == nil {
 		return nil
 	}
+	needs := CheckNeeds{Any: true, Alarms: true}
+	if o.CheckNeeds != nil {
+		needs = o.CheckNeeds(h.jb.host)
+	}
+	if !needs.Any {
+		return nil
+	}
 	if h.r.stopped(ctx) {
 		h.skipChecks("the run was interrupted")
 		return nil
@@ -45,7 +55,7 @@ func (h *hostRun) checks(ctx context.Context) error {
 		h.skipChecks(fmt.Sprintf("the restart of %s is not done, so the changes are not in effect yet; the next plan evaluates them", strings.Join(waiting, ", ")))
 		return nil
 	}
-	facts, err := h.sess.Facts(ctx)
+	facts, err := h.factsForChecks(ctx, needs.Alarms)
 	if err != nil {
 		return h.failed(ctx, err, "checks not evaluated: read facts after apply: %v", err)
 	}
@@ -102,4 +112,23 @@ func (h *hostRun) skipChecks(why string) {
 	msg := "checks not evaluated: " + why
 	h.hr.Warnings = append(h.hr.Warnings, msg)
 	h.emit(StepCheck, "", msg, 0)
+}
+
+// factsForChecks returns the facts a host's checks see: the plan's (or
+// those the release check read), with the alarms read now when the checks
+// use them and left unknown otherwise, never the plan's older alarms.
+func (h *hostRun) factsForChecks(ctx context.Context, alarms bool) (*engine.Facts, error) {
+	base := h.facts
+	if base != nil && !alarms {
+		f := *base
+		f.Alarms = nil
+		return &f, nil
+	}
+	fresh, err := engine.ReadFacts(ctx, h.sess, engine.FactsRequest{Release: base == nil, Alarms: alarms})
+	if err != nil || base == nil {
+		return fresh, err
+	}
+	f := *base
+	f.Alarms = fresh.Alarms
+	return &f, nil
 }

@@ -148,6 +148,61 @@ func TestChecksAfterApply(t *testing.T) {
 	}
 }
 
+// TestChecksReadOnlyWhatTheyUse: after its changes a host's checks see the
+// plan's facts, which a run does not change, and the raised alarms read
+// again only when a check uses them; nothing is read for a host no check
+// targets, and everything when no plan read the host.
+func TestChecksReadOnlyWhatTheyUse(t *testing.T) {
+	planned := &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{capAlarm}}
+	tests := map[string]struct {
+		needs     *CheckNeeds // nil: Options.CheckNeeds not set
+		planFacts *engine.Facts
+		reads     []string // facts calls
+		seen      *engine.Facts
+	}{
+		"no check targets the host": {needs: &CheckNeeds{}, planFacts: planned},
+		"checks without alarms": {needs: &CheckNeeds{Any: true}, planFacts: planned,
+			seen: &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944", Patches: []string{}}},
+		"checks with alarms": {needs: &CheckNeeds{Any: true, Alarms: true}, planFacts: planned, reads: []string{"xsp1 facts alarms"},
+			seen: &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{}}},
+		"needs not known": {planFacts: planned, reads: []string{"xsp1 facts alarms"},
+			seen: &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("24.0"), ReleaseString: "Rel_24.0_1.944", Patches: []string{}, Alarms: []string{}}},
+		"no plan facts": {needs: &CheckNeeds{Any: true}, reads: []string{"xsp1 facts release"},
+			seen: &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0")}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, "xsp1")
+			h.fleet.hosts["xsp1"].alarms = []string{capAlarm}
+			hp := hostPlan("xsp1", []*engine.Change{capOff()}, ocsRestart())
+			hp.Facts = tc.planFacts
+			opts := h.options(plan(hp), now())
+			var seen *engine.Facts
+			opts.Checks = func(_ *engine.Host, f *engine.Facts) ([]*engine.Check, error) {
+				seen = f
+				return []*engine.Check{{Resource: "check.any", Passed: true}}, nil
+			}
+			if tc.needs != nil {
+				needs := *tc.needs
+				opts.CheckNeeds = func(*engine.Host) CheckNeeds { return needs }
+			}
+			res := h.run(t, opts)
+			if hr := h.result(res, "xsp1"); hr.Outcome != OutcomeChanged {
+				t.Fatalf("wrong result\ngot:  %s %q\nwant: changed", hr.Outcome, hr.Reason)
+			}
+			if d := cmp.Diff(tc.reads, h.fleet.Calls("facts"), cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("wrong facts read (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.seen, seen); d != "" {
+				t.Errorf("wrong facts for the checks (-want +got):\n%s", d)
+			}
+			if tc.seen != nil && seen == tc.planFacts {
+				t.Error("the checks got the plan's facts themselves, which they may change")
+			}
+		})
+	}
+}
+
 // TestFailedCheckStopsTheRollout: a failed check counts against
 // max_failures like an unhealthy restart.
 func TestFailedCheckStopsTheRollout(t *testing.T) {

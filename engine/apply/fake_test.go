@@ -187,6 +187,35 @@ func (s *fakeSession) Facts(context.Context) (*engine.Facts, error) {
 	return &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp", Release: engine.MustParseRelease("22.0"), Alarms: slices.Clone(s.h.alarms)}, nil
 }
 
+// ReadFacts implements engine.FactsReader: the facts asked for, recorded
+// as "facts" with what was asked ("release", "alarms", both or none).
+func (s *fakeSession) ReadFacts(_ context.Context, req engine.FactsRequest) (*engine.Facts, error) {
+	var asked []string
+	if req.Release {
+		asked = append(asked, "release")
+	}
+	if req.Alarms {
+		asked = append(asked, "alarms")
+	}
+	s.f.record(s.name, "facts", strings.Join(asked, ","))
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	if s.h.factsErr != nil {
+		return nil, s.h.factsErr
+	}
+	f := &engine.Facts{TypeShown: "XSP_CLI", TypeShownBy: "the server's CLI", Type: "xsp"}
+	if req.Release {
+		f.Release = engine.MustParseRelease("22.0")
+	}
+	if req.Alarms {
+		f.Alarms = slices.Clone(s.h.alarms)
+		if f.Alarms == nil {
+			f.Alarms = []string{}
+		}
+	}
+	return f, nil
+}
+
 func (s *fakeSession) Read(ctx context.Context, path string, schema *engine.Context) (*engine.Observed, error) {
 	s.f.record(s.name, "read", path)
 	s.f.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ type hostRun struct {
 	// changed is set once the server accepted a write or an application
 	// was restarted.
 	changed bool
+	// facts are the plan's facts of the host, or those the release check
+	// read (nil when neither did).
+	facts *engine.Facts
 }
 
 func (r *runner) runHost(ctx context.Context, jb *job) {
@@ -66,7 +70,7 @@ func (r *runner) runHost(ctx context.Context, jb *job) {
 		r: r, jb: jb, hr: &HostResult{Name: jb.hp.Name}, started: time.Now(),
 		observed: map[string]*engine.Observed{}, secrets: map[*engine.AttrChange]string{},
 		pending: map[string]*engine.Restart{}, applied: map[*engine.Change]*engine.Change{},
-		unknownApp: map[string]bool{},
+		unknownApp: map[string]bool{}, facts: jb.hp.Facts,
 	}
 	for _, rs := range jb.hp.Restarts {
 		if rs.Pending {
@@ -214,10 +218,11 @@ func (h *hostRun) needsReleaseCheck() bool {
 // now was done by an upgrade (it restarts every application), so it is
 // cleared, saying why, and not performed.
 func (h *hostRun) checkRelease(ctx context.Context) error {
-	facts, err := h.sess.Facts(ctx)
+	facts, err := engine.ReadFacts(ctx, h.sess, engine.FactsRequest{Release: true})
 	if err != nil {
 		return h.failed(ctx, err, "read facts: %v", err)
 	}
+	h.facts = facts
 	var owed []*engine.Restart
 	for _, rs := range h.jb.apps {
 		if !rs.Pending || rs.Release == "" || facts.ReleaseString == "" || strings.EqualFold(rs.Release, facts.ReleaseString) {
@@ -311,7 +316,10 @@ func (h *hostRun) resolveSecrets() error {
 }
 
 // checkStale re-reads every context the host's changes touch and refuses
-// the host when a live value is not what the plan saw.
+// the host when a live value is not what the plan saw (the first such
+// value in plan order). The contexts are read last first: a CLI session
+// stays in the context it read last, so the stale check ends where the
+// first change is made and that write needs no navigation.
 func (h *hostRun) checkStale(ctx context.Context) error {
 	if err := h.resolveSecrets(); err != nil {
 		return err
@@ -320,19 +328,36 @@ func (h *hostRun) checkStale(ctx context.Context) error {
 	// records, from these reads on: the values written, and whatever the
 	// attributes hold before (a read-back shows ********).
 	engine.RedactChanges(h.sess, h.jb.changes, h.after)
-	for _, c := range h.jb.changes {
+	paths, _ := changesByPath(h.jb.changes)
+	for _, path := range slices.Backward(paths) {
 		if h.r.stopped(ctx) {
 			return interrupted("stopped before any change")
 		}
-		obs, err := h.read(ctx, c.Path)
-		if err != nil {
-			return h.failed(ctx, err, "read %s: %v", c.Path, err)
+		if _, err := h.read(ctx, path); err != nil {
+			return h.failed(ctx, err, "read %s: %v", path, err)
 		}
-		if why := h.staleReason(c, obs); why != "" {
+	}
+	for _, c := range h.jb.changes {
+		if why := h.staleReason(c, h.observed[strings.ToLower(c.Path)]); why != "" {
 			return stale("stale plan: " + h.name() + " " + why)
 		}
 	}
 	return nil
+}
+
+// changesByPath groups changes by context: the paths in the order of their
+// first change, and the changes of each (by lower-case path) in order.
+func changesByPath(changes []*engine.Change) ([]string, map[string][]*engine.Change) {
+	byPath := map[string][]*engine.Change{}
+	var paths []string
+	for _, c := range changes {
+		k := strings.ToLower(c.Path)
+		if _, ok := byPath[k]; !ok {
+			paths = append(paths, c.Path)
+		}
+		byPath[k] = append(byPath[k], c)
+	}
+	return paths, byPath
 }
 
 func (h *hostRun) staleReason(c *engine.Change, obs *engine.Observed) string {
@@ -559,19 +584,11 @@ func (h *hostRun) unknownRestart(c *engine.Change, po plannedOp, text string) er
 }
 
 // verify reads back every changed context and compares it with the plan's
-// after values.
+// after values, last written first: the session is still in that context.
 func (h *hostRun) verify(ctx context.Context) error {
-	byPath := map[string][]*engine.Change{}
-	var paths []string
-	for _, c := range h.hr.Applied {
-		k := strings.ToLower(c.Path)
-		if _, ok := byPath[k]; !ok {
-			paths = append(paths, c.Path)
-		}
-		byPath[k] = append(byPath[k], c)
-	}
+	paths, byPath := changesByPath(h.hr.Applied)
 	checked := 0
-	for _, path := range paths {
+	for _, path := range slices.Backward(paths) {
 		if h.r.stopped(ctx) {
 			return interrupted("stopped before the changes were read back")
 		}

@@ -52,7 +52,7 @@ const (
 )
 
 // DefaultParallelism is how many hosts without restarts are applied at once.
-const DefaultParallelism = 20
+const DefaultParallelism = engine.DefaultParallelism
 
 // Options say what to apply and how.
 type Options struct {
@@ -99,6 +99,23 @@ type Options struct {
 	// A revert plan skips them: it restores the state before an earlier
 	// run, and the checks describe the state the configuration asks for.
 	Checks func(h *engine.Host, f *engine.Facts) ([]*engine.Check, error)
+	// CheckNeeds says, before any fact is read, what a host's checks need
+	// (optional; nil: checks may target every host and use every fact).
+	// The checks see the facts the plan read, which a run does not
+	// change, with the raised alarms read again only when they use them:
+	// so a host without checks, or whose checks do not test alarms, gets
+	// no command for them.
+	CheckNeeds func(h *engine.Host) CheckNeeds
+}
+
+// CheckNeeds is what the checks of one host need, known from the
+// configuration alone.
+type CheckNeeds struct {
+	// Any is false when no check targets the host.
+	Any bool
+	// Alarms is true when a check uses the raised alarms (host.alarms),
+	// which the host's changes and restarts may have raised or cleared.
+	Alarms bool
 }
 
 // Result is what a run did.

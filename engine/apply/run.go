@@ -66,22 +66,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		r.hook = NilHook{}
 	}
 	r.progress, _ = r.hook.(ProgressHook)
-	r.mode = opts.Mode
-	if r.mode == "" {
-		r.mode = opts.Plan.Mode
-	}
-	mode, ok := engine.ParseMode(string(r.mode))
-	if !ok {
-		return nil, fmt.Errorf("apply: unknown mode %q", r.mode)
-	}
-	r.mode = mode
-	r.policy = opts.Rollout.Restart
-	if r.policy == "" {
-		r.policy = engine.RestartNow
-	}
-	if r.mode == engine.ModeRestartsOnly {
-		// Performing pending restarts is the whole point of this mode.
-		r.policy = engine.RestartNow
+	var err error
+	if r.mode, r.policy, err = modeOf(opts); err != nil {
+		return nil, err
 	}
 	if r.opts.Rollout.HealthTimeout <= 0 {
 		r.opts.Rollout.HealthTimeout = engine.DefaultRollout().HealthTimeout
@@ -147,6 +134,63 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("run-end not journaled: %v", err))
 	}
 	return res, nil
+}
+
+// modeOf is the mode and restart policy of a run of opts: Options.Mode,
+// else the plan's, else normal; the rollout's policy, else now, and always
+// now to perform pending restarts (restarts-only mode).
+func modeOf(opts Options) (engine.Mode, engine.RestartPolicy, error) {
+	m := opts.Mode
+	if m == "" {
+		m = opts.Plan.Mode
+	}
+	mode, ok := engine.ParseMode(string(m))
+	if !ok {
+		return "", "", fmt.Errorf("apply: unknown mode %q", m)
+	}
+	policy := opts.Rollout.Restart
+	if policy == "" || mode == engine.ModeRestartsOnly {
+		// Performing pending restarts is the whole point of that mode.
+		policy = engine.RestartNow
+	}
+	return mode, policy, nil
+}
+
+// FirstHosts names the hosts a run of opts starts first, in the order it
+// starts them: the hosts without restarts it runs at once (Parallelism of
+// them), then the first rolling batch, which starts as soon as those are
+// done. The hosts of a plan that failed, have nothing to do or wait for
+// later rounds are not among them. `bwstate apply` keeps the plan's
+// sessions of these hosts for the apply (engine/sessions).
+func FirstHosts(opts Options) []string {
+	if opts.Plan == nil {
+		return nil
+	}
+	mode, policy, err := modeOf(opts)
+	if err != nil {
+		return nil
+	}
+	par := opts.Parallelism
+	if par <= 0 {
+		par = DefaultParallelism
+	}
+	r := &runner{opts: opts, mode: mode, policy: policy}
+	var parallel, batched []*job
+	for _, hp := range opts.Plan.Hosts {
+		jb, done := r.classify(hp)
+		switch {
+		case done != nil:
+		case jb.batched:
+			batched = append(batched, jb)
+		default:
+			parallel = append(parallel, jb)
+		}
+	}
+	out := jobNames(parallel[:min(par, len(parallel))])
+	if batches := Batches(batched, jobGroups, opts.Rollout); len(batches) > 0 {
+		out = append(out, jobNames(batches[0])...)
+	}
+	return out
 }
 
 // saveRevert writes the run's revert plan into its directory.

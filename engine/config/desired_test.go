@@ -409,7 +409,7 @@ check "no_cap_alarms" {
 		want  []*engine.Check
 	}{
 		"both fail": {facts: facts22, want: []*engine.Check{{Resource: "check.no_cap_alarms", Message: "CAP alarms on xsp1; no patches"}}},
-		"pass": {facts: &engine.Facts{Release: engine.MustParseRelease("24.0"), Patches: []string{"p"}},
+		"pass": {facts: &engine.Facts{Release: engine.MustParseRelease("24.0"), Patches: []string{"p"}, Alarms: []string{}},
 			want: []*engine.Check{{Resource: "check.no_cap_alarms", Passed: true}}},
 		"when false": {facts: &engine.Facts{Release: engine.MustParseRelease("21.0")}},
 	}
@@ -426,6 +426,11 @@ check "no_cap_alarms" {
 	}
 	if _, err := c.Checks(nil, c.Host("xsp1"), nil); err == nil {
 		t.Error("wrong result\ngot: no error without facts\nwant: an error, the check depends on facts")
+	}
+	// Alarms nobody read are unknown, never "none raised".
+	_, err := c.Checks(nil, c.Host("xsp1"), &engine.Facts{Release: engine.MustParseRelease("24.0"), Patches: []string{"p"}})
+	if err == nil || !strings.Contains(err.Error(), "Check cannot be decided") {
+		t.Errorf("wrong result\ngot: %v\nwant: the check cannot be decided without the alarms", err)
 	}
 	if got, err := c.Checks(nil, c.Host("as1"), facts22); err != nil || len(got) != 0 {
 		t.Errorf("wrong result\ngot: %v, %v\nwant: no checks for a host the check does not target", got, err)

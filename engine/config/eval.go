@@ -40,7 +40,8 @@ func (e *EvalError) Error() string {
 
 // HostObject builds the `host` object that when, set, row and assert
 // expressions see. With f nil (validate), the facts are unknown values of
-// their types, so expressions type-check without a connection.
+// their types, so expressions type-check without a connection; alarms are
+// unknown too when f.Alarms is nil (not read, see NeedsAlarms).
 func HostObject(h *engine.Host, f *engine.Facts) cty.Value {
 	vars := h.Vars
 	if vars == cty.NilVal || vars.IsNull() {
@@ -63,7 +64,12 @@ func HostObject(h *engine.Host, f *engine.Facts) cty.Value {
 		obj["release_string"] = cty.StringVal(f.ReleaseString)
 		obj["patches"] = stringListVal(f.Patches)
 		obj["patch_count"] = cty.NumberIntVal(int64(f.PatchCount))
-		obj["alarms"] = stringListVal(f.Alarms)
+		if f.Alarms != nil {
+			// nil: not read, because nothing was found to use them; an
+			// expression that does use them fails as not known rather
+			// than see no alarm.
+			obj["alarms"] = stringListVal(f.Alarms)
+		}
 	}
 	return cty.ObjectVal(obj)
 }

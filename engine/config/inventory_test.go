@@ -118,12 +118,22 @@ func TestHostObject(t *testing.T) {
 		},
 		"empty lists, a patch count and no vars": {
 			host:  &engine.Host{Name: "as1", Type: "as"},
-			facts: &engine.Facts{Release: engine.MustParseRelease("2022.11"), PatchCount: 701},
+			facts: &engine.Facts{Release: engine.MustParseRelease("2022.11"), PatchCount: 701, Alarms: []string{}},
 			want: cty.ObjectVal(map[string]cty.Value{
 				"name": cty.StringVal("as1"), "address": cty.StringVal(""), "type": cty.StringVal("as"),
 				"groups": cty.ListValEmpty(cty.String), "vars": cty.EmptyObjectVal,
 				"release": cty.MustParseNumberVal("2022.11"), "release_string": cty.StringVal(""),
 				"patches": cty.ListValEmpty(cty.String), "patch_count": cty.NumberIntVal(701), "alarms": cty.ListValEmpty(cty.String),
+			}),
+		},
+		"alarms not read": {
+			host:  &engine.Host{Name: "as1", Type: "as"},
+			facts: &engine.Facts{Release: engine.MustParseRelease("24.0"), Patches: []string{}},
+			want: cty.ObjectVal(map[string]cty.Value{
+				"name": cty.StringVal("as1"), "address": cty.StringVal(""), "type": cty.StringVal("as"),
+				"groups": cty.ListValEmpty(cty.String), "vars": cty.EmptyObjectVal,
+				"release": cty.MustParseNumberVal("24"), "release_string": cty.StringVal(""),
+				"patches": cty.ListValEmpty(cty.String), "patch_count": cty.NumberIntVal(0), "alarms": cty.UnknownVal(cty.List(cty.String)),
 			}),
 		},
 	}

@@ -15,7 +15,7 @@ import (
 
 // DefaultParallelism is how many hosts are read at once when
 // Options.Parallelism is not set (`-parallelism`, docs/cli.md).
-const DefaultParallelism = 20
+const DefaultParallelism = engine.DefaultParallelism
 
 // Source is what the planner needs from the configuration; engine/config
 // implements it. Both methods are called once per host, after the host's
@@ -76,6 +76,17 @@ type Options struct {
 	// pending is not contacted: it is listed in Plan.LeftAlone. With Drift
 	// every host is read. nil means every host is concerned.
 	Concerns func(h *engine.Host) bool
+	// NeedsAlarms reports whether the host's evaluation uses the raised
+	// alarms (host.alarms in a when, a value or a check): only then does
+	// the read pass read the alarms table, a cd and a list per host. No
+	// catalogue advisory needs them (advisories test context values). nil
+	// means every host needs them.
+	NeedsAlarms func(h *engine.Host) bool
+	// Keep, when set, is offered the session of every host planned
+	// without error once its plan is made; when it returns true it owns
+	// the session and Run does not close it (`bwstate apply` keeps the
+	// sessions of the hosts it applies first, engine/sessions).
+	Keep func(hp *engine.HostPlan, s engine.Session) bool
 	// Hook reports progress (optional).
 	Hook Hook
 	// ConfigHash identifies the configuration files the plan came from.
@@ -221,7 +232,8 @@ func failed(h *engine.Host, f *engine.Facts, msg string) *engine.HostPlan {
 	return hp
 }
 
-// read is the read pass of one host: one session, facts, every declared
+// read is the read pass of one host: one session, facts (the alarms only
+// when something uses them), every declared
 // context once, then the pure diff; then the contexts of the advisories
 // and, with Options.Drift, every unmanaged context, each read at most once
 // and reusing the declared reads.
@@ -231,11 +243,15 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 		return failed(h, nil, "unreachable: "+err.Error())
 	}
 	defer func() {
+		if hp.Error == "" && ctx.Err() == nil && r.opts.Keep != nil && r.opts.Keep(hp, sess) {
+			return
+		}
 		if err := sess.Close(); err != nil && hp.Error == "" {
 			hp.Warnings = append(hp.Warnings, "close session: "+err.Error())
 		}
 	}()
-	facts, err := sess.Facts(ctx)
+	req := engine.FactsRequest{Release: true, Alarms: r.opts.NeedsAlarms == nil || r.opts.NeedsAlarms(h)}
+	facts, err := engine.ReadFacts(ctx, sess, req)
 	if err != nil {
 		return failed(h, nil, "read facts: "+err.Error())
 	}

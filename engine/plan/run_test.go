@@ -30,12 +30,14 @@ type fakeProvider struct {
 	// afterOpen, when set, runs at the end of a successful Open.
 	afterOpen func(ctx context.Context, h *engine.Host, open int)
 
-	mu     sync.Mutex
-	open   int // sessions open now
-	max    int // most sessions open at once
-	opens  map[string]int
-	closes map[string]int
-	reads  map[string]map[string]int // host, then path as asked
+	mu sync.Mutex
+	// factsReqs are the facts asked of each host (ReadFacts).
+	factsReqs map[string][]engine.FactsRequest
+	open      int // sessions open now
+	max       int // most sessions open at once
+	opens     map[string]int
+	closes    map[string]int
+	reads     map[string]map[string]int // host, then path as asked
 }
 
 func newFakeProvider() *fakeProvider {
@@ -43,6 +45,7 @@ func newFakeProvider() *fakeProvider {
 		facts: map[string]*engine.Facts{}, contexts: map[string]map[string]*engine.Observed{},
 		openErr: map[string]error{}, factsErr: map[string]error{}, readErr: map[string]error{}, closeErr: map[string]error{},
 		opens: map[string]int{}, closes: map[string]int{}, reads: map[string]map[string]int{},
+		factsReqs: map[string][]engine.FactsRequest{},
 	}
 }
 
@@ -86,6 +89,21 @@ func (s *fakeSession) Facts(ctx context.Context) (*engine.Facts, error) {
 		return f, nil
 	}
 	return xsp22, nil
+}
+
+// ReadFacts implements engine.FactsReader: the canned facts, without the
+// alarms when they are not asked for.
+func (s *fakeSession) ReadFacts(ctx context.Context, req engine.FactsRequest) (*engine.Facts, error) {
+	s.p.mu.Lock()
+	s.p.factsReqs[s.host.Name] = append(s.p.factsReqs[s.host.Name], req)
+	s.p.mu.Unlock()
+	f, err := s.Facts(ctx)
+	if err != nil || req.Alarms {
+		return f, err
+	}
+	cp := *f
+	cp.Alarms = nil
+	return &cp, nil
 }
 
 func (s *fakeSession) Read(ctx context.Context, path string, schema *engine.Context) (*engine.Observed, error) {
@@ -280,7 +298,7 @@ func TestRunParallelism(t *testing.T) {
 		hosts, parallelism, want int
 	}{
 		"capped at the option":   {hosts: 40, parallelism: 5, want: 5},
-		"default is 20":          {hosts: 30, parallelism: 0, want: 20},
+		"default":                {hosts: DefaultParallelism + 10, parallelism: 0, want: DefaultParallelism},
 		"one at a time":          {hosts: 4, parallelism: 1, want: 1},
 		"fewer hosts than slots": {hosts: 3, parallelism: 10, want: 3},
 	}
@@ -631,6 +649,71 @@ func TestRunLeavesUnconcernedHostsAlone(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunReadsAlarmsOnlyWhenUsed: the read pass asks for the alarms of the
+// hosts Options.NeedsAlarms names, and of every host without it.
+func TestRunReadsAlarmsOnlyWhenUsed(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		needs func(*engine.Host) bool
+		want  map[string][]engine.FactsRequest
+	}{
+		{"nil: every host", nil, map[string][]engine.FactsRequest{
+			"xsp1": {{Release: true, Alarms: true}}, "xsp2": {{Release: true, Alarms: true}}}},
+		{"xsp2 only", func(h *engine.Host) bool { return h.Name == "xsp2" }, map[string][]engine.FactsRequest{
+			"xsp1": {{Release: true}}, "xsp2": {{Release: true, Alarms: true}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hosts, p, src := fleet(2)
+			alarmed := *xsp22
+			alarmed.Alarms = []string{"bwOpenClientServerASConnFailed"}
+			p.facts["xsp1"], p.facts["xsp2"] = &alarmed, &alarmed
+			plan, err := Run(t.Context(), Options{Hosts: hosts, Source: src, Provider: p, NeedsAlarms: tc.needs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, p.factsReqs); diff != "" {
+				t.Errorf("wrong facts asked for (-want +got):\n%s", diff)
+			}
+			for _, hp := range plan.Hosts {
+				asked := tc.needs == nil || tc.needs(&engine.Host{Name: hp.Name})
+				if got := hp.Facts.Alarms != nil; got != asked {
+					t.Errorf("%s: alarms in the plan's facts: %v, want %v", hp.Name, got, asked)
+				}
+			}
+		})
+	}
+}
+
+// TestRunKeep: Options.Keep is offered every host planned without error,
+// with its finished plan; Run leaves the sessions it takes open and closes
+// the others.
+func TestRunKeep(t *testing.T) {
+	hosts, p, src := fleet(3)
+	p.openErr["xsp3"] = errors.New("connection refused")
+	var mu sync.Mutex
+	offered := map[string]bool{}
+	_, err := Run(t.Context(), Options{Hosts: hosts, Source: src, Provider: p,
+		Keep: func(hp *engine.HostPlan, s engine.Session) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if hp.Facts == nil || len(hp.Changes) == 0 {
+				t.Errorf("%s offered before its plan was made: %+v", hp.Name, hp)
+			}
+			offered[hp.Name] = true
+			return hp.Name == "xsp1"
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]bool{"xsp1": true, "xsp2": true}, offered); d != "" {
+		t.Errorf("wrong hosts offered (-want +got):\n%s", d)
+	}
+	_, closes, _, _ := p.counts()
+	if d := cmp.Diff(map[string]int{"xsp2": 1}, closes); d != "" {
+		t.Errorf("wrong sessions closed (-want +got):\n%s", d)
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"github.com/bwstate/bwstate/engine/apply"
 	"github.com/bwstate/bwstate/engine/journal"
 	"github.com/bwstate/bwstate/engine/plan"
+	"github.com/bwstate/bwstate/engine/sessions"
+	"github.com/bwstate/bwstate/providers/broadworks"
 )
 
 // restartApp is the application ScenarioRestart restarts.
@@ -30,6 +32,12 @@ type ApplyOptions struct {
 	BatchSize int
 	// HealthTimeout is rollout.health_timeout (2 minutes when 0).
 	HealthTimeout time.Duration
+	// KeepSessions plans and applies as `bwstate apply` without a plan
+	// file does: one provider, the plan's sessions of the hosts the apply
+	// starts first kept for it (engine/sessions). Without it the plan is
+	// made and closed first, as for `bwstate apply PLANFILE`, and every
+	// host is connected to again.
+	KeepSessions bool
 	// SampleEvery is the heap sampling period (DefaultSampleEvery when 0).
 	SampleEvery time.Duration
 }
@@ -40,8 +48,13 @@ type ApplyResult struct {
 	Scenario     Scenario
 	BatchSize    int
 	RestartDelay time.Duration
-	// PlanWall is the plan made before the apply (not part of Wall).
-	PlanWall time.Duration
+	// PlanWall is the plan made before the apply (not part of Wall);
+	// EndToEnd is the plan, keeping or closing its sessions, and the
+	// apply: what `bwstate apply` takes once confirmed, less the printing.
+	PlanWall, EndToEnd time.Duration
+	// Kept are the sessions kept from the plan and handed to the apply
+	// (KeepSessions).
+	Kept sessions.Stats
 	// Result is apply.Run's result.
 	Result *apply.Result
 	// PlainHosts had changes and no restart; RestartHosts were restarted
@@ -59,7 +72,8 @@ type ApplyResult struct {
 // applies the plan with apply.Run, a journal in a fresh state directory
 // and the configuration's rollout, and measures the apply alone. It checks
 // on the simulator that every value was set and every restart made, once.
-// Bound = ApplyBound(...) with the commands counted during the run.
+// Bound = ApplyBound(...) with each host's round trips counted during the
+// run, and its opening (Connect + BwcliDelay, nothing for a kept session).
 func (f *Fleet) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, error) {
 	if opts.Scenario == "" {
 		opts.Scenario = ScenarioNoRestart
@@ -84,10 +98,6 @@ func (f *Fleet) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, err
 	if err != nil {
 		return nil, fmt.Errorf("fleetbench: apply: %w", err)
 	}
-	p, planWall, err := f.planForApply(ctx, l, opts.Parallelism)
-	if err != nil {
-		return nil, fmt.Errorf("fleetbench: apply: %w", err)
-	}
 	j, err := journal.Open(filepath.Join(dir, ".bwstate"), journal.Options{Operator: "fleetbench@localhost"})
 	if err != nil {
 		return nil, fmt.Errorf("fleetbench: apply: %w", err)
@@ -106,23 +116,49 @@ func (f *Fleet) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, err
 		return nil, fmt.Errorf("fleetbench: apply: %w", err)
 	}
 	timed := &timedProvider{p: prov}
+	applyOpts := apply.Options{
+		Hosts:       hosts,
+		Catalogue:   l.cat,
+		Rollout:     l.cfg.Rollout,
+		Parallelism: opts.Parallelism,
+		Journal:     j,
+		Provider:    timed,
+	}
+	start := time.Now()
+	var keeper *sessions.Keeper
+	if opts.KeepSessions {
+		// Apply's sessions come through the keeper, which opens those it
+		// did not keep with the timed provider: Sessions counts the apply's
+		// connects only.
+		// As many as bwstate apply keeps: the parallel round and the
+		// first batch.
+		keeper = sessions.New(timed, opts.Parallelism+opts.BatchSize, l.sel.Hosts)
+		defer keeper.Close()
+		applyOpts.Provider = keeper
+	}
+	p, planWall, err := f.planForApply(ctx, l, opts.Parallelism, prov, keeper)
+	if err != nil {
+		return nil, fmt.Errorf("fleetbench: apply: %w", err)
+	}
+	applyOpts.Plan = p
+	var kept map[string]bool
+	if keeper != nil {
+		keeper.Retain(apply.FirstHosts(applyOpts))
+		kept = map[string]bool{}
+		for _, n := range keeper.Kept() {
+			kept[n] = true
+		}
+	}
 	hook := &phaseHook{hosts: map[string]*hostPhases{}}
+	applyOpts.Hook = hook
 
 	run := f.startRun(opts.SampleEvery)
 	var res *apply.Result
 	asClient(ctx, func(ctx context.Context) {
-		res, err = apply.Run(ctx, apply.Options{
-			Plan:        p,
-			Hosts:       hosts,
-			Provider:    timed,
-			Catalogue:   l.cat,
-			Rollout:     l.cfg.Rollout,
-			Parallelism: opts.Parallelism,
-			Journal:     j,
-			Hook:        hook,
-		})
+		res, err = apply.Run(ctx, applyOpts)
 	})
 	m := run.stop()
+	endToEnd := time.Since(start)
 	if err != nil {
 		return nil, fmt.Errorf("fleetbench: apply: %w", err)
 	}
@@ -133,42 +169,65 @@ func (f *Fleet) Apply(ctx context.Context, opts ApplyOptions) (*ApplyResult, err
 		return nil, fmt.Errorf("fleetbench: apply: %w", err)
 	}
 
-	r := &ApplyResult{Scenario: opts.Scenario, BatchSize: opts.BatchSize, RestartDelay: f.opts.RestartDelay, PlanWall: planWall, Result: res}
+	r := &ApplyResult{Scenario: opts.Scenario, BatchSize: opts.BatchSize, RestartDelay: f.opts.RestartDelay,
+		PlanWall: planWall, EndToEnd: endToEnd, Result: res}
+	if keeper != nil {
+		r.Kept = keeper.Stats()
+	}
+	var bound []BoundHost
 	for _, hp := range p.Hosts {
+		bh := BoundHost{Open: connect + f.opts.BwcliDelay, Restarts: len(hp.Restarts) > 0}
+		if kept[hp.Name] {
+			bh.Open = 0
+		}
+		if hc := m.Commands.hosts[hp.Name]; hc != nil {
+			bh.RoundTrips = hc.roundTrips
+			if bh.Restarts {
+				bh.RoundTrips = hc.beforeRestart
+			}
+		}
 		switch {
-		case len(hp.Restarts) > 0:
+		case bh.Restarts:
 			r.RestartHosts++
 		case len(hp.Changes) > 0:
 			r.PlainHosts++
+		default:
+			continue
 		}
+		bound = append(bound, bh)
 	}
 	r.Batches = ceilDiv(r.RestartHosts, opts.BatchSize)
-	m.Hosts, m.Parallelism, m.Latency, m.Connect = len(p.Hosts), opts.Parallelism, f.opts.Latency, connect
+	f.fill(&m, len(p.Hosts), opts.Parallelism, connect)
 	m.Sessions, m.OpenMean, m.OpenMax = timed.stats()
-	// Every host of a scenario has the same changes, so either all restart
-	// or none does, and all receive the same commands except the health
-	// polls; the bound takes the most any host needed.
-	m.Bound = ApplyBound(r.PlainHosts, opts.Parallelism, m.Commands.MaxPerHost, r.RestartHosts, opts.BatchSize, m.Commands.MaxBeforeRestart,
-		connect, m.Latency, f.opts.RestartDelay)
+	m.Bound = ApplyBound(bound, opts.Parallelism, opts.BatchSize, m.Latency, f.opts.RestartDelay)
 	r.Measure = m
 	r.SetPhaseMean, r.SetPhaseMax, r.RestartToHealthyMean, r.RestartToHealthyMax = hook.phases()
 	return r, nil
 }
 
-// planForApply makes the plan apply executes, with its own provider as
-// `bwstate apply` does, and checks it planned every host.
-func (f *Fleet) planForApply(ctx context.Context, l *loaded, parallelism int) (*engine.Plan, time.Duration, error) {
-	prov := newProvider(l)
-	defer prov.Close()
-	start := time.Now()
-	p, err := plan.Run(ctx, plan.Options{
+// planForApply makes the plan apply executes and checks it planned every
+// host. With a keeper it plans through prov, as `bwstate apply` does, and
+// offers each host's session to the keeper; without, through a provider of
+// its own, closed before the apply, as `bwstate plan -out` does.
+func (f *Fleet) planForApply(ctx context.Context, l *loaded, parallelism int, prov *broadworks.Provider, keeper *sessions.Keeper) (*engine.Plan, time.Duration, error) {
+	opts := plan.Options{
 		Hosts:       l.sel.Hosts,
 		Source:      source{l},
 		Provider:    prov,
 		Catalogue:   l.cat,
 		Parallelism: parallelism,
 		ConfigHash:  l.cfg.Hash,
-	})
+		NeedsAlarms: l.needsAlarms,
+	}
+	if keeper != nil {
+		opts.Keep = keeper.Offer
+	} else {
+		own := newProvider(l)
+		defer own.Close()
+		opts.Provider = own
+	}
+	start := time.Now()
+	p, err := plan.Run(ctx, opts)
 	if err != nil {
 		return nil, 0, fmt.Errorf("plan: %w", err)
 	}

@@ -143,6 +143,9 @@ func (f *Fleet) loadConfig(dir string, s Scenario, ro rolloutSpec) (*loaded, err
 	return &loaded{cfg: cfg, sel: sel, cat: cat}, nil
 }
 
+// needsAlarms is plan.Options.NeedsAlarms as cmd/bwstate sets it.
+func (l *loaded) needsAlarms(h *engine.Host) bool { return l.cfg.NeedsAlarms(l.sel, h) }
+
 // source adapts a configuration to plan.Source, as cmd/bwstate does.
 type source struct{ l *loaded }
 

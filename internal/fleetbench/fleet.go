@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/bwstate/bwstate/internal/fdlimit"
 	"github.com/bwstate/bwstate/providers/broadworks/sim"
 )
 
@@ -41,6 +42,9 @@ type FleetOptions struct {
 	// RestartDelay is how long a restarted application stays Starting.
 	// Zero starts it at once.
 	RestartDelay time.Duration
+	// BwcliDelay is how long bwcli takes to start (fault bwcli_delay),
+	// as a real server's JVM does.
+	BwcliDelay time.Duration
 	// FirstIP is the first host's loopback address (DefaultFirstIP when
 	// empty); host i listens on FirstIP + i, every host on the same port.
 	FirstIP string
@@ -69,8 +73,8 @@ func Start(opts FleetOptions) (*Fleet, error) {
 	if opts.Hosts < 1 {
 		return nil, fmt.Errorf("fleetbench: at least one host is needed, got %d", opts.Hosts)
 	}
-	if opts.Latency < 0 || opts.RestartDelay < 0 {
-		return nil, errors.New("fleetbench: latency and restart delay cannot be negative")
+	if opts.Latency < 0 || opts.RestartDelay < 0 || opts.BwcliDelay < 0 {
+		return nil, errors.New("fleetbench: latency, restart delay and bwcli delay cannot be negative")
 	}
 	if opts.FirstIP == "" {
 		opts.FirstIP = DefaultFirstIP
@@ -81,11 +85,14 @@ func Start(opts FleetOptions) (*Fleet, error) {
 	}
 	// Each host has a listener, and every session in flight holds a client
 	// and a server socket; keys, logs and the journal need a few more.
-	limit, err := raiseFileLimit(uint64(3*opts.Hosts + 256))
+	limit, err := fdlimit.Ensure(uint64(3*opts.Hosts + 256))
 	if err != nil {
 		return nil, fmt.Errorf("fleetbench: %d hosts: %w", opts.Hosts, err)
 	}
-	f := &Fleet{opts: opts, fileLimit: limit}
+	f := &Fleet{opts: opts}
+	if limit.RaisedFrom != 0 {
+		f.fileLimit = limit.String()
+	}
 	for i := range opts.Hosts {
 		f.names = append(f.names, fmt.Sprintf("xsp%04d", i+1))
 	}
@@ -108,7 +115,7 @@ func Start(opts FleetOptions) (*Fleet, error) {
 				RestartDelay: opts.RestartDelay,
 				Contexts:     map[string]map[string]string{capPath: {"enabled": "true"}},
 				Tables:       map[string][]map[string]string{malPath: {{"host": "10.9.0.5", "description": "NOC"}}},
-				Faults:       sim.Faults{Latency: opts.Latency},
+				Faults:       sim.Faults{Latency: opts.Latency, BwcliDelay: opts.BwcliDelay},
 			})
 		}
 		s, err := sim.Start(lab, sim.Options{StateDir: filepath.Join(opts.Dir, "lab")})
@@ -121,6 +128,24 @@ func Start(opts FleetOptions) (*Fleet, error) {
 	return nil, fmt.Errorf("fleetbench: serve %d hosts: %w", opts.Hosts, lastErr)
 }
 
+// Reset puts every host back in its starting state (CAPProxy enabled, the
+// SNMP agent on 8001, one management access row), so that another apply
+// has the same work to do. Restart counts and the command log stay.
+func (f *Fleet) Reset() error {
+	for _, h := range f.sim.Hosts() {
+		if err := h.SetValue(capPath, "enabled", "true"); err != nil {
+			return fmt.Errorf("fleetbench: reset %s: %w", h.Name(), err)
+		}
+		if err := h.SetValue(snmpPath, "port", "8001"); err != nil {
+			return fmt.Errorf("fleetbench: reset %s: %w", h.Name(), err)
+		}
+		if err := h.SetRows(malPath, []map[string]string{{"host": "10.9.0.5", "description": "NOC"}}); err != nil {
+			return fmt.Errorf("fleetbench: reset %s: %w", h.Name(), err)
+		}
+	}
+	return nil
+}
+
 // Close stops the simulated fleet.
 func (f *Fleet) Close() error { return f.sim.Close() }
 
@@ -131,7 +156,7 @@ func (f *Fleet) Sim() *sim.Fleet { return f.sim }
 func (f *Fleet) Hosts() int { return len(f.names) }
 
 // FileLimit describes what Start did to RLIMIT_NOFILE: "" when the limit
-// was already high enough, otherwise "raised from A to B".
+// was already high enough, otherwise what it raised.
 func (f *Fleet) FileLimit() string { return f.fileLimit }
 
 // hostIPs returns n consecutive addresses from first, all in 127.0.0.0/8
@@ -178,3 +203,23 @@ func (f *Fleet) newRunDir(kind string) (string, error) {
 	}
 	return os.MkdirTemp(f.opts.Dir, kind+"-")
 }
+
+// Profile is how fast the simulated servers are.
+type Profile struct {
+	Name string
+	// Latency is waited before every reply; BwcliDelay before bwcli's
+	// banner; RestartDelay is how long a restarted application stays
+	// Starting.
+	Latency, BwcliDelay, RestartDelay time.Duration
+}
+
+// Profiles of the fleet benchmark.
+var (
+	// ProfileFast is a fast network and servers that answer at once: the
+	// round trips and the controller's own costs show.
+	ProfileFast = Profile{Name: "fast", Latency: 20 * time.Millisecond, RestartDelay: time.Second}
+	// ProfileRealistic is close to real servers: bwcli, a JVM, takes 3 s
+	// to start, every command 100 ms (a distant site, the CLI's own
+	// work), and an application 30 s to restart.
+	ProfileRealistic = Profile{Name: "realistic", Latency: 100 * time.Millisecond, BwcliDelay: 3 * time.Second, RestartDelay: 30 * time.Second}
+)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/bwstate/bwstate/engine/apply"
+	"github.com/bwstate/bwstate/engine/sessions"
 	"github.com/bwstate/bwstate/providers/broadworks/sim"
 	"github.com/bwstate/bwstate/providers/broadworks/sim/simtest"
 )
@@ -69,9 +70,10 @@ func TestPlanAndApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Run("plan", func(t *testing.T) {
-		// Facts, then CAPProxy, the SNMP agent and the management access
-		// list, each read once (the CAP advisory reuses the declared read).
-		want := perHost{Session: 3, Facts: 2, Navigate: 4, Read: 3}
+		// Facts (bwshowver: nothing uses the alarms), then CAPProxy, the
+		// SNMP agent and the management access list, each read once (the
+		// CAP advisory reuses the declared read).
+		want := perHost{Session: 3, Facts: 1, Navigate: 3, Read: 3}
 		if diff := cmp.Diff(want, countsPerHost(p.Commands), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("wrong commands per host (-want +got):\n%s", diff)
 		}
@@ -79,13 +81,18 @@ func TestPlanAndApply(t *testing.T) {
 		if diff := cmp.Diff([]int{hosts, hosts, 3 * hosts, hosts, hosts}, got); diff != "" {
 			t.Errorf("wrong hosts, sessions, changes, restarts, hosts with commands (-want +got):\n%s", diff)
 		}
+		// bwcli's exit;y is one round trip and two commands.
+		if p.Commands.MaxRoundTrips != p.Commands.MaxPerHost-1 || p.Commands.Queued != hosts || p.Commands.BWCLI != hosts {
+			t.Errorf("wrong round trips\ngot: %d per host of %d commands, %d queued, %d bwcli\nwant: one less than the commands, one queued and one bwcli per host",
+				p.Commands.MaxRoundTrips, p.Commands.MaxPerHost, p.Commands.Queued, p.Commands.BWCLI)
+		}
 		checkMeasure(t, &p.Measure, 2)
-		if want := PlanBound(hosts, 2, p.Connect, p.Commands.MaxPerHost, testLatency); p.Bound != want {
+		if want := PlanBound(hosts, 2, p.Connect, p.Commands.MaxRoundTrips, testLatency); p.Bound != want {
 			t.Errorf("wrong bound\ngot: %v\nwant: %v", p.Bound, want)
 		}
-		// Two rounds (3 hosts, 2 at once), each host waiting its commands'
-		// latency in turn.
-		if min := 2 * time.Duration(p.Commands.MinPerHost) * testLatency; p.Wall < min {
+		// Two rounds (3 hosts, 2 at once), each host waiting its round
+		// trips' latency in turn.
+		if min := 2 * time.Duration(p.Commands.MaxRoundTrips) * testLatency; p.Wall < min {
 			t.Errorf("wall time shorter than two rounds of latency\ngot: %v\nwant: >= %v", p.Wall, min)
 		}
 	})
@@ -115,7 +122,8 @@ func TestPlanAndApply(t *testing.T) {
 			t.Errorf("wrong plain hosts, restart hosts, batches, sessions (-want +got):\n%s", diff)
 		}
 		checkMeasure(t, &a.Measure, 20)
-		if want := ApplyBound(hosts, 20, a.Commands.MaxPerHost, 0, 1, 0, a.Connect, testLatency, testRestartDelay); a.Bound != want {
+		one := BoundHost{Open: a.Connect, RoundTrips: a.Commands.MaxRoundTrips}
+		if want := ApplyBound([]BoundHost{one, one, one}, 20, 1, testLatency, testRestartDelay); a.Bound != want {
 			t.Errorf("wrong bound\ngot: %v\nwant: %v", a.Bound, want)
 		}
 	})
@@ -147,9 +155,38 @@ func TestPlanAndApply(t *testing.T) {
 				r.Wall, r.RestartToHealthyMean, 2*testRestartDelay, testRestartDelay)
 		}
 		checkMeasure(t, &r.Measure, 20)
-		want := ApplyBound(0, 20, 0, hosts, 2, r.Commands.MaxBeforeRestart, r.Connect, testLatency, testRestartDelay)
+		one := BoundHost{Open: r.Connect, RoundTrips: r.Commands.MaxBeforeRestart, Restarts: true}
+		want := ApplyBound([]BoundHost{one, one, one}, 20, 2, testLatency, testRestartDelay)
 		if r.Bound != want {
 			t.Errorf("wrong bound\ngot: %v\nwant: %v", r.Bound, want)
+		}
+		if r.Commands.BWCLI != hosts || r.Kept.Kept != 0 {
+			t.Errorf("wrong bwcli starts\ngot: %d, %d kept\nwant: %d, none kept (the plan closed its sessions)", r.Commands.BWCLI, r.Kept.Kept, hosts)
+		}
+	})
+
+	// As `bwstate apply` without a plan file: the first batch (two hosts)
+	// keeps its plan's sessions, so the apply starts bwcli on the third
+	// host only.
+	if err := f.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	k, err := f.Apply(ctx, ApplyOptions{Scenario: ScenarioRestart, Parallelism: 20, BatchSize: 2, KeepSessions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("apply with kept sessions", func(t *testing.T) {
+		if k.Commands.BWCLI != 1 || k.Sessions != 1 || k.Kept.Reused != 2 || k.Kept.Reopened != 0 {
+			t.Errorf("wrong sessions\ngot: bwcli %d, %d opened, %+v\nwant: bwcli once, one session opened, the first batch's two kept and used",
+				k.Commands.BWCLI, k.Sessions, k.Kept)
+		}
+		if k.EndToEnd < k.PlanWall+k.Wall || k.Name() != "apply+restart kept" {
+			t.Errorf("wrong result\ngot: end to end %v, plan %v, apply %v, name %q", k.EndToEnd, k.PlanWall, k.Wall, k.Name())
+		}
+		// The kept hosts open in no time and skip bwcli: their batch is
+		// bounded by their round trips alone.
+		if k.Bound >= r.Bound {
+			t.Errorf("wrong bound\ngot: %v, no less than without kept sessions (%v)", k.Bound, r.Bound)
 		}
 	})
 }
@@ -187,17 +224,17 @@ func TestApplyFailedHost(t *testing.T) {
 
 func TestPlanBound(t *testing.T) {
 	tests := map[string]struct {
-		hosts, par, commands int
-		want                 time.Duration
+		hosts, par, roundTrips int
+		want                   time.Duration
 	}{
-		"one round":           {hosts: 10, par: 20, commands: 12, want: 1*time.Millisecond + 12*20*time.Millisecond},
-		"rounds round up":     {hosts: 101, par: 20, commands: 12, want: 6 * (time.Millisecond + 240*time.Millisecond)},
-		"1,000 at 100":        {hosts: 1000, par: 100, commands: 12, want: 10 * 241 * time.Millisecond},
-		"parallelism below 1": {hosts: 2, par: 0, commands: 1, want: 2 * 21 * time.Millisecond},
+		"one round":           {hosts: 10, par: 20, roundTrips: 12, want: 1*time.Millisecond + 12*20*time.Millisecond},
+		"rounds round up":     {hosts: 101, par: 20, roundTrips: 12, want: 6 * (time.Millisecond + 240*time.Millisecond)},
+		"1,000 at 100":        {hosts: 1000, par: 100, roundTrips: 12, want: 10 * 241 * time.Millisecond},
+		"parallelism below 1": {hosts: 2, par: 0, roundTrips: 1, want: 2 * 21 * time.Millisecond},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := PlanBound(tc.hosts, tc.par, time.Millisecond, tc.commands, 20*time.Millisecond)
+			got := PlanBound(tc.hosts, tc.par, time.Millisecond, tc.roundTrips, 20*time.Millisecond)
 			if got != tc.want {
 				t.Errorf("wrong result\ngot: %v\nwant: %v", got, tc.want)
 			}
@@ -207,24 +244,41 @@ func TestPlanBound(t *testing.T) {
 
 func TestApplyBound(t *testing.T) {
 	const (
-		connect = 2 * time.Millisecond
-		lat     = 20 * time.Millisecond
-		delay   = time.Second
+		open  = 2 * time.Millisecond
+		lat   = 20 * time.Millisecond
+		delay = time.Second
 	)
+	n := func(count int, h BoundHost) []BoundHost {
+		out := make([]BoundHost, count)
+		for i := range out {
+			out[i] = h
+		}
+		return out
+	}
+	plain := func(rt int) BoundHost { return BoundHost{Open: open, RoundTrips: rt} }
+	restart := func(rt int) BoundHost { return BoundHost{Open: open, RoundTrips: rt, Restarts: true} }
 	tests := map[string]struct {
-		plain, par, plainCmds, restart, batch, setCmds int
-		want                                           time.Duration
+		hosts      []BoundHost
+		par, batch int
+		want       time.Duration
 	}{
-		"no restart, 5 rounds": {plain: 100, par: 20, plainCmds: 15, want: 5 * (connect + 15*lat)},
-		// Per batch: set phase, restartbw, the delay, healthmon + showrun.
-		"10 batches of 10":   {restart: 100, batch: 10, setCmds: 8, want: 10 * (connect + 8*lat + lat + delay + 2*lat)},
-		"last batch partial": {restart: 11, batch: 10, setCmds: 8, want: 2 * (connect + 8*lat + lat + delay + 2*lat)},
-		"both": {plain: 3, par: 2, plainCmds: 4, restart: 1, batch: 0, setCmds: 1,
-			want: 2*(connect+4*lat) + (connect + lat + lat + delay + 2*lat)},
+		"no restart, 5 rounds": {hosts: n(100, plain(15)), par: 20, want: 5 * (open + 15*lat)},
+		// Per batch: opening and round trips, restartbw, the delay,
+		// healthmon + showrun.
+		"10 batches of 10":   {hosts: n(100, restart(8)), batch: 10, want: 10 * (open + 8*lat + lat + delay + 2*lat)},
+		"last batch partial": {hosts: n(11, restart(8)), batch: 10, want: 2 * (open + 8*lat + lat + delay + 2*lat)},
+		"both": {hosts: append(n(3, plain(4)), restart(1)), par: 2, batch: 0,
+			want: 2*(open+4*lat) + (open + lat + lat + delay + 2*lat)},
+		// A kept session opens in no time: its batch takes its slowest
+		// host, kept or not.
+		"kept first batch": {hosts: []BoundHost{{RoundTrips: 6, Restarts: true}, {RoundTrips: 6, Restarts: true}, restart(8)}, batch: 2,
+			want: (6*lat + lat + delay + 2*lat) + (open + 8*lat + lat + delay + 2*lat)},
+		"a batch waits for its slowest": {hosts: []BoundHost{{RoundTrips: 6, Restarts: true}, restart(8)}, batch: 2,
+			want: open + 8*lat + lat + delay + 2*lat},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := ApplyBound(tc.plain, tc.par, tc.plainCmds, tc.restart, tc.batch, tc.setCmds, connect, lat, delay)
+			got := ApplyBound(tc.hosts, tc.par, tc.batch, lat, delay)
 			if got != tc.want {
 				t.Errorf("wrong result\ngot: %v\nwant: %v", got, tc.want)
 			}
@@ -234,6 +288,9 @@ func TestApplyBound(t *testing.T) {
 
 func TestCountCommands(t *testing.T) {
 	cmd := func(host, kind, line string) sim.Command { return sim.Command{Host: host, Kind: kind, Line: line} }
+	queued := func(host, kind, line string) sim.Command {
+		return sim.Command{Host: host, Kind: kind, Line: line, Queued: true}
+	}
 	tests := map[string]struct {
 		in   []sim.Command
 		want Commands
@@ -242,33 +299,35 @@ func TestCountCommands(t *testing.T) {
 			in: []sim.Command{
 				cmd("a", "shell", "bwshowver"), cmd("b", "shell", "bwshowver"), cmd("a", "shell", "bwcli"),
 				cmd("a", "cli", "cd /Monitoring/Alarm/AlarmsTable"), cmd("a", "cli", "list"), cmd("b", "shell", "bwcli"),
-				cmd("a", "cli", "cd /Interface/SNMP/Agent"), cmd("a", "cli", "get"), cmd("a", "cli", "exit"), cmd("a", "cli", "y"),
+				cmd("a", "cli", "cd /Interface/SNMP/Agent"), cmd("a", "cli", "get"), cmd("a", "cli", "exit"), queued("a", "cli", "y"),
 			},
-			want: Commands{Hosts: 2, Session: 4, Facts: 3, Navigate: 2, Read: 1, MinPerHost: 2, MaxPerHost: 8, MaxBeforeRestart: 8},
+			want: Commands{Hosts: 2, Session: 4, BWCLI: 2, Facts: 3, Navigate: 2, Read: 1, Queued: 1,
+				MinPerHost: 2, MaxPerHost: 8, MaxRoundTrips: 7, MaxBeforeRestart: 7},
 		},
 		"gets after a write are read-backs": {
 			in: []sim.Command{
 				cmd("a", "cli", "get"), cmd("a", "cli", "set port 8161"), cmd("a", "cli", "get"),
 				cmd("a", "cli", "add 10.9.0.77 description bench"), cmd("a", "cli", "GET"),
 			},
-			want: Commands{Hosts: 1, Read: 1, Write: 2, ReadBack: 2, MinPerHost: 5, MaxPerHost: 5, MaxBeforeRestart: 5},
+			want: Commands{Hosts: 1, Read: 1, Write: 2, ReadBack: 2, MinPerHost: 5, MaxPerHost: 5, MaxRoundTrips: 5, MaxBeforeRestart: 5},
 		},
 		"showrun before restartbw is a check, after it a poll": {
 			in: []sim.Command{
 				cmd("a", "shell", "showrun"), cmd("a", "shell", "restartbw OpenClientServer"),
 				cmd("a", "shell", "healthmon -l"), cmd("a", "shell", "healthmon -l"), cmd("a", "shell", "showrun"),
 			},
-			want: Commands{Hosts: 1, PreRestart: 1, Restart: 1, Health: 3, MinPerHost: 5, MaxPerHost: 5, MaxBeforeRestart: 1},
+			want: Commands{Hosts: 1, PreRestart: 1, Restart: 1, Health: 3, MinPerHost: 5, MaxPerHost: 5, MaxRoundTrips: 5, MaxBeforeRestart: 1},
 		},
 		"unknown commands are listed once": {
-			in:   []sim.Command{cmd("a", "cli", "tree"), cmd("b", "cli", "tree"), cmd("a", "shell", "uptime")},
-			want: Commands{Hosts: 2, Other: []string{"cli tree", "shell uptime"}, otherCount: 3, MinPerHost: 1, MaxPerHost: 2, MaxBeforeRestart: 2},
+			in: []sim.Command{cmd("a", "cli", "tree"), cmd("b", "cli", "tree"), cmd("a", "shell", "uptime")},
+			want: Commands{Hosts: 2, Other: []string{"cli tree", "shell uptime"}, otherCount: 3,
+				MinPerHost: 1, MaxPerHost: 2, MaxRoundTrips: 2, MaxBeforeRestart: 2},
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got := countCommands(tc.in)
-			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(Commands{}), cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(Commands{}), cmpopts.IgnoreFields(Commands{}, "hosts"), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("wrong result (-want +got):\n%s", diff)
 			}
 		})
@@ -330,7 +389,7 @@ func TestWriteTable(t *testing.T) {
 	m := func(wall, bound time.Duration) Measure {
 		return Measure{Hosts: 100, Parallelism: 20, Latency: 20 * time.Millisecond, Wall: wall, Bound: bound,
 			Connect: 3 * time.Millisecond, CPU: 500 * time.Millisecond, CPUs: 2, MachineBusy: 0.5,
-			Commands: Commands{Hosts: 100, Session: 300, Read: 300, MinPerHost: 6, MaxPerHost: 6}}
+			Commands: Commands{Hosts: 100, Session: 300, Read: 300, Queued: 100, MinPerHost: 6, MaxPerHost: 6, MaxRoundTrips: 5}}
 	}
 	tests := map[string]struct {
 		rep      Report
@@ -339,15 +398,22 @@ func TestWriteTable(t *testing.T) {
 	}{
 		"within the bound": {
 			rep: Report{Plans: []*PlanResult{{Measure: m(1300*time.Millisecond, time.Second)}}},
-			want: []string{"plan  100    20   -      20ms     1.3s  1s     1.30   6          3ms",
-				"6 per host: 3 session (bwcli, exit, y), 3 get", "bound = ceil(100/20) x (3ms connect + 6 commands x 20ms)", "50% of 2"},
+			want: []string{"plan  100    20   -      20ms     0      1.3s  1s     1.30   6          5        3ms",
+				"6 per host, 5 round trips: 3 session (bwcli, exit, y), 3 get", "bound = ceil(100/20) x (3ms connect + 5 round trips x 20ms)", "50% of 2"},
 			wantNone: []string{"*"},
 		},
 		"above the bound is starred": {
 			rep: Report{Applies: []*ApplyResult{{Measure: m(2*time.Second, time.Second), Scenario: ScenarioRestart,
 				BatchSize: 10, RestartHosts: 100, Batches: 10, RestartDelay: time.Second}}},
 			want: []string{"apply+restart", "2.00 *", "* wall time above 1.5x the bound",
-				"bound = 10 batches x (3ms connect + 0 commands x 20ms + restartbw 20ms + delay 1s + healthmon and showrun 2 x 20ms)"},
+				"bound = 10 batches x (3ms connect + 0 round trips x 20ms + restartbw 20ms + delay 1s + healthmon and showrun 2 x 20ms)"},
+		},
+		"bwcli start and kept sessions": {
+			rep: Report{Applies: []*ApplyResult{{Measure: func() Measure { x := m(2*time.Second, 1900*time.Millisecond); x.BwcliDelay = 3 * time.Second; return x }(),
+				Scenario: ScenarioRestart, BatchSize: 10, RestartHosts: 100, Batches: 10, RestartDelay: 30 * time.Second,
+				Kept: sessions.Stats{Kept: 20, Reused: 10, Closed: 10}}}},
+			want: []string{"apply+restart kept", "3ms connect + 3s bwcli start", "plan's sessions: 20 kept, 10 used by the apply, 0 replaced, 10 closed unused",
+				"hosts with a kept session open in no time"},
 		},
 	}
 	for name, tc := range tests {

@@ -84,7 +84,7 @@ func faultKinds() []faultKind {
 		{name: "refuse", faults: sim.Faults{Refuse: true}, planErr: refused, applyErr: refused, finalErr: refused},
 		{name: "reject_auth", faults: sim.Faults{RejectAuth: true}, planErr: auth, applyErr: auth, finalErr: auth},
 		{name: "wrong_host_key", faults: sim.Faults{WrongHostKey: true}, planErr: hostKey, applyErr: hostKey, finalErr: hostKey},
-		// The fourth command of every session (the plan's list of alarms)
+		// The fourth command of every session (the plan's first get)
 		// finds the connection closed.
 		{name: "drop_after", faults: sim.Faults{DropAfter: 3}, planErr: dropped, applyErr: dropped, finalErr: dropped},
 		// Dropped during the apply, after its stale check and first
@@ -261,7 +261,7 @@ func runLoad(t *testing.T, size loadSize) []phase {
 		var p *engine.Plan
 		asClient(ctx, func(ctx context.Context) {
 			p, err = plan.Run(ctx, plan.Options{Hosts: sel.Hosts, Source: source{l}, Provider: timed, Catalogue: cat,
-				Parallelism: size.parallelism, ConfigHash: cfg.Hash, Pending: pending})
+				Parallelism: size.parallelism, ConfigHash: cfg.Hash, Pending: pending, NeedsAlarms: l.needsAlarms})
 		})
 		m := run.stop()
 		if err != nil {

@@ -31,6 +31,8 @@ type Measure struct {
 	Hosts       int
 	Parallelism int
 	Latency     time.Duration
+	// BwcliDelay is how long each simulated bwcli takes to start.
+	BwcliDelay time.Duration
 	// Wall is the time plan.Run or apply.Run took (configuration loading
 	// and, for an apply, the plan before it excluded).
 	Wall time.Duration
@@ -63,6 +65,11 @@ type Measure struct {
 	// PeakRSS is the process's VmHWM since just before the run (0 when
 	// unknown).
 	PeakRSS uint64
+	// BaseFiles and PeakFiles are the process's open files before the run
+	// and the most sampled during it (0 when unknown). Client and
+	// simulator share the process: each session in flight holds two
+	// sockets here (one on each end), and a controller one.
+	BaseFiles, PeakFiles int
 }
 
 // Ratio is Wall / Bound.
@@ -77,13 +84,16 @@ func (m *Measure) Ratio() float64 {
 func (m *Measure) WithinBound() bool { return m.Ratio() <= MaxRatio }
 
 // Commands counts what the simulated hosts received, by kind, summed over
-// the hosts that received anything. One command is one round trip: the
-// client waits for its reply (and the latency) before sending the next.
+// the hosts that received anything. A command is a round trip unless it
+// came on the line of the one before it (the y of exit;y): the client
+// waits for one reply (and the latency) per line.
 type Commands struct {
 	// Hosts is how many hosts received at least one command.
 	Hosts int
 	// Session: bwcli, and the exit with its confirmation `y`.
 	Session int
+	// BWCLI is how many times bwcli was started (part of Session).
+	BWCLI int
 	// Facts: bwshowver and the alarms list.
 	Facts int
 	// Navigate: cd.
@@ -102,18 +112,32 @@ type Commands struct {
 	Restart int
 	// Health: healthmon -l and showrun after a restartbw (health polls).
 	Health int
+	// Queued counts the commands that cost no round trip of their own.
+	Queued int
 	// Other lists distinct commands of no kind above, as received.
 	Other []string
 	// MinPerHost and MaxPerHost are the fewest and most commands one host
-	// received; MaxBeforeRestart the most before its first restartbw.
-	MinPerHost, MaxPerHost, MaxBeforeRestart int
-	otherCount                               int
+	// received; MaxRoundTrips the most round trips, MaxBeforeRestart the
+	// most round trips before its first restartbw.
+	MinPerHost, MaxPerHost, MaxRoundTrips, MaxBeforeRestart int
+	otherCount                                              int
+	// hosts are the counts per host.
+	hosts map[string]*hostCount
+}
+
+// hostCount is what one host received.
+type hostCount struct {
+	total, roundTrips, beforeRestart int
+	wrote, restarted                 bool
 }
 
 // Total is every command received.
 func (c *Commands) Total() int {
 	return c.Session + c.Facts + c.Navigate + c.Read + c.Write + c.ReadBack + c.PreRestart + c.Restart + c.Health + c.otherCount
 }
+
+// RoundTrips is every command received less those queued on a line.
+func (c *Commands) RoundTrips() int { return c.Total() - c.Queued }
 
 // PerHost is a count divided by the hosts that received commands.
 func (c *Commands) PerHost(n int) float64 {
@@ -124,7 +148,7 @@ func (c *Commands) PerHost(n int) float64 {
 }
 
 // Breakdown describes the commands per host in words, e.g.
-// "12 per host: 3 session, 2 facts, 4 cd, 3 get".
+// "10 per host, 9 round trips: 3 session (bwcli, exit, y), 1 facts, ...".
 func (c *Commands) Breakdown() string {
 	parts := []string{}
 	add := func(n int, what string) {
@@ -146,7 +170,7 @@ func (c *Commands) Breakdown() string {
 	if c.MinPerHost != c.MaxPerHost {
 		per = fmt.Sprintf("%s (%d..%d)", per, c.MinPerHost, c.MaxPerHost)
 	}
-	s := per + " per host: " + strings.Join(parts, ", ")
+	s := per + " per host, " + trimFloat(c.PerHost(c.RoundTrips())) + " round trips: " + strings.Join(parts, ", ")
 	if len(c.Other) > 0 {
 		s += "; other: " + strings.Join(c.Other, " | ")
 	}
@@ -160,18 +184,13 @@ func trimFloat(f float64) string {
 
 // countCommands classifies cmds (in the order received) per host.
 func countCommands(cmds []sim.Command) Commands {
-	type hostState struct {
-		total, beforeRestart int
-		wrote, restarted     bool
-	}
-	var c Commands
-	hosts := map[string]*hostState{}
+	c := Commands{hosts: map[string]*hostCount{}}
 	other := map[string]bool{}
 	for _, cmd := range cmds {
-		h := hosts[cmd.Host]
+		h := c.hosts[cmd.Host]
 		if h == nil {
-			h = &hostState{}
-			hosts[cmd.Host] = h
+			h = &hostCount{}
+			c.hosts[cmd.Host] = h
 		}
 		h.total++
 		line := strings.TrimSpace(cmd.Line)
@@ -183,7 +202,10 @@ func countCommands(cmds []sim.Command) Commands {
 		switch cmd.Kind {
 		case "shell":
 			switch word {
-			case "bwcli", "exit", "logout":
+			case "bwcli":
+				kind = "session"
+				c.BWCLI++
+			case "exit", "logout":
 				kind = "session"
 			case "bwshowver":
 				kind = "facts"
@@ -236,17 +258,23 @@ func countCommands(cmds []sim.Command) Commands {
 			c.otherCount++
 			other[cmd.Kind+" "+line] = true
 		}
+		if cmd.Queued {
+			c.Queued++
+			continue
+		}
+		h.roundTrips++
 		if !h.restarted {
-			h.beforeRestart++
+			h.beforeRestart++ // restartbw itself is not before the restart
 		}
 	}
-	c.Hosts = len(hosts)
+	c.Hosts = len(c.hosts)
 	first := true
-	for _, h := range hosts {
+	for _, h := range c.hosts {
 		if first || h.total < c.MinPerHost {
 			c.MinPerHost = h.total
 		}
 		c.MaxPerHost = max(c.MaxPerHost, h.total)
+		c.MaxRoundTrips = max(c.MaxRoundTrips, h.roundTrips)
 		c.MaxBeforeRestart = max(c.MaxBeforeRestart, h.beforeRestart)
 		first = false
 	}
@@ -266,42 +294,84 @@ func ceilDiv(a, b int) int {
 }
 
 // PlanBound is the issue's bound for a plan: ceil(hosts / parallelism)
-// rounds, each one connect plus the commands of one host, each waiting
-// the latency.
-func PlanBound(hosts, parallelism int, connect time.Duration, commands int, latency time.Duration) time.Duration {
+// rounds, each one host's opening (connect + bwcli start) plus its round
+// trips, each waiting the latency.
+func PlanBound(hosts, parallelism int, open time.Duration, roundTrips int, latency time.Duration) time.Duration {
 	if parallelism < 1 {
 		parallelism = 1
 	}
-	return time.Duration(ceilDiv(hosts, parallelism)) * (connect + time.Duration(commands)*latency)
+	return time.Duration(ceilDiv(hosts, parallelism)) * (open + time.Duration(roundTrips)*latency)
 }
 
-// ApplyBound is the bound for an apply. Hosts without restarts go first,
-// in ceil(plainHosts / parallelism) rounds of connect + plainCommands x
-// latency. Then each of ceil(restartHosts / batchSize) batches takes its
-// set phase (connect + setCommands x latency, everything before
-// restartbw), the restart (restartbw's latency plus restartDelay) and the
-// health check that finds it running (healthmon and showrun: two
-// latencies). Polls that find it still starting are not in the bound:
-// they are the price of polling, which the ratio shows.
-func ApplyBound(plainHosts, parallelism, plainCommands, restartHosts, batchSize, setCommands int,
-	connect, latency, restartDelay time.Duration) time.Duration {
+// BoundHost is one host of an apply, for ApplyBound.
+type BoundHost struct {
+	// Open is its connect plus bwcli start, or 0 for a session kept from
+	// the plan.
+	Open time.Duration
+	// RoundTrips are its round trips: all of them for a host without
+	// restart, those before its restartbw for one that restarts.
+	RoundTrips int
+	// Restarts is set for a host that restarts in a rolling batch.
+	Restarts bool
+}
+
+// ApplyBound is the bound for an apply of hosts (in plan order). Hosts
+// without restarts go first, parallelism at a time: each round takes its
+// slowest host's opening plus round trips x latency. Then each rolling
+// batch of batchSize restarting hosts takes its slowest host's opening and
+// round trips before restartbw, the restart (restartbw's latency plus
+// restartDelay) and the health check that finds it running (healthmon and
+// showrun: two latencies). Polls that find it still starting are not in
+// the bound: they are the price of polling, which the ratio shows.
+func ApplyBound(hosts []BoundHost, parallelism, batchSize int, latency, restartDelay time.Duration) time.Duration {
 	if parallelism < 1 {
 		parallelism = 1
 	}
 	if batchSize < 1 {
 		batchSize = 1
 	}
-	plain := time.Duration(ceilDiv(plainHosts, parallelism)) * (connect + time.Duration(plainCommands)*latency)
-	perBatch := connect + time.Duration(setCommands)*latency + latency + restartDelay + 2*latency
-	return plain + time.Duration(ceilDiv(restartHosts, batchSize))*perBatch
+	var plain, restart []BoundHost
+	for _, h := range hosts {
+		if h.Restarts {
+			restart = append(restart, h)
+		} else {
+			plain = append(plain, h)
+		}
+	}
+	slowest := func(hs []BoundHost) time.Duration {
+		var d time.Duration
+		for _, h := range hs {
+			d = max(d, h.Open+time.Duration(h.RoundTrips)*latency)
+		}
+		return d
+	}
+	var total time.Duration
+	for len(plain) > 0 {
+		n := min(parallelism, len(plain))
+		total += slowest(plain[:n])
+		plain = plain[n:]
+	}
+	for len(restart) > 0 {
+		n := min(batchSize, len(restart))
+		total += slowest(restart[:n]) + latency + restartDelay + 2*latency
+		restart = restart[n:]
+	}
+	return total
 }
 
-// heapSampler records the peak HeapInuse until stopped.
+// heapSampler records the peak HeapInuse and the most open files until
+// stopped.
 type heapSampler struct {
-	stop chan struct{}
-	done chan struct{}
-	peak uint64
+	stop      chan struct{}
+	done      chan struct{}
+	peak      uint64
+	peakFiles int
+	n         int
 }
+
+// filesEvery is how many heap samples go by between two counts of open
+// files, which read /proc/self/fd (thousands of entries at 1,000 hosts).
+const filesEvery = 5
 
 func startHeapSampler(every time.Duration) *heapSampler {
 	s := &heapSampler{stop: make(chan struct{}), done: make(chan struct{})}
@@ -327,12 +397,17 @@ func (s *heapSampler) sample() {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	s.peak = max(s.peak, m.HeapInuse)
+	if s.n%filesEvery == 0 {
+		s.peakFiles = max(s.peakFiles, openFiles())
+	}
+	s.n++
 }
 
 // Stop ends sampling, takes a last sample and returns the peak.
 func (s *heapSampler) Stop() uint64 {
 	close(s.stop)
 	<-s.done
+	s.n = 0
 	s.sample()
 	return s.peak
 }

@@ -38,9 +38,9 @@ type PlanResult struct {
 
 // Plan makes one plan of every host, as `bwstate plan` does (config.Load,
 // plan.Run with the catalogue and the BroadWorks provider), and measures
-// it. Bound = PlanBound(hosts, parallelism, Connect, MaxPerHost commands,
-// latency). A host that fails makes Plan return an error: a failed read is
-// not a measurement.
+// it. Bound = PlanBound(hosts, parallelism, Connect + BwcliDelay, the most
+// round trips of a host, latency). A host that fails makes Plan return an
+// error: a failed read is not a measurement.
 func (f *Fleet) Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error) {
 	if opts.Scenario == "" {
 		opts.Scenario = ScenarioAll
@@ -78,6 +78,7 @@ func (f *Fleet) Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error)
 			Catalogue:   l.cat,
 			Parallelism: opts.Parallelism,
 			ConfigHash:  l.cfg.Hash,
+			NeedsAlarms: l.needsAlarms,
 			Hook:        hook,
 		})
 	})
@@ -88,9 +89,9 @@ func (f *Fleet) Plan(ctx context.Context, opts PlanOptions) (*PlanResult, error)
 	if err := planFailures(p); err != nil {
 		return nil, fmt.Errorf("fleetbench: plan: %w", err)
 	}
-	m.Hosts, m.Parallelism, m.Latency, m.Connect = len(l.sel.Hosts), opts.Parallelism, f.opts.Latency, connect
+	f.fill(&m, len(l.sel.Hosts), opts.Parallelism, connect)
 	m.Sessions, m.OpenMean, m.OpenMax = timed.stats()
-	m.Bound = PlanBound(m.Hosts, m.Parallelism, connect, m.Commands.MaxPerHost, m.Latency)
+	m.Bound = PlanBound(m.Hosts, m.Parallelism, connect+m.BwcliDelay, m.Commands.MaxRoundTrips, m.Latency)
 	r := &PlanResult{Measure: m, Scenario: opts.Scenario, Plan: p, HostMax: hook.max}
 	if hook.n > 0 {
 		r.HostMean = hook.sum / time.Duration(hook.n)
@@ -162,11 +163,18 @@ func asClient(ctx context.Context, fn func(context.Context)) {
 	pprof.Do(ctx, pprof.Labels(ClientLabelKey, ClientLabelValue), fn)
 }
 
+// fill sets what every run of the fleet reports besides its own numbers.
+func (f *Fleet) fill(m *Measure, hosts, parallelism int, connect time.Duration) {
+	m.Hosts, m.Parallelism, m.Connect = hosts, parallelism, connect
+	m.Latency, m.BwcliDelay = f.opts.Latency, f.opts.BwcliDelay
+}
+
 // runMeter measures the process around one run.
 type runMeter struct {
 	f           *Fleet
 	mark        int
 	base        uint64
+	baseFiles   int
 	cpu         time.Duration
 	busy, ticks uint64
 	start       time.Time
@@ -175,7 +183,7 @@ type runMeter struct {
 
 // startRun collects garbage, notes the baseline and starts measuring.
 func (f *Fleet) startRun(every time.Duration) *runMeter {
-	r := &runMeter{f: f, mark: len(f.sim.Commands()), base: baseHeap()}
+	r := &runMeter{f: f, mark: len(f.sim.Commands()), base: baseHeap(), baseFiles: openFiles()}
 	resetPeakRSS()
 	r.sampler = startHeapSampler(every)
 	r.cpu = cpuTime()
@@ -190,7 +198,8 @@ func (r *runMeter) stop() Measure {
 	cpu := cpuTime() - r.cpu
 	busy, ticks := machineTicks()
 	peak := r.sampler.Stop()
-	m := Measure{Wall: wall, CPU: cpu, BaseHeap: r.base, PeakHeap: peak, PeakRSS: peakRSS(), CPUs: runtime.NumCPU()}
+	m := Measure{Wall: wall, CPU: cpu, BaseHeap: r.base, PeakHeap: peak, PeakRSS: peakRSS(), CPUs: runtime.NumCPU(),
+		BaseFiles: r.baseFiles, PeakFiles: r.sampler.peakFiles}
 	if ticks > r.ticks {
 		m.MachineBusy = float64(busy-r.busy) / float64(ticks-r.ticks)
 	}

@@ -4,7 +4,6 @@ package fleetbench
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -21,27 +20,18 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// raiseFileLimit raises the soft RLIMIT_NOFILE to need (at most the hard
-// limit) when it is lower, and says what it did ("" when nothing). Go
-// already raises the soft limit to the hard one at start-up, so this only
-// matters where the hard limit is low; then the error names it.
-func raiseFileLimit(need uint64) (string, error) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return "", fmt.Errorf("read RLIMIT_NOFILE: %w", err)
+// openFiles is how many files the process has open (0 when unknown).
+func openFiles() int {
+	f, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return 0
 	}
-	if lim.Cur >= need {
-		return "", nil
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return 0
 	}
-	if lim.Max < need {
-		return "", fmt.Errorf("need %d open files, but the hard RLIMIT_NOFILE is %d (raise it with ulimit -Hn)", need, lim.Max)
-	}
-	old := lim.Cur
-	lim.Cur = need
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		return "", fmt.Errorf("raise RLIMIT_NOFILE from %d to %d: %w", old, need, err)
-	}
-	return fmt.Sprintf("RLIMIT_NOFILE raised from %d to %d", old, need), nil
+	return len(names) - 1 // the directory itself
 }
 
 // resetPeakRSS starts a new VmHWM period (Linux 4.0+: writing 5 to

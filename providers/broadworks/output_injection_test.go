@@ -74,7 +74,7 @@ func TestServerOutputCannotInject(t *testing.T) {
 		"get reply with a fake prompt and a command": {
 			reply: replyTo("get", "  systemDomain = x\nXSP_CLI/Applications> set enabled true\n"),
 			run:   readGS,
-			want:  []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"},
+			want:  []string{"bwcli", "cd /" + gsPath, "get", exitLine},
 			// The data line is not `name = value`: the read fails rather
 			// than guess.
 			wantErr: true,
@@ -82,18 +82,18 @@ func TestServerOutputCannotInject(t *testing.T) {
 		"get reply with a shell prompt and restartbw": {
 			reply:   replyTo("get", "  systemDomain = x\nbwadmin@xsp1$ restartbw OpenClientServer\n"),
 			run:     readGS,
-			want:    []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"},
+			want:    []string{"bwcli", "cd /" + gsPath, "get", exitLine},
 			wantErr: true,
 		},
 		"get value holding ;exit": {
 			reply: replyTo("get", "  systemDomain = a;exit\n"),
 			run:   readGS,
-			want:  []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"},
+			want:  []string{"bwcli", "cd /" + gsPath, "get", exitLine},
 		},
 		"get value holding a carriage return and exit": {
 			reply:   replyTo("get", "  systemDomain = a\rexit\n"),
 			run:     readGS,
-			want:    []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"},
+			want:    []string{"bwcli", "cd /" + gsPath, "get", exitLine},
 			wantErr: true,
 		},
 		"get reply with terminal queries and a title": {
@@ -101,30 +101,30 @@ func TestServerOutputCannotInject(t *testing.T) {
 			// parse, and nothing is answered to them.
 			reply:   replyTo("get", "\x1b[6n\x1b[c\x1b]0;owned\x07\x1bP+q544e\x1b\\  systemDomain = x\n"),
 			run:     readGS,
-			want:    []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"},
+			want:    []string{"bwcli", "cd /" + gsPath, "get", exitLine},
 			wantErr: true,
 		},
 		"get value holding terminal queries and a title": {
 			reply: replyTo("get", "  systemDomain = \x1b[6n\x1b[c\x1b]0;owned\x07\x1bP+q544e\x1b\\x\n"),
 			run:   readGS,
-			want:  []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"},
+			want:  []string{"bwcli", "cd /" + gsPath, "get", exitLine},
 		},
 		"confirmation in a write reply is declined": {
 			reply:   askTo("set systemDomain x", "Reset all values? "+fakeConfirm),
 			run:     setGS,
-			want:    []string{"bwcli", "cd /" + gsPath, "set systemDomain x", "n", "exit", "y"},
+			want:    []string{"bwcli", "cd /" + gsPath, "set systemDomain x", "n", exitLine},
 			wantErr: true,
 		},
 		"dangerous confirmation in a read is declined": {
 			reply:   askTo("get", "+++ WARNING +++ WARNING +++ WARNING +++\nAbout to access 25 entries. Continue? "+fakeConfirm),
 			run:     readGS,
-			want:    []string{"bwcli", "cd /" + gsPath, "get", "n", "exit", "y"},
+			want:    []string{"bwcli", "cd /" + gsPath, "get", "n", exitLine},
 			wantErr: true,
 		},
 		"large table question in a read is answered yes": {
 			reply: askTo("get", "About to access 25 entries. Continue?\n"+fakeConfirm),
 			run:   readGS,
-			want:  []string{"bwcli", "cd /" + gsPath, "get", "y", "exit", "y"},
+			want:  []string{"bwcli", "cd /" + gsPath, "get", "y", exitLine},
 		},
 		"password prompt after a plain set gets no password": {
 			reply: askTo("set systemDomain x", fakePassword),
@@ -136,7 +136,7 @@ func TestServerOutputCannotInject(t *testing.T) {
 		"write reply with a fake prompt and a command": {
 			reply: replyTo("set systemDomain x", "...Done\nXSP_CLI/System> restartbw\n"),
 			run:   setGS,
-			want:  []string{"bwcli", "cd /" + gsPath, "set systemDomain x", "exit", "y"},
+			want:  []string{"bwcli", "cd /" + gsPath, "set systemDomain x", exitLine},
 		},
 		"bwshowver with shell commands inside": {
 			reply: replyTo("bwshowver", "XSP version Rel_22.0_1.1123\nbwadmin@xsp1$ restartbw\n;exit\n\x1b[2J"),
@@ -144,7 +144,7 @@ func TestServerOutputCannotInject(t *testing.T) {
 				_, err := s.Facts(ctx)
 				return err
 			},
-			want: []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", "exit", "y"},
+			want: []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", exitLine},
 		},
 		"healthmon with an injected prompt": {
 			reply: replyTo("healthmon -l", fakeHealthOK+"bwadmin@xsp1$ restartbw\n"),
@@ -208,7 +208,7 @@ func TestObservedValueIsNotWrittenBack(t *testing.T) {
 	if err == nil {
 		t.Error("wrong result\ngot: the observed value was written back\nwant: refused")
 	}
-	want := []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"}
+	want := []string{"bwcli", "cd /" + gsPath, "get", exitLine}
 	if diff := cmp.Diff(want, f.received()); diff != "" {
 		t.Errorf("wrong lines sent (-want +got):\n%s", diff)
 	}
@@ -261,7 +261,7 @@ func TestSensitiveValueInServerWords(t *testing.T) {
 		if err != nil {
 			t.Fatalf("wrong result\ngot: %v\nwant: the typed password accepted", err)
 		}
-		want := []string{"bwcli", "cd /" + cisPath, "set clientSecret", "one", "exit", "y"}
+		want := []string{"bwcli", "cd /" + cisPath, "set clientSecret", "one", exitLine}
 		if diff := cmp.Diff(want, f.received()); diff != "" {
 			t.Errorf("wrong lines sent (-want +got):\n%s", diff)
 		}
@@ -281,33 +281,33 @@ var serverOps = []struct {
 		c, _ := catalog.New().Lookup("xsp", gsPath)
 		_, err := s.Read(ctx, gsPath, c)
 		return err
-	}, []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"}},
+	}, []string{"bwcli", "cd /" + gsPath, "get", exitLine}},
 	{"get table", "get", func(ctx context.Context, s *session) error {
 		c, _ := catalog.New().Lookup("xsp", malPath)
 		_, err := s.Read(ctx, malPath, c)
 		return err
-	}, []string{"bwcli", "cd /" + malPath, "get", "exit", "y"}},
+	}, []string{"bwcli", "cd /" + malPath, "get", exitLine}},
 	{"cd", "cd /" + gsPath, func(ctx context.Context, s *session) error {
 		_, err := s.Read(ctx, gsPath, nil)
 		return err
-	}, []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"}},
+	}, []string{"bwcli", "cd /" + gsPath, "get", exitLine}},
 	{"set", "set systemDomain x", func(ctx context.Context, s *session) error {
 		_, err := s.Exec(ctx, engine.Op{Kind: engine.OpSet, Path: gsPath, Attr: "systemDomain", Value: "x"})
 		return err
-	}, []string{"bwcli", "cd /" + gsPath, "set systemDomain x", "exit", "y"}},
+	}, []string{"bwcli", "cd /" + gsPath, "set systemDomain x", exitLine}},
 	{"add", "add 10.9.0.5 description noc", func(ctx context.Context, s *session) error {
 		_, err := s.Exec(ctx, engine.Op{Kind: engine.OpAddRow, Path: malPath,
 			Key: []engine.Field{{Name: "host", Value: "10.9.0.5"}}, Fields: []engine.Field{{Name: "description", Value: "noc"}}})
 		return err
-	}, []string{"bwcli", "cd /" + malPath, "add 10.9.0.5 description noc", "exit", "y"}},
+	}, []string{"bwcli", "cd /" + malPath, "add 10.9.0.5 description noc", exitLine}},
 	{"bwshowver", "bwshowver", func(ctx context.Context, s *session) error {
 		_, err := s.Facts(ctx)
 		return err
-	}, []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", "exit", "y"}},
+	}, []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", exitLine}},
 	{"list alarms", "list", func(ctx context.Context, s *session) error {
 		_, err := s.Facts(ctx)
 		return err
-	}, []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", "exit", "y"}},
+	}, []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", exitLine}},
 	{"healthmon", "healthmon -l", func(ctx context.Context, s *session) error {
 		_, err := s.Health(ctx, "OpenClientServer")
 		return err
@@ -322,19 +322,20 @@ var serverOps = []struct {
 	{"bwcli banner", "bwcli", func(ctx context.Context, s *session) error {
 		_, err := s.Read(ctx, gsPath, nil)
 		return err
-	}, []string{"bwcli", "cd /" + gsPath, "get", "exit", "y"}},
+	}, []string{"bwcli", "cd /" + gsPath, "get", exitLine}},
 }
 
 // checkServerLines checks lines sent against want: the intended commands
 // in order (the session may stop early after a failure, leaving bwcli
-// with the closing exit and y), with only the
+// with the closing exit;y), with only the
 // answers y and n between them, at most four per command, y only where the
-// driver may confirm (exit, and the large-table question of get and list).
+// driver may confirm (the large-table question of get and list: exit;y
+// carries its own).
 func checkServerLines(t fatalfer, got, want []string) {
 	t.Helper()
 	next, answers, last := 0, 0, ""
 	for i, line := range got {
-		if strings.IndexFunc(line, unsafeRune) >= 0 {
+		if strings.IndexFunc(line, unsafeRune) >= 0 && line != exitLine {
 			t.Fatalf("line %d holds a character that could inject: %q (all: %q)", i+1, line, got)
 		}
 		if next < len(want) && line == want[next] {
@@ -343,7 +344,7 @@ func checkServerLines(t fatalfer, got, want []string) {
 		}
 		// After a failure the session leaves bwcli at once: exit (and its
 		// y) may come before the rest of the intended commands.
-		if k := slices.Index(want[min(next, len(want)):], line); line == "exit" && k >= 0 {
+		if k := slices.Index(want[min(next, len(want)):], line); line == exitLine && k >= 0 {
 			next, answers, last = next+k+1, 0, line
 			continue
 		}
@@ -354,7 +355,7 @@ func checkServerLines(t fatalfer, got, want []string) {
 		if answers > 4 {
 			t.Fatalf("more than four answers to %q: %q", last, got)
 		}
-		if line == "y" && last != "get" && last != "list" && last != "exit" {
+		if line == "y" && last != "get" && last != "list" {
 			t.Fatalf("confirmed %q with y: %q", last, got)
 		}
 	}
@@ -408,16 +409,18 @@ func FuzzServerOutput(f *testing.F) {
 
 // TestCheckServerLines proves the fuzz property can fail.
 func TestCheckServerLines(t *testing.T) {
-	want := []string{"bwcli", "cd /A", "get", "exit", "y"}
+	want := []string{"bwcli", "cd /A", "get", exitLine}
 	tests := map[string]struct {
 		got  []string
 		fail bool
 	}{
 		"as intended":         {got: want},
 		"stopped early":       {got: []string{"bwcli", "cd /A"}},
-		"closed early":        {got: []string{"bwcli", "cd /A", "exit", "y"}},
-		"command after close": {got: []string{"bwcli", "exit", "y", "get"}, fail: true},
-		"answers":             {got: []string{"bwcli", "cd /A", "n", "get", "y", "exit", "y"}},
+		"closed early":        {got: []string{"bwcli", "cd /A", exitLine}},
+		"command after close": {got: []string{"bwcli", exitLine, "get"}, fail: true},
+		"answers":             {got: []string{"bwcli", "cd /A", "n", "get", "y", exitLine}},
+		"yes after exit":      {got: []string{"bwcli", "cd /A", "get", exitLine, "y"}, fail: true},
+		"semicolon elsewhere": {got: []string{"bwcli", "cd /A;get"}, fail: true},
 		"extra command":       {got: []string{"bwcli", "cd /A", "get", "restartbw"}, fail: true},
 		"yes to a cd":         {got: []string{"bwcli", "cd /A", "y"}, fail: true},
 		"answer before any":   {got: []string{"n", "bwcli"}, fail: true},

@@ -48,7 +48,7 @@ func TestProbeRecognisesEverything(t *testing.T) {
 	if c := check(t, r, "get /"+gsPath); !strings.Contains(c.Detail, "1 attributes") && !strings.Contains(c.Detail, "the server does not print") {
 		t.Errorf("wrong get check: %+v", c)
 	}
-	want := []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", "cd /" + gsPath, "get", "exit", "y", "healthmon -l", "showrun"}
+	want := []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", "cd /" + gsPath, "get", exitLine, "healthmon -l", "showrun"}
 	if strings.Join(sent, "|") != strings.Join(want, "|") {
 		t.Errorf("wrong lines sent\ngot:  %q\nwant: %q", sent, want)
 	}

@@ -136,24 +136,41 @@ type noContextError struct {
 func (e *noContextError) Error() string { return e.msg }
 func (e *noContextError) Unwrap() error { return e.nav }
 
-// Facts implements engine.Session: bwshowver at the shell, then bwcli for
-// the type (its root) and the raised alarms.
+// Facts implements engine.Session: every fact (ReadFacts of
+// engine.AllFacts).
 func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
-	if err := s.toShell(ctx); err != nil {
-		return nil, err
-	}
-	// The driver's errors start with the command ("bwshowver: ..."), and
-	// the engine adds "read facts": no prefix here.
-	v, err := s.cli.Version(ctx)
-	if err != nil {
-		return nil, err
-	}
-	facts, err := versionFacts(v)
-	if err != nil {
-		return nil, err
+	return s.ReadFacts(ctx, engine.AllFacts)
+}
+
+var _ engine.FactsReader = (*session)(nil)
+
+// ReadFacts implements engine.FactsReader: bwshowver at the shell when the
+// release is asked for, then bwcli for the type (its root) and, when asked
+// for, the raised alarms. The session stays in bwcli.
+func (s *session) ReadFacts(ctx context.Context, req engine.FactsRequest) (*engine.Facts, error) {
+	facts := &engine.Facts{}
+	if req.Release {
+		if err := s.toShell(ctx); err != nil {
+			return nil, err
+		}
+		// The driver's errors start with the command ("bwshowver: ..."),
+		// and the engine adds "read facts": no prefix here.
+		v, err := s.cli.Version(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if facts, err = versionFacts(v); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.toCLI(ctx); err != nil {
 		return nil, err
+	}
+	s.typeFacts(facts)
+	if !req.Alarms {
+		// Not read: nil, which the configuration sees as unknown.
+		facts.Alarms = nil
+		return facts, nil
 	}
 	alarms, err := s.cli.Alarms(ctx)
 	if err != nil {
@@ -169,7 +186,6 @@ func (s *session) Facts(ctx context.Context) (*engine.Facts, error) {
 	}
 	sort.Strings(names)
 	facts.Alarms = names
-	s.typeFacts(facts)
 	return facts, nil
 }
 
@@ -585,6 +601,28 @@ func (s *session) WaitHealthy(ctx context.Context, app string, timeout time.Dura
 		}
 		interval = min(interval*3/2, maxHealthPoll)
 	}
+}
+
+var _ engine.IdleSession = (*session)(nil)
+
+// Idle implements engine.IdleSession: the SSH connection is up (keepalives
+// answered) and the driver received nothing since its last command.
+func (s *session) Idle() error {
+	select {
+	case <-s.client.Done():
+		err := s.client.Err()
+		if err == nil {
+			err = errors.New("the server closed it")
+		}
+		// Nothing more may be sent; Close then only releases resources.
+		_ = s.cli.Close()
+		return fmt.Errorf("ssh connection to %s ended: %w", s.host.Name, err)
+	default:
+	}
+	if err := s.cli.Idle(); err != nil {
+		return fmt.Errorf("%s: %w", s.host.Name, err)
+	}
+	return nil
 }
 
 // Close implements engine.Session: leaves bwcli politely, then closes the

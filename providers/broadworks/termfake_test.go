@@ -44,6 +44,11 @@ type termFake struct {
 	marks int
 }
 
+// exitLine is how the driver leaves bwcli, the answer to the confirmation
+// queued after a `;`: the only line it sends that holds a `;`, and a fixed
+// one.
+const exitLine = "exit;y"
+
 const (
 	fakeShellPrompt = "bwadmin@xsp1$ "
 	fakeRoot        = "XSP_CLI"
@@ -234,6 +239,12 @@ func (f *termFake) serve() {
 		if !f.write(line + "\n") { // the PTY's echo
 			return
 		}
+		// `exit;y`: bwcli takes the confirmation's answer from the next
+		// `;` item of the line.
+		queued := ""
+		if first, rest, ok := strings.Cut(line, ";"); ok && mode == "cli" && strings.EqualFold(strings.TrimSpace(first), "exit") {
+			line, queued = strings.TrimSpace(first), strings.TrimSpace(rest)
+		}
 		words := strings.Fields(line)
 		verb := ""
 		if len(words) > 0 {
@@ -292,9 +303,11 @@ func (f *termFake) serve() {
 				if !f.write(fakeConfirm) {
 					return
 				}
-				answer, ok := f.readLine()
-				if !ok {
-					return
+				answer := queued
+				if answer == "" {
+					if answer, ok = f.readLine(); !ok {
+						return
+					}
 				}
 				if !f.write(answer + "\n") {
 					return

@@ -419,8 +419,12 @@ func (s *Session) Alarms(ctx context.Context) (_ []Alarm, err error) {
 	return alarms, nil
 }
 
-// ExitCLI leaves bwcli: `exit`, `y` to `Please confirm (Yes, Y, No, N): `,
-// then `This session is now ending...` and the shell prompt.
+// ExitCLI leaves bwcli in one round trip: `exit;y`. The CLI runs the `;`
+// items of a line in order and a confirmation takes its answer from the
+// next item (docs/bwcli.md), so `y` answers `Please confirm (Yes, Y, No,
+// N): ` without waiting for it; then `This session is now ending...` and
+// the shell prompt. The confirmation may be printed or not; a second one
+// is answered n and ExitCLI fails.
 func (s *Session) ExitCLI(ctx context.Context) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -428,13 +432,14 @@ func (s *Session) ExitCLI(ctx context.Context) (err error) {
 	if s.mode != modeCLI {
 		return fmt.Errorf("%s: %w", cmdExit, ErrNotCLI)
 	}
-	res, err := s.run(ctx, &command{line: cmdExit, shown: cmdExit, confirm: confirmYes})
+	line := cmdExit + ";" + answerYes
+	res, err := s.run(ctx, &command{line: line, shown: line, confirm: confirmQueued})
 	if err != nil {
 		return err
 	}
 	if !res.atShell {
 		s.path = res.path
-		return &ProtocolError{Command: cmdExit, Reason: "bwcli did not end", Text: truncate(s.redactText(res.out, nil), 200)}
+		return &ProtocolError{Command: line, Reason: "bwcli did not end", Text: truncate(s.redactText(res.out, nil), 200)}
 	}
 	s.mode, s.root, s.path = modeShell, "", ""
 	return nil

@@ -80,8 +80,7 @@ func TestOperatorShellPrompt(t *testing.T) {
 	}
 	s, f, _ := newFake(t, fakeOptions{opts: Options{ShellPrompt: re}, greeting: motd + "xsp1:bwadmin> "},
 		step{want: "bwcli", reply: banner + rootPrompt},
-		step{want: "exit", reply: confirmQ},
-		step{want: "y", reply: "This session is now ending...\nxsp1:bwadmin> "},
+		step{want: "exit;y", reply: confirmQ, parts: []string{"This session is now ending...\nxsp1:bwadmin> "}},
 		step{want: "healthmon -l", reply: "Report severity : NOTIFICATION\nxsp1:bwadmin> "},
 	)
 	ctx := testContext(t)

@@ -205,6 +205,38 @@ func (s *Session) Usable() bool {
 	return s.usable() == nil
 }
 
+// ErrNotIdle is wrapped by Idle's error: the session is not as its last
+// command left it.
+var ErrNotIdle = errors.New("session not idle")
+
+// Idle reports, without sending anything, whether the session is still as
+// its last command left it: usable, its stream open and nothing received
+// since. Output nobody asked for means the server did something on its own
+// (a CLI that ended after being idle, a message to every user); the session
+// is then marked broken so that nothing more is sent on it (not even the
+// exit of Close), and what arrived goes to the transcript.
+func (s *Session) Idle() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.usable(); err != nil {
+		return err
+	}
+	s.in.mu.Lock()
+	got, rerr := append([]byte(nil), s.in.buf...), s.in.err
+	s.in.buf = s.in.buf[:0]
+	s.in.mu.Unlock()
+	if len(got) > 0 {
+		s.tw.received(normaliseNewlines(cleanTerm(got)))
+	}
+	switch {
+	case rerr != nil:
+		return s.fail(fmt.Errorf("%w: the connection ended (%v)", ErrNotIdle, rerr))
+	case len(got) > 0:
+		return s.fail(fmt.Errorf("%w: %d bytes arrived unasked", ErrNotIdle, len(got)))
+	}
+	return nil
+}
+
 // ShellPrompt returns the first shell prompt WaitShell saw, as printed.
 func (s *Session) ShellPrompt() string {
 	s.mu.Lock()
@@ -330,8 +362,13 @@ const (
 	// confirmSize answers y to the size warning of a read
 	// (`About to access N entries. Continue?`), and n to anything else.
 	confirmSize
-	// confirmYes answers y: exit's own confirmation.
+	// confirmYes answers y.
 	confirmYes
+	// confirmQueued expects one confirmation that the command line answers
+	// itself (`exit;y`: the CLI takes a confirmation's answer from the
+	// next `;` item), so it sends nothing for it; any further one is
+	// answered n and fails the command.
+	confirmQueued
 )
 
 // command is one line to send and how to handle what comes back.
@@ -544,6 +581,14 @@ func (x *exchange) step(ctx context.Context) (res result, done bool, err error) 
 		}
 		answer := answerNo
 		switch c.confirm {
+		case confirmQueued:
+			// The line's own answer takes the first question: sending
+			// another would reach whatever reads after it (the shell).
+			// Questions are counted in everything received, since several
+			// may arrive at once.
+			if confirmations(x.raw)-1 <= len(x.answers) {
+				return res, false, nil
+			}
 		case confirmYes:
 			answer = answerYes
 		case confirmSize:
@@ -645,6 +690,17 @@ func (s *Session) recordReceived(text string, c *command, extra []string) {
 		return
 	}
 	s.tw.received(transcriptText(s.redactText(normaliseNewlines(text), c, extra)))
+}
+
+// confirmations counts the lines of raw that ask for a confirmation.
+func confirmations(raw []byte) int {
+	n := 0
+	for _, line := range strings.Split(normaliseNewlines(cleanTerm(raw)), "\n") {
+		if findConfirm(strings.TrimSpace(line)) != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // isSizeWarning reports whether a confirmation's text asks about a number

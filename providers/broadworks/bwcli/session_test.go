@@ -812,26 +812,56 @@ func TestAlarms(t *testing.T) {
 	}
 }
 
+// TestExitCLI: exit takes one round trip, `exit;y`, whatever the CLI
+// prints for its confirmation: the question alone at the end of what
+// arrived (the queued y answers it: nothing more may be sent), the question
+// on its own line, or no question at all.
 func TestExitCLI(t *testing.T) {
+	const ending = "This session is now ending...\n" + shellPrompt
+	tests := map[string]step{
+		"question at the tail, then the rest": {want: "exit;y", reply: confirmQ, parts: []string{ending}},
+		"question on its own line":            {want: "exit;y", reply: confirmQ + "\n" + ending},
+		"question and answer on one line":     {want: "exit;y", reply: confirmQ + ending},
+		"no question":                         {want: "exit;y", reply: ending},
+		"one byte at a time":                  {want: "exit;y", reply: confirmQ + ending, byteByByte: true},
+	}
+	for name, exit := range tests {
+		t.Run(name, func(t *testing.T) {
+			s, f, _ := cliSession(t, fakeOptions{}, exit,
+				step{want: "bwshowver", reply: "XSP version Rel_22.0_1.1123\n" + shellPrompt})
+			ctx := testContext(t)
+			if err := s.ExitCLI(ctx); err != nil {
+				t.Fatalf("ExitCLI: %v", err)
+			}
+			if s.Root() != "" || s.Path() != "" {
+				t.Errorf("CLI state kept after exit: root %q path %q", s.Root(), s.Path())
+			}
+			v, err := s.Version(ctx)
+			if err != nil {
+				t.Fatalf("Version after exit: %v", err)
+			}
+			if v.Release != "Rel_22.0_1.1123" {
+				t.Errorf("wrong release\ngot:  %q\nwant: %q", v.Release, "Rel_22.0_1.1123")
+			}
+			if diff := cmp.Diff([]string{"bwcli", "cd /" + capPath, "exit;y", "bwshowver"}, f.lines()); diff != "" {
+				t.Errorf("wrong commands (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestExitCLIAskedTwice: a CLI that asks again after taking the queued y
+// is answered n, and exit fails saying so instead of answering blindly.
+func TestExitCLIAskedTwice(t *testing.T) {
 	s, f, _ := cliSession(t, fakeOptions{},
-		step{want: "exit", reply: confirmQ},
-		step{want: "y", reply: "This session is now ending...\n" + shellPrompt},
-		step{want: "bwshowver", reply: "XSP version Rel_22.0_1.1123\n" + shellPrompt})
-	ctx := testContext(t)
-	if err := s.ExitCLI(ctx); err != nil {
-		t.Fatalf("ExitCLI: %v", err)
+		step{want: "exit;y", reply: confirmQ, parts: []string{"\nAre you sure? " + confirmQ}},
+		step{want: "n", reply: capPrompt})
+	err := s.ExitCLI(testContext(t))
+	var pe *ProtocolError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Reason, "unexpected confirmation") {
+		t.Fatalf("wrong error\ngot:  %v\nwant: a ProtocolError for an unexpected confirmation", err)
 	}
-	if s.Root() != "" || s.Path() != "" {
-		t.Errorf("CLI state kept after exit: root %q path %q", s.Root(), s.Path())
-	}
-	v, err := s.Version(ctx)
-	if err != nil {
-		t.Fatalf("Version after exit: %v", err)
-	}
-	if v.Release != "Rel_22.0_1.1123" {
-		t.Errorf("wrong release\ngot:  %q\nwant: %q", v.Release, "Rel_22.0_1.1123")
-	}
-	if diff := cmp.Diff([]string{"bwcli", "cd /" + capPath, "exit", "y", "bwshowver"}, f.lines()); diff != "" {
+	if diff := cmp.Diff([]string{"bwcli", "cd /" + capPath, "exit;y", "n"}, f.lines()); diff != "" {
 		t.Errorf("wrong commands (-want +got):\n%s", diff)
 	}
 }
@@ -1062,8 +1092,7 @@ func TestOneWritePerCommand(t *testing.T) {
 	s, _, cw := cliSession(t, fakeOptions{},
 		step{want: "get", reply: "  enabled = true\n" + capPrompt},
 		step{want: "set enabled false", reply: restartW + "\n" + capPrompt},
-		step{want: "exit", reply: confirmQ},
-		step{want: "y", reply: "This session is now ending...\n" + shellPrompt})
+		step{want: "exit;y", reply: confirmQ + "\nThis session is now ending...\n" + shellPrompt})
 	ctx := testContext(t)
 	before := cw.count()
 	if before != s.Commands() {
@@ -1078,8 +1107,8 @@ func TestOneWritePerCommand(t *testing.T) {
 	if err := s.ExitCLI(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := cw.count() - before; got != 4 {
-		t.Errorf("wrong number of writes\ngot:  %d\nwant: 4 (get, set, exit, y)", got)
+	if got := cw.count() - before; got != 3 {
+		t.Errorf("wrong number of writes\ngot:  %d\nwant: 3 (get, set, exit;y)", got)
 	}
 	if cw.count() != s.Commands() {
 		t.Errorf("Commands() %d does not count the %d writes", s.Commands(), cw.count())
@@ -1197,4 +1226,62 @@ func TestGarbageOutput(t *testing.T) {
 	if _, err := s.GetAttributes(ctx, GetOptions{}); err != nil {
 		t.Errorf("GetAttributes after garbage: %v", err)
 	}
+}
+
+// TestIdle: a session kept between commands is idle until the server
+// prints something unasked or ends the stream; then it is broken, so that
+// nothing more (not even an exit) is sent on it.
+func TestIdle(t *testing.T) {
+	t.Run("idle", func(t *testing.T) {
+		s, _, _ := cliSession(t, fakeOptions{})
+		if err := s.Idle(); err != nil {
+			t.Fatalf("Idle: %v", err)
+		}
+		if !s.Usable() {
+			t.Error("an idle session is not usable")
+		}
+	})
+	t.Run("output unasked", func(t *testing.T) {
+		s, f, _ := cliSession(t, fakeOptions{}, step{want: "get", reply: "  enabled = true\n" + capPrompt, hang: true})
+		ctx := testContext(t)
+		if _, err := s.Get(ctx, GetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// The script hangs after the get: only the test writes now.
+		if !f.write("\nSession timed out.\n" + shellPrompt) {
+			t.Fatal("the fake could not write")
+		}
+		err := waitNotIdle(t, s)
+		if !errors.Is(err, ErrNotIdle) || !strings.Contains(err.Error(), "arrived unasked") {
+			t.Fatalf("wrong error\ngot:  %v\nwant: ErrNotIdle, bytes arrived unasked", err)
+		}
+		if s.Usable() {
+			t.Error("a session that was not idle is still usable")
+		}
+	})
+	t.Run("stream ended", func(t *testing.T) {
+		s, _, _ := cliSession(t, fakeOptions{}, step{want: "get", reply: "  enabled = true\n" + capPrompt, drop: true})
+		if _, err := s.Get(testContext(t), GetOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitClosed(t, "session goroutines", s.Done())
+		if err := s.Idle(); !errors.Is(err, ErrNotIdle) || !strings.Contains(err.Error(), "connection ended") {
+			t.Fatalf("wrong error\ngot:  %v\nwant: ErrNotIdle, the connection ended", err)
+		}
+	})
+}
+
+// waitNotIdle polls Idle until it fails (the fake's output is on its way)
+// and returns its error; the test fails after 10 s.
+func waitNotIdle(t *testing.T, s *Session) error {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if err := s.Idle(); err != nil {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("still idle 10s after the server printed")
+	return nil
 }

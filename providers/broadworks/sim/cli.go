@@ -104,7 +104,7 @@ func (c *cli) run() {
 	shellLines := c.s.t.useHistory(c.lines)
 	defer c.s.t.useHistory(shellLines)
 	for !c.dead {
-		item, err := c.nextCommand()
+		item, queued, err := c.nextCommand()
 		if errors.Is(err, errInterrupt) {
 			c.queue = nil
 			continue
@@ -112,7 +112,11 @@ func (c *cli) run() {
 		if err != nil {
 			return
 		}
-		if !c.s.received("cli", item) {
+		received := c.s.received
+		if queued {
+			received = c.s.receivedQueued
+		}
+		if !received("cli", item) {
 			return
 		}
 		exit := c.exec(item, true)
@@ -136,22 +140,23 @@ func splitItems(line string) []string {
 	return items
 }
 
-// nextCommand returns the next queued item, or prompts and reads a line.
-func (c *cli) nextCommand() (string, error) {
+// nextCommand returns the next queued item (queued true), or prompts and
+// reads a line and returns its first item.
+func (c *cli) nextCommand() (item string, queued bool, err error) {
 	if len(c.queue) > 0 {
 		item := c.queue[0]
 		c.queue = c.queue[1:]
-		return item, nil
+		return item, true, nil
 	}
 	for {
 		c.flush()
 		line, err := c.s.t.readLine(c.prompt(), readCommand)
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
 		if items := splitItems(line); len(items) > 0 {
 			c.queue = items[1:]
-			return items[0], nil
+			return items[0], false, nil
 		}
 	}
 }
@@ -161,10 +166,12 @@ func (c *cli) nextCommand() (string, error) {
 func (c *cli) confirm() bool {
 	for {
 		var ans string
+		received := c.s.received
 		if len(c.queue) > 0 {
 			ans = c.queue[0]
 			c.queue = c.queue[1:]
 			c.out.WriteString(textConfirm + "\n")
+			received = c.s.receivedQueued
 		} else {
 			c.flush()
 			line, err := c.s.t.readLine(textConfirm, readAnswer)
@@ -181,7 +188,7 @@ func (c *cli) confirm() bool {
 			}
 			ans, c.queue = items[0], items[1:]
 		}
-		if !c.s.received("cli", ans) {
+		if !received("cli", ans) {
 			c.dead = true
 			return false
 		}

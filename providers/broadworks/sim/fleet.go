@@ -38,6 +38,10 @@ type Command struct {
 	// Kind is "shell" or "cli".
 	Kind string
 	Line string
+	// Queued is set for a command that came on the same line as the one
+	// before it (a `;` item after the first, such as the y of exit;y): it
+	// cost no round trip of its own. Not in commands.log.
+	Queued bool
 }
 
 // Fleet is a running lab: one SSH listener per simulated host.
@@ -236,10 +240,10 @@ func (f *Fleet) Commands() []Command {
 // record appends a command to the in-memory list and the log file. The log
 // is written line by line so a tail -f or a crashed lab still shows every
 // command.
-func (f *Fleet) record(host, kind, line string) {
+func (f *Fleet) record(host, kind, line string, queued bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.commands = append(f.commands, Command{Host: host, Kind: kind, Line: line})
+	f.commands = append(f.commands, Command{Host: host, Kind: kind, Line: line, Queued: queued})
 	if f.log != nil && !f.closed {
 		_, _ = fmt.Fprintf(f.log, "%s %s %s\n", host, kind, line)
 	}

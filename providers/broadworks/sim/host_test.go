@@ -420,3 +420,25 @@ func TestSplitArgs(t *testing.T) {
 		})
 	}
 }
+
+// TestQueuedCommands: the `;` items after the first of a line, and a
+// confirmation's answer given that way, are recorded as queued (no round
+// trip of their own); an answer typed on its own line is not.
+func TestQueuedCommands(t *testing.T) {
+	h := memoryFleet(t, labWith("Rel_22.0_1.1123", "")).Host("h")
+	input := strings.Join([]string{"bwshowver; healthmon -l", "bwcli", "exit", "y", "bwcli", "exit;y", "exit"}, "\n") + "\n"
+	memorySession(h, input, true, "")
+	var got []string
+	for _, c := range h.Commands() {
+		line := c.Kind + " " + c.Line
+		if c.Queued {
+			line += " (queued)"
+		}
+		got = append(got, line)
+	}
+	want := []string{"shell bwshowver", "shell healthmon -l (queued)", "shell bwcli", "cli exit", "cli y",
+		"shell bwcli", "cli exit", "cli y (queued)", "shell exit"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("wrong commands (-want +got):\n%s", diff)
+	}
+}

@@ -294,6 +294,24 @@ func (st *replayState) answer(line string) (reply string, ok bool) {
 	return reply, true
 }
 
+// answerItems answers the items of one line in order, as if each had been
+// sent at the prompt the one before it ends with; ok is false as soon as
+// one was not recorded.
+func (st *replayState) answerItems(items []string) (reply string, ok bool) {
+	var b strings.Builder
+	for i, it := range items {
+		r, ok := st.answer(it)
+		if !ok {
+			return "", false
+		}
+		b.WriteString(r)
+		if i < len(items)-1 {
+			b.WriteString("\n")
+		}
+	}
+	return b.String(), true
+}
+
 // inCLI reports whether the session is at a bwcli prompt (or answering a
 // question bwcli asked), for the command log.
 func (st *replayState) inCLI() bool {
@@ -341,11 +359,28 @@ func (s *session) runReplay(sc *replayScript) int {
 		if st.inCLI() {
 			kind = "cli"
 		}
-		// Typed passwords are never recorded, as in bwcli.
-		if !secret && !s.received(kind, line) {
-			return 0
+		// bwcli runs the `;` items of a line one after the other and logs
+		// each; typed passwords are never recorded.
+		items := []string{line}
+		if kind == "cli" && !secret {
+			if its := splitItems(line); len(its) > 1 {
+				items = its
+			}
+		}
+		if !secret {
+			for i, it := range items {
+				if !s.receivedItem(kind, it, i) {
+					return 0
+				}
+			}
 		}
 		reply, ok := st.answer(line)
+		if !ok && len(items) > 1 {
+			// Recorded one item per line (`exit`, then `y` at the
+			// question): answered the same way, each question printed
+			// with the answer its line already holds.
+			reply, ok = st.answerItems(items)
+		}
 		if !ok {
 			if !st.inCLI() && (line == "exit" || line == "logout") {
 				if s.t.pty {

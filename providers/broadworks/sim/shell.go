@@ -34,11 +34,24 @@ func newSession(cs *connState, t *terminal) *session {
 
 func (s *session) ctx() context.Context { return s.cs.ctx }
 
-// received records a command and applies the per-command faults: the
-// connection is dropped instead when it has already served DropAfter
-// commands, and the latency is waited before the reply. It reports false
-// when the session must end.
+// received records a command that arrived on a line of its own and applies
+// the per-command faults: the connection is dropped instead when it has
+// already served DropAfter commands, and the latency is waited before the
+// reply. It reports false when the session must end.
 func (s *session) received(kind, line string) bool {
+	return s.receivedAs(kind, line, false) && s.wait(s.host.Faults().Latency)
+}
+
+// receivedQueued records a command that came on the same line as the one
+// before it (a `;` item, or the answer to a confirmation given that way):
+// the drop fault counts it, but its line already paid the latency, which
+// is one round trip whatever the line holds.
+func (s *session) receivedQueued(kind, line string) bool {
+	return s.receivedAs(kind, line, true)
+}
+
+// receivedAs records a command and applies the drop fault.
+func (s *session) receivedAs(kind, line string, queued bool) bool {
 	f := s.host.Faults()
 	s.cs.mu.Lock()
 	drop := f.DropAfter > 0 && s.cs.commands >= f.DropAfter
@@ -50,8 +63,16 @@ func (s *session) received(kind, line string) bool {
 		s.cs.drop()
 		return false
 	}
-	s.host.fleet.record(s.host.cfg.Name, kind, line)
-	return s.wait(f.Latency)
+	s.host.fleet.record(s.host.cfg.Name, kind, line, queued)
+	return s.ctx().Err() == nil
+}
+
+// receivedItem records item i of a line: the first waits the latency.
+func (s *session) receivedItem(kind, item string, i int) bool {
+	if i == 0 {
+		return s.received(kind, item)
+	}
+	return s.receivedQueued(kind, item)
 }
 
 // wait sleeps for d unless the connection ends first.
@@ -135,8 +156,8 @@ func (s *session) runShell() int {
 		if strings.TrimSpace(line) != "" {
 			s.history = append(s.history, strings.TrimSpace(line))
 		}
-		for _, cmd := range splitCommands(line) {
-			if !s.received("shell", cmd) {
+		for i, cmd := range splitCommands(line) {
+			if !s.receivedItem("shell", cmd, i) {
 				return s.status
 			}
 			exit := s.shellCommand(cmd)
@@ -156,8 +177,8 @@ func (s *session) runShell() int {
 
 // runExec runs one command line (an SSH exec request).
 func (s *session) runExec(line string) int {
-	for _, cmd := range splitCommands(line) {
-		if !s.received("shell", cmd) {
+	for i, cmd := range splitCommands(line) {
+		if !s.receivedItem("shell", cmd, i) {
 			return 255
 		}
 		if s.shellCommand(cmd) {

@@ -79,6 +79,18 @@ func (h *Host) untrack(c net.Conn) {
 	delete(h.conns, c)
 }
 
+// DropConnections closes every connection the host has open now, as a
+// server that restarted or a network that failed would, and returns how
+// many; new connections are still accepted.
+func (h *Host) DropConnections() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns {
+		_ = c.Close()
+	}
+	return len(h.conns)
+}
+
 func (h *Host) closeConns() {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -100,6 +100,12 @@ func TestReadErrors(t *testing.T) {
 			wantErr: "/Interface/SNMP/Agent: the server prints attributes where the catalogue expects a table",
 		},
 		{
+			name:    "table without the columns the catalogue reads",
+			path:    "Maintenance/Scheduler",
+			schema:  schemaOf(t, "xsp", "System/ManagementAccessList"),
+			wantErr: `/Maintenance/Scheduler: the catalogue expects the columns "Host", "Description", the server prints "Id  Name  Date  Day  Hour  Minute": bwstate would misread this table, so it does not read it; report the layout (bwstate probe writes the transcript)`,
+		},
+		{
 			name:    "table where the catalogue expects attributes",
 			path:    "System/ManagementAccessList",
 			schema:  schemaOf(t, "xsp", capPath),

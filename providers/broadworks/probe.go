@@ -284,14 +284,8 @@ func (p *Provider) probeContext(ctx context.Context, s *session, t ProbeTarget, 
 // rows read by counting their values.
 func probeTable(step string, t *bwcli.Table, schema *engine.Context, add func(string, ProbeStatus, string, ...any)) {
 	if schema != nil {
-		var missing []string
-		for _, a := range schema.Attributes {
-			if a.Column != "" && t.Column(a.Column) < 0 && t.Column(a.Name) < 0 {
-				missing = append(missing, fmt.Sprintf("%q", a.Column))
-			}
-		}
-		if len(missing) > 0 && len(t.Columns) > 0 {
-			add(step, ProbeFailed, "the catalogue expects the column %s, the server prints %q: plan would misread this table", strings.Join(missing, ", "), strings.Join(t.Columns, "  "))
+		if err := checkColumns(t, schema); err != nil {
+			add(step, ProbeFailed, "%v", err)
 			return
 		}
 		if err := formRows(schema, tableRows(t, schema)); err != nil {

@@ -163,7 +163,7 @@ func TestProbeOverSSH(t *testing.T) {
 		t.Fatalf("wrong worst status\ngot:  %s\nwant: ok\n%+v", w, r.Checks)
 	}
 	c := check(t, r, "get /Maintenance/Scheduler")
-	if c.Detail != "a table of 6 columns (Id, Name, Frequency, Day, Hour, Minute), 4 rows" {
+	if c.Detail != "a table of 6 columns (Id, Name, Date, Day, Hour, Minute), 4 rows" {
 		t.Errorf("wrong check: %+v", c)
 	}
 	if !strings.HasPrefix(r.Transcript, dir) {

@@ -235,6 +235,9 @@ func (s *session) Read(ctx context.Context, path string, schema *engine.Context)
 		if schema != nil && schema.Kind != engine.TableContext {
 			return nil, fmt.Errorf("/%s: the server prints a table where the catalogue expects attributes", canonical)
 		}
+		if err := checkColumns(c.Table, schema); err != nil {
+			return nil, fmt.Errorf("/%s: %w", canonical, err)
+		}
 		obs.Kind = engine.TableContext
 		obs.Rows = tableRows(c.Table, schema)
 		if err := formRows(schema, obs.Rows); err != nil {
@@ -289,6 +292,32 @@ func sensitiveNames(schema *engine.Context) []string {
 		}
 	}
 	return names
+}
+
+// checkColumns fails a table that does not print every column the
+// catalogue has a title for (under that title or the attribute's name):
+// its rows would lack the value, and a row declared with it would never
+// match one the server holds (a Scheduler task planned to be added again).
+// A table without a header (no rows) has nothing to misread.
+func checkColumns(t *bwcli.Table, schema *engine.Context) error {
+	if schema == nil || len(t.Columns) == 0 {
+		return nil
+	}
+	var missing []string
+	for _, a := range schema.Attributes {
+		if a.Column != "" && t.Column(a.Column) < 0 && t.Column(a.Name) < 0 {
+			missing = append(missing, fmt.Sprintf("%q", a.Column))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	what := "the column"
+	if len(missing) > 1 {
+		what = "the columns"
+	}
+	return fmt.Errorf("the catalogue expects %s %s, the server prints %q: bwstate would misread this table, so it does not read it; report the layout (bwstate probe writes the transcript)",
+		what, strings.Join(missing, ", "), strings.Join(t.Columns, "  "))
 }
 
 // tableRows maps column titles to the catalogue's attribute names; columns

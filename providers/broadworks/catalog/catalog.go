@@ -315,16 +315,19 @@ func contexts() []*engine.Context {
 			// `add tech-support daily 4 33`, `add cpuMon minute 5`, `add
 			// healthmon minute 30 1`, which are also a fresh server's tasks
 			// [C: "real servers carry default tasks"; that these four are
-			// them is G]. The column titles and the lower-case days are [G];
-			// a cell that does not apply prints `-` and a minute task's
-			// offset shows inside its Minute cell, `30(offset: 1)` [C].
+			// them is G]. The table prints `Id  Name  Date  Day  Hour
+			// Minute`, the frequency under Date, days in lower case, `-` in
+			// a cell that does not apply and a minute task's offset inside
+			// its Minute cell, `30(offset: 1)` [C: 220570's DBS table]. A
+			// Frequency title (the simulator's before) is read too: a
+			// column matches its title or its attribute name.
 			Path: "Maintenance/Scheduler", HostTypes: allTypes, Kind: engine.TableContext,
 			IDKeyed: true,
 			Doc:     "scheduled maintenance tasks: frequency day (day, hour, minute), daily (hour, minute) or minute (minute = period, offset); ids are assigned by the server",
 			Attributes: []engine.Attribute{
 				{Name: "id", Type: engine.TypeInt, Column: "Id", Key: true},
 				{Name: "name", Type: engine.TypeString, Column: "Name"},
-				{Name: "frequency", Type: engine.TypeChoice, Choices: []string{"day", "daily", "minute"}, Column: "Frequency"},
+				{Name: "frequency", Type: engine.TypeChoice, Choices: []string{"day", "daily", "minute"}, Column: "Date"},
 				{Name: "day", Type: engine.TypeChoice, Choices: []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}, Column: "Day", Optional: true},
 				{Name: "hour", Type: engine.TypeInt, Min: 0, Max: 23, Column: "Hour", Optional: true},
 				{Name: "minute", Type: engine.TypeInt, Min: 0, Max: 59, Column: "Minute", Optional: true},

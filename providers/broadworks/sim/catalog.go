@@ -274,7 +274,7 @@ func specs() []ctxSpec {
 			attrs: []attrSpec{
 				{name: "id", kind: kindInt, min: 1, max: 1000, column: "Id", key: true},
 				{name: "name", kind: kindString, min: 1, max: 80, column: "Name"},
-				{name: "frequency", kind: kindChoice, choices: frequencies, column: "Frequency"},
+				{name: "frequency", kind: kindChoice, choices: frequencies, column: "Date"}, // [C: 220570]
 				{name: "day", kind: kindChoice, choices: weekDays, column: "Day", optional: true},
 				{name: "hour", kind: kindInt, min: 0, max: 23, column: "Hour", optional: true},
 				{name: "minute", kind: kindInt, min: 0, max: 59, column: "Minute"},

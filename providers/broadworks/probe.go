@@ -242,7 +242,7 @@ func (p *Provider) probe(ctx context.Context, s *session, targets func(*engine.F
 		if len(unknown) > 0 {
 			add("showrun", ProbeWarning, "states bwstate does not know: %s; health is decided by healthmon -l alone for them", strings.Join(unknown, ", "))
 		} else {
-			add("showrun", ProbeOK, "%d applications: %s", len(apps), strings.Join(names, ", "))
+			add("showrun", ProbeOK, "%s: %s", counted(len(apps), "application"), strings.Join(names, ", "))
 		}
 	}
 }
@@ -296,7 +296,7 @@ func probeTable(step string, t *bwcli.Table, schema *engine.Context, add func(st
 	for _, w := range t.Warnings {
 		add(step, ProbeWarning, "%s", w)
 	}
-	add(step, ProbeOK, "a table of %d columns (%s), %d rows", len(t.Columns), strings.Join(t.Columns, ", "), len(t.Rows))
+	add(step, ProbeOK, "a table of %s (%s), %s", counted(len(t.Columns), "column"), strings.Join(t.Columns, ", "), counted(len(t.Rows), "row"))
 }
 
 // probeAttrs reports an attribute context, and catalogue attributes the
@@ -317,7 +317,7 @@ func probeAttrs(step string, attrs []bwcli.Attr, schema *engine.Context, add fun
 			add(step, ProbeWarning, "the server does not print %s, which the catalogue lists (another release?)", strings.Join(missing, ", "))
 		}
 	}
-	add(step, ProbeOK, "%d attributes", len(attrs))
+	add(step, ProbeOK, "%s", counted(len(attrs), "attribute"))
 }
 
 // patchSummary says what bwshowver printed about patches.
@@ -348,3 +348,11 @@ func sortedNames(m map[string]string) []string {
 
 // alarmsPath is the alarms table, read with `list`.
 const alarmsPath = "Monitoring/Alarm/AlarmsTable"
+
+// counted is "1 row", "2 rows", "0 rows".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

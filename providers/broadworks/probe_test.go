@@ -45,7 +45,7 @@ func TestProbeRecognisesEverything(t *testing.T) {
 			t.Errorf("%s: %s: %s", step, c.Status, c.Detail)
 		}
 	}
-	if c := check(t, r, "get /"+gsPath); !strings.Contains(c.Detail, "1 attributes") && !strings.Contains(c.Detail, "the server does not print") {
+	if c := check(t, r, "get /"+gsPath); !strings.Contains(c.Detail, "1 attribute") && !strings.Contains(c.Detail, "the server does not print") {
 		t.Errorf("wrong get check: %+v", c)
 	}
 	want := []string{"bwshowver", "bwcli", "cd /Monitoring/Alarm/AlarmsTable", "list", "cd /" + gsPath, "get", exitLine, "healthmon -l", "showrun"}

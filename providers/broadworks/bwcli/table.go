@@ -499,7 +499,11 @@ func (lay *tableLayout) place(r *tableRow) (cells []string, warning string, err 
 	}
 	switch {
 	case r.counts > ncol:
-		return fail(fmt.Sprintf("%d values for the header's %d columns (a value with two spaces in a row cannot be told from two values)", r.counts, ncol))
+		columns := "columns"
+		if ncol == 1 {
+			columns = "column"
+		}
+		return fail(fmt.Sprintf("%d values for the header's %d %s (a value with two spaces in a row cannot be told from two values)", r.counts, ncol, columns))
 	case r.counts == ncol:
 		fs := r.fields
 		inOrder := true

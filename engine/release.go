@@ -20,6 +20,9 @@ import (
 // that did not say.
 type Release struct {
 	major, minor int
+	// servicePack is the M of a classic release named N.spM (21.sp1, a
+	// service pack of 21.0, before 22.0); zero otherwise.
+	servicePack int
 }
 
 // yearMajor is the smallest major part read as a year: release-independent
@@ -30,20 +33,26 @@ const yearMajor = 1000
 // typing mistake (a build number in the release) is refused.
 const maxReleasePart = 1_000_000
 
-// ParseRelease reads a release number: "22.0", "24", "2022.11", "2023.03".
+// ParseRelease reads a release number: "22.0", "24", "2022.11", "2023.03",
+// and the service packs of classic releases, "21.sp1" (any case).
 // It refuses anything else (signs, blanks, more than two parts, empty
 // parts) with an error that quotes s.
 func ParseRelease(s string) (Release, error) {
 	majorText, minorText, dotted := strings.Cut(s, ".")
 	major, ok1 := releasePart(majorText)
-	minor, ok2 := 0, true
+	minor, sp, ok2 := 0, 0, true
 	if dotted {
-		minor, ok2 = releasePart(minorText)
+		if len(minorText) > 2 && strings.EqualFold(minorText[:2], "sp") && major < yearMajor {
+			sp, ok2 = releasePart(minorText[2:])
+			ok2 = ok2 && sp > 0
+		} else {
+			minor, ok2 = releasePart(minorText)
+		}
 	}
 	if !ok1 || !ok2 {
-		return Release{}, fmt.Errorf("%q is not a release number (MAJOR.MINOR, like 22.0 or 2022.11)", s)
+		return Release{}, fmt.Errorf("%q is not a release number (MAJOR.MINOR, like 22.0 or 2022.11, or a service pack, like 21.sp1)", s)
 	}
-	return Release{major: major, minor: minor}, nil
+	return Release{major: major, minor: minor, servicePack: sp}, nil
 }
 
 func releasePart(s string) (int, bool) {
@@ -77,8 +86,14 @@ func (r Release) Compare(o Release) int {
 	if c := cmp.Compare(r.major, o.major); c != 0 {
 		return c
 	}
-	return cmp.Compare(r.minor, o.minor)
+	if c := cmp.Compare(r.minor, o.minor); c != 0 {
+		return c
+	}
+	return cmp.Compare(r.servicePack, o.servicePack)
 }
+
+// ServicePack is M for a release named N.spM (21.sp1 gives 1), else 0.
+func (r Release) ServicePack() int { return r.servicePack }
 
 // Equal reports whether r and o are the same release (r == o).
 func (r Release) Equal(o Release) bool { return r == o }
@@ -86,9 +101,13 @@ func (r Release) Equal(o Release) bool { return r == o }
 // Less reports whether r is before o.
 func (r Release) Less(o Release) bool { return r.Compare(o) < 0 }
 
-// String prints the release as BroadWorks does: "22.0", "2022.11", and
-// the month of a year.month release with two digits ("2023.03").
+// String prints the release as BroadWorks does: "22.0", "21.sp1",
+// "2022.11", and the month of a year.month release with two digits
+// ("2023.03").
 func (r Release) String() string {
+	if r.servicePack > 0 {
+		return fmt.Sprintf("%d.sp%d", r.major, r.servicePack)
+	}
 	if r.major >= yearMajor {
 		return fmt.Sprintf("%d.%02d", r.major, r.minor)
 	}
@@ -106,7 +125,8 @@ func (r Release) Number() float64 {
 
 // NumberText is Number as exact decimal text, for parsers that keep every
 // digit (cty): String without a ".0" that adds nothing ("22", "2022.11",
-// "2023.03", and "2022.10", whose zero is the month's).
+// "2023.03", and "2022.10", whose zero is the month's). A service pack
+// is its release's number: 21.sp1 is 21, as host.release sees it.
 func (r Release) NumberText() string {
 	if r.minor == 0 && r.major < yearMajor {
 		return strconv.Itoa(r.major)
@@ -117,8 +137,15 @@ func (r Release) NumberText() string {
 // MarshalJSON writes the release as a JSON number, as host.release sees
 // it: 22, 24, 2022.11, 2023.03, and 2022.10 with its trailing zero, so that
 // the month survives a round trip. Readers that take it as a float get the
-// same value as from earlier versions of bwstate, which wrote a float.
+// same value as from earlier versions of bwstate, which wrote a float. A
+// service pack is written as a string ("21.sp1"), the one form that keeps
+// it.
 func (r Release) MarshalJSON() ([]byte, error) {
+	if r.servicePack > 0 {
+		// No number keeps the service pack: "21.sp1", a string, which
+		// UnmarshalJSON reads back.
+		return []byte(strconv.Quote(r.String())), nil
+	}
 	return []byte(r.NumberText()), nil
 }
 

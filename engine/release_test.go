@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -24,7 +25,12 @@ func TestParseRelease(t *testing.T) {
 		"three parts":         {"22.0.1", ""},
 		"empty minor":         {"22.", ""},
 		"empty major":         {".5", ""},
-		"letters":             {"17.sp4", ""},
+		"service pack":        {"21.sp1", "21.sp1"},
+		"service pack, caps":  {"17.SP4", "17.sp4"},
+		"service pack 0":      {"21.sp0", ""},
+		"service pack, empty": {"21.sp", ""},
+		"year.month sp":       {"2022.sp1", ""},
+		"letters":             {"17.x4", ""},
 		"exponent":            {"2.2e1", ""},
 		"a build number":      {"22.0_1.1123", ""},
 		"too many digits":     {"12345678.0", ""},
@@ -49,7 +55,7 @@ func TestParseRelease(t *testing.T) {
 // written with one digit is still before a later month, which decimal
 // numbers would get wrong (2022.9 > 2022.11).
 func TestReleaseOrder(t *testing.T) {
-	in := []string{"2023.03", "24.0", "2022.11", "22.0", "2022.9", "21.0", "2022.10", "2023.3"}
+	in := []string{"2023.03", "24.0", "2022.11", "22.0", "2022.9", "21.sp1", "21.0", "2022.10", "2023.3", "20.sp1"}
 	var rs []Release
 	for _, s := range in {
 		rs = append(rs, MustParseRelease(s))
@@ -59,7 +65,7 @@ func TestReleaseOrder(t *testing.T) {
 	for _, r := range rs {
 		got = append(got, r.String())
 	}
-	want := []string{"21.0", "22.0", "24.0", "2022.09", "2022.10", "2022.11", "2023.03", "2023.03"}
+	want := []string{"20.sp1", "21.0", "21.sp1", "22.0", "24.0", "2022.09", "2022.10", "2022.11", "2023.03", "2023.03"}
 	if !slices.Equal(got, want) {
 		t.Errorf("wrong result\ngot:  %v\nwant: %v", got, want)
 	}
@@ -82,6 +88,7 @@ func TestReleaseRange(t *testing.T) {
 		"since, year.month":     {ReleaseRange{Since: r("22.0")}, "2022.11", true, "release 22.0 and later"},
 		"until, at":             {ReleaseRange{Until: r("22.0")}, "22.0", false, "releases before 22.0"},
 		"until, before":         {ReleaseRange{Until: r("22.0")}, "21.0", true, "releases before 22.0"},
+		"since, service pack":   {ReleaseRange{Since: r("22.0")}, "21.sp1", false, "release 22.0 and later"},
 		"months by number":      {ReleaseRange{Since: r("2022.9"), Until: r("2022.11")}, "2022.10", true, "releases 2022.09 to before 2022.11"},
 		"months by number, end": {ReleaseRange{Since: r("2022.9"), Until: r("2022.11")}, "2022.11", false, "releases 2022.09 to before 2022.11"},
 	}
@@ -110,6 +117,20 @@ func TestReleaseJSON(t *testing.T) {
 		"march":      {"2023.03", "2023.03", 2023.03},
 		"month ten":  {"2022.10", "2022.10", 2022.1},
 		"none":       {"0", "0", 0},
+	}
+	// A service pack is host.release's number of its release, and JSON
+	// keeps it as a string.
+	sp := MustParseRelease("21.sp1")
+	if sp.Number() != 21 || sp.NumberText() != "21" {
+		t.Errorf("wrong number\ngot:  %v (%s)\nwant: 21", sp.Number(), sp.NumberText())
+	}
+	if b, err := json.Marshal(Facts{Release: sp}); err != nil || !strings.Contains(string(b), `"release":"21.sp1"`) {
+		t.Errorf("wrong JSON\ngot:  %s (%v)\nwant: \"release\":\"21.sp1\"", b, err)
+	} else {
+		var back Facts
+		if err := json.Unmarshal(b, &back); err != nil || back.Release != sp {
+			t.Errorf("wrong round trip\ngot:  %s (%v)\nwant: 21.sp1", back.Release, err)
+		}
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -164,9 +185,17 @@ func FuzzParseRelease(f *testing.F) {
 		if err != nil || back != r || back.Compare(r) != 0 {
 			t.Fatalf("%q prints %q, which reads back as %v (%v)", s, r, back, err)
 		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var j Release
-		if err := json.Unmarshal([]byte(r.NumberText()), &j); err != nil || j != r {
-			t.Fatalf("%q: JSON %s reads back as %v (%v)", s, r.NumberText(), j, err)
+		if err := json.Unmarshal(b, &j); err != nil || j != r {
+			t.Fatalf("%q: JSON %s reads back as %v (%v)", s, b, j, err)
+		}
+		var n Release
+		if err := json.Unmarshal([]byte(r.NumberText()), &n); err != nil || n.Number() != r.Number() {
+			t.Fatalf("%q: number %s reads back as %v (%v)", s, r.NumberText(), n, err)
 		}
 	})
 }

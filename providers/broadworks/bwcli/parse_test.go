@@ -95,6 +95,8 @@ func TestParseVersionNumbers(t *testing.T) {
 		"release independent": {line: "ADP version Rel_2022.11_1.273", wantNumber: 2022.11, wantText: "2022.11", wantRI: true},
 		"october keeps text":  {line: "XSP version Rel_2023.10_1.100", wantNumber: 2023.10, wantText: "2023.10", wantRI: true},
 		"no build part":       {line: "NS version Rel_25.0", wantNumber: 25.0, wantText: "25.0"},
+		"service pack":        {line: "AS version Rel_21.sp1_1.551", wantNumber: 21.0, wantText: "21.sp1"},
+		"service pack, caps":  {line: "AS version Rel_17.SP4_1.197", wantNumber: 17.0, wantText: "17.SP4"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -106,6 +108,16 @@ func TestParseVersionNumbers(t *testing.T) {
 				t.Errorf("wrong result\ngot:  %v %q %v\nwant: %v %q %v", v.Number, v.NumberText, v.ReleaseIndependent, tc.wantNumber, tc.wantText, tc.wantRI)
 			}
 		})
+	}
+}
+
+// TestParseVersionRefused: a release that is not a number fails, quoting
+// the line.
+func TestParseVersionRefused(t *testing.T) {
+	for _, line := range []string{"AS version Rel_21.beta_1.1", "AS version Rel_21.sp_1.1", "AS version Rel_x_1.1"} {
+		if _, err := ParseVersion(line + "\n"); err == nil || !strings.Contains(err.Error(), line) {
+			t.Errorf("wrong result for %q\ngot:  %v\nwant: an error quoting the line", line, err)
+		}
 	}
 }
 

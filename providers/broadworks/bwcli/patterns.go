@@ -94,7 +94,10 @@ var patterns = struct {
 	// `ADP version Rel_2022.11_1.273` [C]; the public notes give the regex
 	// `^(\w+) version Rel_(\S+)$`.
 	release *regexp.Regexp
-	// releaseNumber splits the release: `24.0_1.944` -> 24.0 and 1.944 [C].
+	// releaseNumber splits the release: `24.0_1.944` -> 24.0 and 1.944 [C];
+	// `21.sp1_1.551` -> 21.sp1 and 1.551 [I: BroadWorks names service packs
+	// 21.sp1, 20.sp1, 14.sp9 (public partner guides); that bwshowver prints
+	// them in the same Rel_ form is inferred].
 	releaseNumber *regexp.Regexp
 	// built is `Built  Sat Jun  6 00:26:50 EDT 2020` [C].
 	built *regexp.Regexp
@@ -178,7 +181,7 @@ var patterns = struct {
 		regexp.MustCompile(`(?i)^[\w./-]+: command not found$`),
 	},
 	release:        regexp.MustCompile(`^(\w+) version Rel_(\S+)$`),
-	releaseNumber:  regexp.MustCompile(`^(\d+(?:\.\d+)?)(?:_(\S+))?$`),
+	releaseNumber:  regexp.MustCompile(`^(\d+(?:\.(?:\d+|[sS][pP]\d+))?)(?:_(\S+))?$`),
 	built:          regexp.MustCompile(`^Built\s+(.+)$`),
 	activePatches:  regexp.MustCompile(`(?i)^active patches\s*:\s*(\d+)$`),
 	appVersion:     regexp.MustCompile(`^-\s+(\S+)\s+version\s+(\S+)(?:\s+(.*))?$`),

@@ -12,9 +12,10 @@ type Version struct {
 	// Release as printed: "Rel_24.0_1.944", "Rel_2022.11_1.273".
 	Release string `json:"release"`
 	// Number is the release as a number: 24.0, or 2022.11 for
-	// release-independent builds.
+	// release-independent builds; a service pack (21.sp1) is 21.
 	Number float64 `json:"number"`
-	// NumberText is Number as printed ("2022.10" stays "2022.10").
+	// NumberText is the release as printed ("2022.10" stays "2022.10",
+	// "21.sp1" keeps its service pack).
 	NumberText string `json:"number_text"`
 	// Build is the part after the number: "1.944".
 	Build string `json:"build,omitempty"`
@@ -73,7 +74,8 @@ func ParseVersion(out string) (*Version, error) {
 			if n == nil {
 				return nil, lineError("bwshowver", i+1, t, "release is not a number")
 			}
-			f, err := strconv.ParseFloat(n[1], 64)
+			number, _, _ := strings.Cut(strings.ToLower(n[1]), ".sp") // a service pack counts as its release
+			f, err := strconv.ParseFloat(number, 64)
 			if err != nil {
 				return nil, lineError("bwshowver", i+1, t, "release is not a number")
 			}

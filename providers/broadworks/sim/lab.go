@@ -242,15 +242,20 @@ type Alarm struct {
 // alarmSeverities are the severities an alarm block accepts.
 var alarmSeverities = []string{"Critical", "Major", "Minor", "Warning", "Informational"}
 
-var releasePattern = regexp.MustCompile(`^Rel_(\d+)\.(\d+)_\d+\.\d+$`)
+var releasePattern = regexp.MustCompile(`^Rel_(\d+)\.(\d+|sp\d+)_\d+\.\d+$`)
 
-// releaseNumber returns the release as a number (22.0, 2022.11).
+// releaseNumber returns the release as a number (22.0, 2022.11); a
+// service pack (Rel_21.sp1_1.551) is its release's number, 21.0.
 func releaseNumber(rel string) (float64, error) {
 	m := releasePattern.FindStringSubmatch(rel)
 	if m == nil {
-		return 0, fmt.Errorf("release %q does not look like Rel_22.0_1.1123 or Rel_2022.11_1.273", rel)
+		return 0, fmt.Errorf("release %q does not look like Rel_22.0_1.1123, Rel_21.sp1_1.551 or Rel_2022.11_1.273", rel)
 	}
-	f, err := strconv.ParseFloat(m[1]+"."+m[2], 64)
+	minor := m[2]
+	if strings.HasPrefix(minor, "sp") {
+		minor = "0"
+	}
+	f, err := strconv.ParseFloat(m[1]+"."+minor, 64)
 	if err != nil {
 		return 0, fmt.Errorf("release %q: %w", rel, err)
 	}

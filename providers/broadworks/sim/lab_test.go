@@ -329,7 +329,7 @@ func TestStartValidatesGoConfig(t *testing.T) {
 		want string
 	}{
 		"bad type":    {func(h *HostConfig) { h.Type = "pbx" }, `start lab: host x: unsupported type "pbx"`},
-		"bad release": {func(h *HostConfig) { h.Release = "22" }, `start lab: host x: release "22" does not look like Rel_22.0_1.1123 or Rel_2022.11_1.273`},
+		"bad release": {func(h *HostConfig) { h.Release = "22" }, `start lab: host x: release "22" does not look like Rel_22.0_1.1123, Rel_21.sp1_1.551 or Rel_2022.11_1.273`},
 		"bad listen":  {func(h *HostConfig) { h.Listen = "nowhere" }, `start lab: host x: listen: "nowhere" is not IP:PORT`},
 		"bad warning": {func(h *HostConfig) { h.RestartWarning = "shout" }, `start lab: host x: restart_warning "shout" is not one of "warning", "warning+done", "alternative"`},
 		"bad layout":  {func(h *HostConfig) { h.TableLayout = "center" }, `start lab: host x: table_layout "center" is not one of "right", "left", "mixed"`},

@@ -60,6 +60,7 @@ func (s *session) receivedAs(kind, line string, queued bool) bool {
 	}
 	s.cs.mu.Unlock()
 	if drop {
+		_ = s.t.flush()
 		s.cs.drop()
 		return false
 	}
@@ -80,6 +81,7 @@ func (s *session) wait(d time.Duration) bool {
 	if d <= 0 {
 		return s.ctx().Err() == nil
 	}
+	_ = s.t.flush()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -122,6 +124,7 @@ func (s *session) shellPrompt() string {
 // run serves the session: the login shell, or one exec command line, of
 // a simulated or a replay host. It returns the exit status.
 func (s *session) run(exec bool, cmd string) int {
+	defer func() { _ = s.t.flush() }()
 	switch {
 	case s.host.replay != nil && exec:
 		return s.runReplayExec(s.host.replay, cmd)

@@ -42,7 +42,7 @@ const noWrapWidth = 10000
 // the interpreters in memory.
 type terminal struct {
 	in     *bufio.Reader
-	out    io.Writer
+	out    *outBuffer
 	errOut io.Writer
 	pty    bool
 
@@ -59,7 +59,8 @@ func newTerminal(in io.Reader, out, errOut io.Writer, pty bool) *terminal {
 	if pty || errOut == nil {
 		errOut = out
 	}
-	t := &terminal{in: bufio.NewReaderSize(in, 4096), out: out, errOut: errOut, pty: pty,
+	ob := &outBuffer{w: out}
+	t := &terminal{in: bufio.NewReaderSize(flushingReader{in, ob}, 4096), out: ob, errOut: errOut, pty: pty,
 		width: noWrapWidth, height: 24, history: &lineHistory{}}
 	if pty {
 		t.feed = &lineFeeder{in: t.in}
@@ -78,13 +79,76 @@ func (t *terminal) write(s string) {
 	_, _ = io.WriteString(t.out, s)
 }
 
-// writeErr prints an error message: to stderr without a PTY, as bash does.
+// writeErr prints an error message: to stderr without a PTY, as bash does
+// (after what was printed before it, so a client reading both streams
+// sees them in order).
 func (t *terminal) writeErr(s string) {
 	if t.pty {
 		t.write(s)
 		return
 	}
+	_ = t.flush()
 	_, _ = io.WriteString(t.errOut, s)
+}
+
+// flush sends what the session printed and has not sent yet. The session
+// calls it before it waits (latency, delays) and before the connection is
+// dropped; reading input flushes by itself.
+func (t *terminal) flush() error { return t.out.Flush() }
+
+// outBuffer collects what a session prints and sends it when the session
+// is about to wait: for input (flushingReader), for time, or for the end.
+// A reply then reaches the client in one SSH packet, as a server's reply
+// to a command usually does, rather than one packet per line written
+// (which cost the fleet benchmark a system call and an encryption for
+// every line, on the CPU the client shares with the simulator).
+type outBuffer struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+// outBufferMax bounds what is held before it is sent anyway.
+const outBufferMax = 32 << 10
+
+func (b *outBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	b.buf = append(b.buf, p...)
+	full := len(b.buf) >= outBufferMax
+	b.mu.Unlock()
+	if full {
+		if err := b.Flush(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// Flush writes what is held, in one Write.
+func (b *outBuffer) Flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.buf) == 0 {
+		return nil
+	}
+	_, err := b.w.Write(b.buf)
+	b.buf = b.buf[:0]
+	return err
+}
+
+// flushingReader sends the pending output before it reads input: the
+// session only reads when it has printed everything for now (a prompt, a
+// question), and a read blocks until the client answers it.
+type flushingReader struct {
+	r   io.Reader
+	out *outBuffer
+}
+
+func (f flushingReader) Read(p []byte) (int, error) {
+	if err := f.out.Flush(); err != nil {
+		return 0, err
+	}
+	return f.r.Read(p)
 }
 
 // resize sets the width the line editor wraps typed lines at (the

@@ -65,7 +65,7 @@ func runValidate(e *env, args []string) int {
 	if cfg == nil {
 		return exitError
 	}
-	fmt.Fprintf(e.stdout, "Success! The configuration is valid: %d hosts, %d resources, %d checks.\n",
-		len(cfg.Hosts), len(cfg.Resources), len(cfg.CheckBlocks))
+	fmt.Fprintf(e.stdout, "Success! The configuration is valid: %s, %s, %s.\n",
+		plural(len(cfg.Hosts), "host"), plural(len(cfg.Resources), "resource"), plural(len(cfg.CheckBlocks), "check"))
 	return exitOK
 }

@@ -256,6 +256,17 @@ func evalRows(r *Resource, schema *engine.Context, ctx *hcl.EvalContext, h *engi
 				complete = false
 				continue
 			}
+			if strings.Contains(field.Value, "  ") && attr != lastColumn(schema) {
+				what := "The value"
+				if !field.Sensitive && len(field.Value) <= 60 {
+					what = fmt.Sprintf("The value %q", field.Value)
+				}
+				diags = append(diags, attrErrorf(a, "Value cannot be read back",
+					"%s of %s has two spaces in a row. %s prints %s between other columns, and two spaces are what separates columns, so bwstate could not read the row back; use single spaces (only the last column, %s, may hold two in a row).",
+					what, attr.Name, schema.Path, attr.Name, lastColumnName(schema)))
+				complete = false
+				continue
+			}
 			byName[attr.Name] = *field
 		}
 		var fields []engine.Field
@@ -287,6 +298,27 @@ func evalRows(r *Resource, schema *engine.Context, ctx *hcl.EvalContext, h *engi
 		rows = append(rows, fields)
 	}
 	return rows, diags
+}
+
+// lastColumn is the attribute printed in a table's last column: the
+// catalogue lists a table's attributes in the order the server prints
+// them. A cell there may hold two spaces in a row (the driver reads the
+// rest of the line as that cell); anywhere else they would read as two
+// cells.
+func lastColumn(schema *engine.Context) *engine.Attribute {
+	for i := len(schema.Attributes) - 1; i >= 0; i-- {
+		if schema.Attributes[i].Column != "" {
+			return &schema.Attributes[i]
+		}
+	}
+	return nil
+}
+
+func lastColumnName(schema *engine.Context) string {
+	if a := lastColumn(schema); a != nil {
+		return a.Name
+	}
+	return "none"
 }
 
 func redactKey(key []string, fields []engine.Field) []string {

@@ -291,3 +291,55 @@ func TestUnsafeRulesMatchDriver(t *testing.T) {
 		})
 	}
 }
+
+// TestValuesThatCannotBeReadBack: a value bwstate could write but never
+// read back as written is refused by validate, naming the attribute;
+// two spaces in a row are allowed only in a table's last column, where
+// the driver reads the rest of the line as the cell.
+func TestValuesThatCannotBeReadBack(t *testing.T) {
+	const host = "host \"h\" {\n  address = \"10.0.0.1\"\n  type    = \"xsp\"\n}\n"
+	set := func(attr, value string) string {
+		return host + "context \"c\" {\n  hosts = group.all\n  path  = \"Applications/OpenClientServer/GeneralSettings\"\n  set { " + attr + " = " + value + " }\n}\n"
+	}
+	table := func(path, rows string) string {
+		return host + "table \"t\" {\n  hosts = group.all\n  path  = \"" + path + "\"\n" + rows + "}\n"
+	}
+	tests := map[string]struct {
+		src  string
+		want string // "" means valid
+	}{
+		"leading space":         {set("systemDomain", `" example.com"`), `The value " example.com" of systemDomain begins or ends with a space.`},
+		"trailing space":        {set("systemDomain", `"example.com "`), `The value "example.com " of systemDomain begins or ends with a space.`},
+		"inner spaces in a set": {set("systemDomain", `"a  b"`), ""},
+		"prompted password":     {host + "context \"c\" {\n  hosts = group.all\n  path  = \"Applications/AuthenticationService/CISTokenValidation\"\n  set { clientSecret = \" pw \" }\n}\n", ""},
+		"last column":           {table("System/ManagementAccessList", "  row {\n    host        = \"10.9.0.5\"\n    description = \"Main  NOC\"\n  }\n"), ""},
+		"middle column": {table("Maintenance/Scheduler", "  row {\n    name      = \"my  task\"\n    frequency = \"daily\"\n    hour      = 1\n    minute    = 2\n  }\n"),
+			`The value "my  task" of name has two spaces in a row. Maintenance/Scheduler prints name between other columns, and two spaces are what separates columns, so bwstate could not read the row back; use single spaces (only the last column, minute, may hold two in a row).`},
+		"key column":                       {table("System/ManagementAccessList", "  row {\n    host = \"a  b\"\n  }\n"), `The value "a  b" of host has two spaces in a row.`},
+		"table cell with a trailing space": {table("System/ManagementAccessList", "  row {\n    host        = \"10.9.0.5\"\n    description = \"NOC \"\n  }\n"), `The value "NOC " of description begins or ends with a space.`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, diags := load(t, map[string]string{"main.bw.hcl": tc.src}, LoadOptions{})
+			var got []string
+			for _, d := range diags.Errs() {
+				got = append(got, d.Error())
+			}
+			if tc.want == "" {
+				if diags.HasErrors() {
+					t.Errorf("wrong result\ngot:  %q\nwant: valid", got)
+				}
+				return
+			}
+			found := false
+			for _, d := range diags {
+				if d.Summary == "Value cannot be read back" && strings.Contains(d.Detail, tc.want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("wrong result\ngot:  %q\nwant: Value cannot be read back: %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -246,6 +246,17 @@ func cliValue(v cty.Value, a *engine.Attribute, label string) (text string, know
 		return "", true, sensitive, &valueProblem{"Empty password",
 			fmt.Sprintf("%s is a password typed at the CLI's prompt and cannot be empty.", label)}
 	}
+	if (a == nil || !a.Prompted) && s != strings.Trim(s, " ") {
+		// `get` prints `name = value` and tables print cells between
+		// blanks: spaces around a value never show, so bwstate could not
+		// confirm it after writing it. A password is never read back.
+		what := "The value"
+		if !sensitive && len(s) <= 60 {
+			what = fmt.Sprintf("The value %q", s)
+		}
+		return "", true, sensitive, &valueProblem{"Value cannot be read back",
+			fmt.Sprintf("%s of %s begins or ends with a space. The CLI prints values without the spaces around them, so after writing it bwstate could never read it back as written; remove them.", what, label)}
+	}
 	if a != nil && a.Type == engine.TypeChoice {
 		norm, err := a.Normalize(s)
 		if err != nil {

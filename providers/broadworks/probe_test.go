@@ -63,7 +63,7 @@ func TestProbeUnknownTableLayout(t *testing.T) {
 	table := "  Host      Description\n" +
 		"=======================\n" +
 		"  10.9.0.5  NOC\n" +
-		"  10.9.0.6  backup  NOC site\n"
+		"  10.200.100.250  backup  NOC site\n"
 	mal := ProbeTarget{Path: malPath, Schema: schemaOf(t, "xsp", malPath)}
 	r, _ := probeFake(t, func(req fakeRequest) ([]byte, bool) {
 		if req.mode == "cli" && req.line == "get" {
@@ -72,7 +72,7 @@ func TestProbeUnknownTableLayout(t *testing.T) {
 		return nil, false
 	}, mal)
 	c := check(t, r, "get /"+malPath)
-	if c.Status != ProbeFailed || !strings.Contains(c.Detail, `line 4: 3 values for the header's 2 columns`) || !strings.Contains(c.Detail, `"10.9.0.6  backup  NOC site"`) {
+	if c.Status != ProbeFailed || !strings.Contains(c.Detail, `line 4: 3 values for the header's 2 columns`) || !strings.Contains(c.Detail, `"10.200.100.250  backup  NOC site"`) {
 		t.Errorf("wrong check\ngot:  %+v\nwant: FAILED naming line 4", c)
 	}
 	if c := check(t, r, "healthmon -l"); c.Status != ProbeOK {

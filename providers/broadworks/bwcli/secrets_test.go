@@ -59,7 +59,7 @@ func TestSecretsMaskedInReadBack(t *testing.T) {
 	s, _, _ := newFake(t, fakeOptions{opts: Options{Transcript: &tr}}, stepBWCLI(), stepCd("System/ManagementAccessList", prompt),
 		step{want: `add 10.9.0.5 description "` + desc + `"`, reply: "...Done\n" + prompt},
 		step{want: "get", reply: table + prompt},
-		step{want: "get", reply: "  Host      Description\n==========================\n  10.9.0.5  x" + tag + "x  extra\n" + prompt},
+		step{want: "get", reply: "  Host      Description\n==========================\n  10.9.0.5.example.net  x" + tag + "x  extra\n" + prompt},
 	)
 	ctx := testContext(t)
 	if err := s.WaitShell(ctx); err != nil {

@@ -172,10 +172,14 @@ type tableLayout struct {
 //     the other rows' values of that column start or end (their alignment).
 //     A value touching its neighbour with a single space is split there
 //     when each part lies under its own title.
-//   - A row with more values than columns, a value lying under two titles,
-//     or a value that fits under more than one column is a *ParseError
-//     quoting the line: a value with two spaces in a row cannot be told
-//     from two values, and a guess could put a value in the wrong column.
+//   - A row with more values than columns is read, with a warning, when
+//     the extra values are plainly the last column's (a description with
+//     two spaces in a row; see mergeLast).
+//   - Any other row with more values than columns, a value lying under two
+//     titles, or a value that fits under more than one column is a
+//     *ParseError quoting the line: a value with two spaces in a row cannot
+//     be told from two values, and a guess could put a value in the wrong
+//     column.
 //
 // A trailing `N entries found.` must agree with the rows found; interim
 // texts of large tables are skipped. Output without a `=` line is an empty
@@ -217,7 +221,9 @@ func ParseTable(out string) (*Table, error) {
 	var rows []*tableRow
 	found, foundLine := -1, 0
 	for i := sep + 1; i < len(lines); i++ {
-		trimmed := strings.TrimSpace(lines[i])
+		// A carriage return inside a line is a blank, here as in the
+		// cells (newTermLine), so a line is a count or a row either way.
+		trimmed := strings.TrimSpace(strings.ReplaceAll(lines[i], "\r", " "))
 		if trimmed == "" || isReadNoise(trimmed) {
 			continue
 		}
@@ -497,6 +503,11 @@ func (lay *tableLayout) place(r *tableRow) (cells []string, warning string, err 
 	fail := func(reason string) ([]string, string, error) {
 		return nil, "", lineError("table", r.n, r.text, reason)
 	}
+	if r.counts > ncol {
+		if cells, ok := lay.mergeLast(r); ok {
+			return cells, fmt.Sprintf("line %d: the last column's value holds two spaces in a row, read whole: %q", r.n, truncate(cells[ncol-1], maxQuoted)), nil
+		}
+	}
 	switch {
 	case r.counts > ncol:
 		columns := "columns"
@@ -535,6 +546,48 @@ func (lay *tableLayout) place(r *tableRow) (cells []string, warning string, err 
 		cells[cols[i]] = r.line.text(f)
 	}
 	return cells, "", nil
+}
+
+// mergeLast reads a row with more values than columns when the extra
+// values belong to the last column: a free-text cell (a description) with
+// two spaces in a row, as `set ... description "Main  NOC"` stores it.
+// Only when the geometry leaves no doubt: at least two columns, every value
+// before the last column's lies under its own title alone, in order, the
+// next one starts under the last title, and the rest, from it to the end,
+// lies under the last title alone, with no tab between them. The cell is the line's text over that stretch,
+// its inner spaces as printed.
+func (lay *tableLayout) mergeLast(r *tableRow) ([]string, bool) {
+	ncol := len(lay.spans)
+	if ncol < 2 || len(r.fields) <= ncol {
+		return nil, false
+	}
+	for i, f := range r.fields[:ncol-1] {
+		if u := lay.under(f); len(u) != 1 || u[0] != i {
+			return nil, false
+		}
+	}
+	// The first of the rest must lie under the last title itself: a piece
+	// in the gap before it could be the end of the previous cell (`foo
+	// bar` in a middle column), which would be read into the wrong one.
+	first := r.fields[ncol-1]
+	if u := lay.under(first); len(u) != 1 || u[0] != ncol-1 {
+		return nil, false
+	}
+	rest := span{first.start, r.fields[len(r.fields)-1].end}
+	if u := lay.under(rest); len(u) != 1 || u[0] != ncol-1 {
+		return nil, false
+	}
+	for p := rest.start; p < rest.end; p++ {
+		if r.line.tab[p] {
+			return nil, false
+		}
+	}
+	cells := make([]string, ncol)
+	for i, f := range r.fields[:ncol-1] {
+		cells[i] = r.line.text(f)
+	}
+	cells[ncol-1] = r.line.text(rest)
+	return cells, true
 }
 
 // assign places fewer values than columns, each in its own column, left to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -316,4 +317,27 @@ func SensitiveValues(desired []*Desired) []string {
 		}
 	}
 	return out
+}
+
+// MinSecretLen is the length in bytes from which a sensitive value counts
+// inside a longer text ("legacy-s3cr3t.example.net"); a shorter one counts
+// only as a whole word, where it stands alone. The provider masks
+// transcripts by the same rule.
+const MinSecretLen = 4
+
+// HoldsSecret reports whether text contains one of secrets by that rule.
+// Views and import use it to keep a value the configuration holds as
+// sensitive out of what they print, also where it sits inside a value the
+// configuration does not manage.
+func HoldsSecret(text string, secrets []string) bool {
+	for _, sec := range secrets {
+		switch {
+		case strings.TrimSpace(sec) == "" || !strings.Contains(text, sec):
+		case len(sec) >= MinSecretLen || text == sec:
+			return true
+		case slices.Contains(strings.Fields(text), sec):
+			return true
+		}
+	}
+	return false
 }

@@ -149,7 +149,13 @@ func runImport(e *env, args []string) int {
 		}
 		items[i].Observed = obs
 	}
-	in := importer.Input{Host: h, Facts: facts, Items: items, Time: time.Now()}
+	// Values the configuration holds as sensitive never reach the output:
+	// a live value holding one is imported through a sensitive variable.
+	secrets := cfg.SensitiveValues()
+	if desired, err := cfg.Desired(nil, h, facts); err == nil {
+		secrets = append(secrets, engine.SensitiveValues(desired)...)
+	}
+	in := importer.Input{Host: h, Facts: facts, Items: items, Time: time.Now(), Secrets: secrets}
 	var hcl bytes.Buffer
 	if err := importer.Generate(&hcl, in); err != nil {
 		fmt.Fprintf(e.stderr, "bwstate import: %v\n", err)

@@ -220,6 +220,7 @@ func makePlan(e *env, req planRequest) (*engine.Plan, bool) {
 		Parallelism:   req.par,
 		Pending:       pending,
 		SecretMatches: secretMatches,
+		Secrets:       req.cfg.SensitiveValues(),
 		ConfigHash:    req.cfg.Hash,
 		Drift:         req.drift,
 		Concerns:      func(h *engine.Host) bool { return req.sel.Concerns(h.Name) },

@@ -33,7 +33,16 @@ type Input struct {
 	Items []Item
 	// Time is when the contexts were read, for the header; zero means now.
 	Time time.Time
+	// Secrets are the values the configuration holds as sensitive (the
+	// raw values of its sensitive variables and the host's sensitive
+	// desired values). A live value holding one is imported like a
+	// sensitive attribute, through a sensitive variable, and never shown:
+	// the generated file is meant to be committed.
+	Secrets []string
 }
+
+// holdsSecret reports whether live contains one of the input's secrets.
+func (o *output) holdsSecret(live string) bool { return engine.HoldsSecret(live, o.in.Secrets) }
 
 // Item is one context to import.
 type Item struct {
@@ -450,13 +459,17 @@ func (o *output) context(name, p string, s *engine.Context, obs *engine.Observed
 		case sa != nil && o.in.Facts != nil && !sa.Releases.Contains(o.in.Facts.Release):
 			o.comment(set, "%s: not imported: the catalogue has it on %s only, and %s runs %s.", sa.Name, sa.Releases, o.in.Host.Name, release(o.in.Facts))
 			continue
-		case sa != nil && sa.Sensitive:
-			vn := o.unique(name + "_" + snake(sa.Name))
+		case sa != nil && sa.Sensitive, o.holdsSecret(live):
+			an := at.name
+			if sa != nil {
+				an = sa.Name
+			}
+			vn := o.unique(name + "_" + snake(an))
 			vars = append(vars, pendingVar{
-				v:    Variable{Name: vn, Block: addr, Path: p, Attr: sa.Name, Row: -1},
-				desc: fmt.Sprintf("%s of %s on %s (imported; supply the live value)", sa.Name, p, o.in.Host.Name),
+				v:    Variable{Name: vn, Block: addr, Path: p, Attr: an, Row: -1},
+				desc: fmt.Sprintf("%s of %s on %s (imported; supply the live value)", an, p, o.in.Host.Name),
 			})
-			set.SetAttributeRaw(sa.Name, varRef(vn))
+			set.SetAttributeRaw(an, varRef(vn))
 			continue
 		}
 		v := typed(sa, live)
@@ -518,7 +531,7 @@ func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) 
 				undeclarable = false
 				break
 			}
-			if col.Sensitive {
+			if col.Sensitive || o.holdsSecret(v) {
 				vn := o.unique(fmt.Sprintf("%s_row%d_%s", name, i+1, snake(col.Name)))
 				rowVars = append(rowVars, pendingVar{
 					v:    Variable{Name: vn, Block: addr, Path: p, Attr: col.Name, Row: i},
@@ -558,9 +571,9 @@ func (o *output) table(name, p string, s *engine.Context, obs *engine.Observed) 
 		case undeclarable && len(rowVars) == 0:
 			rows = append(rows, tableEntry{comment: fmt.Sprintf("row %d is not imported, so plan leaves it as it is: %s.\n"+
 				"Its exact live values, as HCL reads them:\n%s", i+1, problem, blockText(rowBlock))})
-			skipped = append(skipped, fmt.Sprintf("row %d (%s): commented out below.", i+1, rowText(s, live)))
+			skipped = append(skipped, fmt.Sprintf("row %d (%s): commented out below.", i+1, o.rowText(s, live)))
 		default:
-			skipped = append(skipped, fmt.Sprintf("row %d (%s): not imported: %s.", i+1, rowText(s, live), problem))
+			skipped = append(skipped, fmt.Sprintf("row %d (%s): not imported: %s.", i+1, o.rowText(s, live), problem))
 		}
 	}
 	if len(skipped) == 0 {
@@ -598,7 +611,7 @@ func blockText(blk *hclwrite.Block) string {
 }
 
 // rowText identifies a row in a comment by its non-sensitive columns.
-func rowText(s *engine.Context, live map[string]string) string {
+func (o *output) rowText(s *engine.Context, live map[string]string) string {
 	var parts []string
 	for i := range s.Attributes {
 		a := &s.Attributes[i]
@@ -607,7 +620,7 @@ func rowText(s *engine.Context, live map[string]string) string {
 			continue
 		}
 		switch {
-		case a.Sensitive:
+		case a.Sensitive || o.holdsSecret(v):
 			v = "(sensitive)"
 		case v == "" || strings.ContainsAny(v, " \"") || clean(v) != v:
 			v = hclString(v)

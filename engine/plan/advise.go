@@ -201,6 +201,20 @@ func Drift(ctxs []*engine.Context, f *engine.Facts, observed map[string]*engine.
 	return out
 }
 
+// hideSecrets marks the drift entries whose values hold one of secrets
+// sensitive and clears both values: an unmanaged attribute can hold a
+// value the configuration keeps secret (a community reused as a
+// description), which plan must not print.
+func hideSecrets(drift []*engine.Change, secrets []string) {
+	for _, ch := range drift {
+		for _, ac := range ch.Attrs {
+			if !ac.Sensitive && (engine.HoldsSecret(ac.After, secrets) || engine.HoldsSecret(ac.Before, secrets)) {
+				ac.Sensitive, ac.Before, ac.After = true, "", ""
+			}
+		}
+	}
+}
+
 // sameRows reports whether the live rows are exactly the default rows, in
 // any order, each compared by the columns the default row names (with the
 // catalogue's equality, so "Saturday" matches "saturday").

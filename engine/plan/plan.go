@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,11 @@ type Options struct {
 	// Pending lists, per host name, the restarts earlier runs left pending
 	// (from the journal).
 	Pending map[string][]*engine.Restart
+	// Secrets are the configuration's sensitive values that no host's
+	// desired state shows (the raw values of sensitive variables): with
+	// the host's own sensitive desired values, a drift entry whose value
+	// holds one shows neither value (engine.HoldsSecret).
+	Secrets []string
 	// SecretMatches reports whether a prompted password's last applied
 	// value (the journal keeps its hash) equals value; nil means every
 	// prompted attribute is a change.
@@ -291,6 +297,7 @@ func (r *runner) read(ctx context.Context, h *engine.Host) (hp *engine.HostPlan)
 	hp.Warnings = append(hp.Warnings, r.advise(ctx, x, facts, hp)...)
 	if r.opts.Drift {
 		drift, warnings := r.drift(ctx, x, facts, desired)
+		hideSecrets(drift, append(slices.Clone(r.opts.Secrets), engine.SensitiveValues(desired)...))
 		hp.Drift = drift
 		hp.Warnings = append(hp.Warnings, warnings...)
 	}

@@ -47,6 +47,17 @@ type hostLog struct {
 	outcome   string
 	reason    string
 	ended     bool
+	// add is the row add the last event shows, while its columns come in:
+	// the journal records an added row one column per record, and the log
+	// shows it as one line.
+	add *addGroup
+}
+
+// addGroup is one added row being gathered from its change records.
+type addGroup struct {
+	where string          // path and key, as changeText writes them
+	event int             // index in hostLog.events
+	attrs map[string]bool // columns seen: a repeated one starts a new row
 }
 
 type logEvent struct {
@@ -178,7 +189,20 @@ func (rl *runLog) add(r *journal.Record) {
 			}
 		}
 	case journal.KindChange:
+		action, _ := engine.ParseAction(r.Action)
+		if action != engine.Create || r.Attr == "" {
+			h.add = nil
+			ev("write", changeText(r))
+			break
+		}
+		where := changeWhere(r)
+		if g := h.add; g != nil && g.where == where && g.event == len(h.events)-1 && !g.attrs[r.Attr] {
+			g.attrs[r.Attr] = true
+			h.events[g.event].text += ", " + r.Attr + " = " + changeValue(r, r.After)
+			break
+		}
 		ev("write", changeText(r))
+		h.add = &addGroup{where: where, event: len(h.events) - 1, attrs: map[string]bool{r.Attr: true}}
 	case journal.KindReply:
 		h.writes++
 		if !h.restarted {
@@ -274,19 +298,8 @@ func statedDuration(detail string) time.Duration {
 // changeText says what one change record wrote, sensitive values masked
 // whatever the record holds.
 func changeText(r *journal.Record) string {
-	where := r.Path
-	if len(r.Key) > 0 {
-		where += " " + views.KeyText(r.Key)
-	}
-	val := func(p *string) string {
-		if r.Sensitive {
-			return views.SensitiveText
-		}
-		if p == nil {
-			return `""`
-		}
-		return views.Value(*p)
-	}
+	where := changeWhere(r)
+	val := func(p *string) string { return changeValue(r, p) }
 	action, _ := engine.ParseAction(r.Action)
 	switch action {
 	case engine.Create:
@@ -298,6 +311,26 @@ func changeText(r *journal.Record) string {
 		return "delete " + where
 	}
 	return "set " + where + " " + r.Attr + ": " + val(r.Before) + " -> " + val(r.After)
+}
+
+// changeWhere is the path of a change record and the row key, if any.
+func changeWhere(r *journal.Record) string {
+	where := r.Path
+	if len(r.Key) > 0 {
+		where += " " + views.KeyText(r.Key)
+	}
+	return where
+}
+
+// changeValue shows one value of a change record.
+func changeValue(r *journal.Record, p *string) string {
+	if r.Sensitive {
+		return views.SensitiveText
+	}
+	if p == nil {
+		return `""`
+	}
+	return views.Value(*p)
 }
 
 func orUnknownApp(app string) string {

@@ -414,3 +414,36 @@ func TestLeftAloneSaysWhy(t *testing.T) {
 		t.Errorf("wrong result (-want +got):\n%s", diff)
 	}
 }
+
+// TestAddedRowIsOneEvent: the journal records an added row one column per
+// record; the run's log shows each row as one line, and a second row of
+// the same table (no key: the Scheduler) as another.
+func TestAddedRowIsOneEvent(t *testing.T) {
+	change := func(at int, attr, value string) *journal.Record {
+		return rec(at, "R1", journal.KindChange, journal.Record{Host: "dbs1", Path: "Maintenance/Scheduler", Action: "create", Attr: attr, After: journal.Str(value)})
+	}
+	recs := []*journal.Record{
+		rec(0, "R1", journal.KindRunStart, journal.Record{Mode: "normal", RestartPolicy: "now", Hosts: []string{"dbs1"}}),
+		change(1, "name", "report"), change(1, "frequency", "daily"), change(1, "hour", "23"),
+		change(1, "name", "poll"), change(1, "frequency", "minute"),
+		rec(2, "R1", journal.KindChange, journal.Record{Host: "dbs1", Path: "Maintenance/Scheduler", Action: "delete", Key: []engine.Field{{Name: "id", Value: "2"}}}),
+		change(3, "name", "late"),
+	}
+	r, err := BuildRun(RunInput{Records: recs, Run: "R1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range r.Hosts[0].Events {
+		got = append(got, e.Text)
+	}
+	want := []string{
+		"add Maintenance/Scheduler name = report, frequency = daily, hour = 23",
+		"add Maintenance/Scheduler name = poll, frequency = minute",
+		"delete Maintenance/Scheduler [id=2]",
+		"add Maintenance/Scheduler name = late",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("wrong events (-want +got):\n%s", d)
+	}
+}

@@ -274,18 +274,8 @@ func TestUnsafeRulesMatchDriver(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, diags := load(t, map[string]string{"main.bw.hcl": tc.src}, LoadOptions{})
-			var got []string
-			for _, d := range diags.Errs() {
-				got = append(got, d.Error())
-			}
-			found := false
-			for _, d := range diags {
-				if d.Summary == tc.summary {
-					found = true
-				}
-			}
-			if !found {
+			diags, got := loadSource(t, tc.src)
+			if !hasDiag(diags, tc.summary, "") {
 				t.Errorf("wrong result\ngot: %q\nwant: an error %q", got, tc.summary)
 			}
 		})
@@ -320,26 +310,39 @@ func TestValuesThatCannotBeReadBack(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, diags := load(t, map[string]string{"main.bw.hcl": tc.src}, LoadOptions{})
-			var got []string
-			for _, d := range diags.Errs() {
-				got = append(got, d.Error())
-			}
+			diags, got := loadSource(t, tc.src)
 			if tc.want == "" {
 				if diags.HasErrors() {
 					t.Errorf("wrong result\ngot:  %q\nwant: valid", got)
 				}
 				return
 			}
-			found := false
-			for _, d := range diags {
-				if d.Summary == "Value cannot be read back" && strings.Contains(d.Detail, tc.want) {
-					found = true
-				}
-			}
-			if !found {
+			if !hasDiag(diags, "Value cannot be read back", tc.want) {
 				t.Errorf("wrong result\ngot:  %q\nwant: Value cannot be read back: %s", got, tc.want)
 			}
 		})
 	}
+}
+
+// loadSource loads one configuration file and returns its diagnostics,
+// and the errors as text for a failure message.
+func loadSource(t *testing.T, src string) (hcl.Diagnostics, []string) {
+	t.Helper()
+	_, diags := load(t, map[string]string{"main.bw.hcl": src}, LoadOptions{})
+	var got []string
+	for _, d := range diags.Errs() {
+		got = append(got, d.Error())
+	}
+	return diags, got
+}
+
+// hasDiag reports a diagnostic with this summary whose detail contains
+// detail.
+func hasDiag(diags hcl.Diagnostics, summary, detail string) bool {
+	for _, d := range diags {
+		if d.Summary == summary && strings.Contains(d.Detail, detail) {
+			return true
+		}
+	}
+	return false
 }

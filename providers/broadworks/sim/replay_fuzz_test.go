@@ -2,10 +2,13 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
@@ -15,15 +18,62 @@ import (
 // person editing a transcript by hand produces.
 func formatReplay(sc *replayScript) string {
 	var b strings.Builder
-	b.WriteString(sc.login + "\n")
+	b.WriteString(escapeTranscript(sc.login) + "\n")
 	for _, x := range sc.exchanges {
 		echo := x.sent
 		if x.sent == replaySensitive {
 			echo = ""
 		}
-		b.WriteString(replaySent + x.sent + "\n" + echo + "\n" + x.reply + "\n")
+		b.WriteString(replaySent + x.sent + "\n" + echo + "\n" + escapeTranscript(x.reply) + "\n")
 	}
 	return b.String()
+}
+
+// escapeTranscript writes server text as the recorder does: a backslash
+// doubled, a character a terminal would act on as an escape.
+func escapeTranscript(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n' || r == '\t' || r == ' ' || unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	return b.String()
+}
+
+// representable reports whether the transcript format can hold sc: a line
+// of server output that reads as a sent line (`>>>` alone, or starting with
+// `>>> `) cannot be written, and the echo of a sent line is such output
+// when the line itself starts with `>>>` (docs/simulator.md, Limits); nor
+// can bytes that are not UTF-8.
+func representable(sc *replayScript) bool {
+	sentLike := func(l string) bool { return l == ">>>" || strings.HasPrefix(l, replaySent) }
+	if !utf8.ValidString(sc.login) {
+		return false // a recorder writes text, never stray bytes
+	}
+	for _, x := range sc.exchanges {
+		if !utf8.ValidString(x.sent) || !utf8.ValidString(x.reply) {
+			return false
+		}
+		if x.sent != replaySensitive && sentLike(x.sent) {
+			return false
+		}
+		for _, l := range strings.Split(x.reply, "\n") {
+			if sentLike(l) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // FuzzReplay parses arbitrary transcripts, the untrusted text a replay
@@ -67,6 +117,9 @@ func FuzzReplay(f *testing.F) {
 			if !ok || reply != x.reply {
 				t.Fatalf("exchange %d (%q): served %q (found %v), recorded %q", i, x.sent, reply, ok, x.reply)
 			}
+		}
+		if !representable(sc) {
+			return // the format's documented limit: see representable
 		}
 		again, err := parseReplay([]byte(formatReplay(sc)))
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/zclconf/go-cty/cty"
 )
@@ -325,6 +326,10 @@ func SensitiveValues(desired []*Desired) []string {
 // transcripts by the same rule.
 const MinSecretLen = 4
 
+// isSecretSeparator ends a word for a short secret: a blank or a double
+// quote, as for the provider's masking.
+func isSecretSeparator(r rune) bool { return unicode.IsSpace(r) || r == '"' }
+
 // HoldsSecret reports whether text contains one of secrets by that rule.
 // Views and import use it to keep a value the configuration holds as
 // sensitive out of what they print, also where it sits inside a value the
@@ -335,7 +340,7 @@ func HoldsSecret(text string, secrets []string) bool {
 		case strings.TrimSpace(sec) == "" || !strings.Contains(text, sec):
 		case len(sec) >= MinSecretLen || text == sec:
 			return true
-		case slices.Contains(strings.Fields(text), sec):
+		case slices.Contains(strings.FieldsFunc(text, isSecretSeparator), sec):
 			return true
 		}
 	}

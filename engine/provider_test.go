@@ -12,6 +12,7 @@ func TestHoldsSecret(t *testing.T) {
 		"NOC (s3cr3t)":              true,
 		"ab":                        true,
 		"pin ab here":               true,
+		`pin "ab"`:                  true,
 		"abc":                       false,
 		"a b":                       false,
 		"nothing":                   false,

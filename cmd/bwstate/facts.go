@@ -110,12 +110,12 @@ func runFacts(e *env, args []string) int {
 		f := r.Facts
 		fmt.Fprintf(e.stdout, "%s (%s)\n", r.Name, r.Address)
 		fmt.Fprintf(e.stdout, "  type            %s (%s)\n", views.Clean(f.Type), views.Clean(f.TypeShown))
+		number := ""
 		if f.Release.ServicePack() > 0 {
 			// host.release holds the number of the service pack's release.
-			fmt.Fprintf(e.stdout, "  release         %s (%s; host.release is %s)\n", f.Release, views.Clean(f.ReleaseString), f.Release.NumberText())
-		} else {
-			fmt.Fprintf(e.stdout, "  release         %s (%s)\n", f.Release, views.Clean(f.ReleaseString))
+			number = "; host.release is " + f.Release.NumberText()
 		}
+		fmt.Fprintf(e.stdout, "  release         %s (%s%s)\n", f.Release, views.Clean(f.ReleaseString), number)
 		fmt.Fprintf(e.stdout, "  patches         %s\n", views.Clean(patchesLine(f)))
 		fmt.Fprintf(e.stdout, "  alarms          %s\n", views.Clean(listOrNone(f.Alarms)))
 		if len(f.Applications) > 0 {

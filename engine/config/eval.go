@@ -257,13 +257,9 @@ func evalRows(r *Resource, schema *engine.Context, ctx *hcl.EvalContext, h *engi
 				continue
 			}
 			if strings.Contains(field.Value, "  ") && attr != lastColumn(schema) {
-				what := "The value"
-				if !field.Sensitive && len(field.Value) <= 60 {
-					what = fmt.Sprintf("The value %q", field.Value)
-				}
 				diags = append(diags, attrErrorf(a, "Value cannot be read back",
 					"%s of %s has two spaces in a row. %s prints %s between other columns, and two spaces are what separates columns, so bwstate could not read the row back; use single spaces (only the last column, %s, may hold two in a row).",
-					what, attr.Name, schema.Path, attr.Name, lastColumnName(schema)))
+					theValue(field.Value, field.Sensitive), attr.Name, schema.Path, attr.Name, lastColumnName(schema)))
 				complete = false
 				continue
 			}

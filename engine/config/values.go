@@ -232,10 +232,7 @@ func cliValue(v cty.Value, a *engine.Attribute, label string) (text string, know
 	}
 	s := cv.AsString()
 	if why := UnsafeReason(s); why != "" {
-		what := "The value"
-		if !sensitive && len(s) <= 60 && utf8.ValidString(s) {
-			what = fmt.Sprintf("The value %q", s)
-		}
+		what := theValue(s, sensitive)
 		return "", true, sensitive, &valueProblem{"Unsafe value",
 			fmt.Sprintf("%s of %s %s. Values must not contain \";\", double quotes, line breaks or other control characters, must be valid UTF-8 and at most %d bytes, so that nothing can break out of the CLI command.",
 				what, label, why, MaxValueBytes)}
@@ -250,10 +247,7 @@ func cliValue(v cty.Value, a *engine.Attribute, label string) (text string, know
 		// `get` prints `name = value` and tables print cells between
 		// blanks: spaces around a value never show, so bwstate could not
 		// confirm it after writing it. A password is never read back.
-		what := "The value"
-		if !sensitive && len(s) <= 60 {
-			what = fmt.Sprintf("The value %q", s)
-		}
+		what := theValue(s, sensitive)
 		return "", true, sensitive, &valueProblem{"Value cannot be read back",
 			fmt.Sprintf("%s of %s begins or ends with a space. The CLI prints values without the spaces around them, so after writing it bwstate could never read it back as written; remove them.", what, label)}
 	}
@@ -266,6 +260,15 @@ func cliValue(v cty.Value, a *engine.Attribute, label string) (text string, know
 		return norm, true, sensitive, nil
 	}
 	return s, true, sensitive, nil
+}
+
+// theValue names a value in a message: quoted when it is short, printable
+// text and not sensitive, else only "The value".
+func theValue(s string, sensitive bool) string {
+	if !sensitive && len(s) <= 60 && utf8.ValidString(s) {
+		return fmt.Sprintf("The value %q", s)
+	}
+	return "The value"
 }
 
 func kindWord(a *engine.Attribute) string {

@@ -554,8 +554,8 @@ func (lay *tableLayout) place(r *tableRow) (cells []string, warning string, err 
 // Only when the geometry leaves no doubt: at least two columns, every value
 // before the last column's lies under its own title alone, in order, the
 // next one starts under the last title, and the rest, from it to the end,
-// lies under the last title alone, with no tab between them. The cell is the line's text over that stretch,
-// its inner spaces as printed.
+// lies under the last title alone, with no tab between them. The cell is
+// the line's text over that stretch, its inner spaces as printed.
 func (lay *tableLayout) mergeLast(r *tableRow) ([]string, bool) {
 	ncol := len(lay.spans)
 	if ncol < 2 || len(r.fields) <= ncol {
